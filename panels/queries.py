@@ -1,0 +1,257 @@
+"""All PromQL, written once, as functions named after what they measure.
+
+Dashboards and alert rules call the same functions. A ``Scope`` says where a
+query runs: on a dashboard (Grafana's ``$__rate_interval`` and the filter
+variables) or in a rule file (a fixed window, no variables).
+
+Fixes to the seed's PromQL (the README lists them too):
+- error rate is the ratio of 5xx responses to all responses, not a 5xx rate
+  (a per-second rate compared with 5% pages on 1% errors at high traffic);
+- ``histogram_quantile`` aggregates buckets with ``sum by (le)`` (without it
+  the quantile is computed per series and the panel shows dozens of lines);
+- §11's latency SLI reads ``tonebridge_request_duration_seconds_bucket``
+  (the seed drops the ``tonebridge_`` prefix, a metric nobody emits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from . import metrics as m
+
+RATE_INTERVAL = "$__rate_interval"
+STATUS_5XX = 'status=~"5.."'
+STATUS_NOT_5XX = 'status!~"5.."'
+STATUS_403 = 'status="403"'
+RANGE = "$__range"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a query runs: the rate window and the label matchers every
+    selector gets (``job=~"$job"`` on a dashboard, nothing in a rule file)."""
+
+    window: str = RATE_INTERVAL
+    matchers: tuple[str, ...] = ()
+
+    def with_window(self, window: str) -> "Scope":
+        return replace(self, window=window)
+
+    def plus(self, *matchers: str) -> "Scope":
+        return replace(self, matchers=self.matchers + tuple(matchers))
+
+
+# On dashboards: the job and instance filter variables (Grafana's template
+# variables named by grafana/dashboard-linter's conventions).
+SERVICE = Scope(matchers=('job=~"$job"', 'instance=~"$instance"'))
+ENDPOINT = SERVICE.plus('endpoint=~"$endpoint"')
+NODE = SERVICE
+CONTAINERS = Scope(matchers=('namespace=~"$namespace"',))
+
+
+def rule_scope(window: str = "5m", *matchers: str) -> Scope:
+    """A scope for rule files: a fixed window and no Grafana variables."""
+    return Scope(window=window, matchers=tuple(matchers))
+
+
+def selector(metric: str, scope: Scope, *extra: str) -> str:
+    """``metric{matchers}``: the scope's matchers first, then ``extra``."""
+    matchers = [*scope.matchers, *extra]
+    return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+
+
+def _rate(metric: str, scope: Scope, *extra: str, fn: str = "rate", window: str | None = None) -> str:
+    return f"{fn}({selector(metric, scope, *extra)}[{window or scope.window}])"
+
+
+def _by(labels: tuple[str, ...] | list[str]) -> str:
+    return f" by ({', '.join(labels)})" if labels else ""
+
+
+def _ratio(numerator: str, denominator: str) -> str:
+    return f"{numerator}\n/\n{denominator}"
+
+
+# --- requests (seed §6.1, §6.2 application, §11 throughput) ---------------
+def request_rate(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
+    """Requests per second (the seed's ``rate(tonebridge_requests_total[5m])``,
+    summed so the panel shows one line per ``by`` group, not per series)."""
+    return f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope)})"
+
+
+def error_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
+    """Share of responses that are 5xx, 0..1. Fix: the seed's "error rate" is
+    a per-second rate of 5xx; compared with 5% it is not a ratio at all."""
+    errors = f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope, STATUS_5XX)})"
+    return _ratio(errors, request_rate(cfg, scope, by))
+
+
+def success_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
+    """Share of responses that are not 5xx, 0..1 (§11 availability SLI)."""
+    ok = f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope, STATUS_NOT_5XX)})"
+    return _ratio(ok, request_rate(cfg, scope, by))
+
+
+def forbidden_rate(cfg, scope: Scope = SERVICE) -> str:
+    """403 responses per second (§10.1 UnauthorizedAPIAccess)."""
+    return f"sum ({_rate(m.REQUESTS.name, scope, STATUS_403)})"
+
+
+def latency_quantile(cfg, q: float, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
+    """The q-quantile of request duration in seconds. Fix: buckets are
+    aggregated ``sum by (le)`` before ``histogram_quantile``."""
+    labels = ("le", *by)
+    buckets = f"sum{_by(labels)} ({_rate(m.REQUEST_DURATION.series('_bucket'), scope)})"
+    return f"histogram_quantile({q:g}, {buckets})"
+
+
+def latency_buckets(cfg, scope: Scope = SERVICE) -> str:
+    """Requests per second in each duration bucket, for a heatmap."""
+    return f"sum by (le) ({_rate(m.REQUEST_DURATION.series('_bucket'), scope)})"
+
+
+def latency_mean(cfg, scope: Scope = SERVICE) -> str:
+    """Mean request duration in seconds."""
+    return _ratio(
+        f"sum ({_rate(m.REQUEST_DURATION.series('_sum'), scope)})",
+        f"sum ({_rate(m.REQUEST_DURATION.series('_count'), scope)})",
+    )
+
+
+def active_connections(cfg, scope: Scope = SERVICE) -> str:
+    return f"sum ({selector(m.ACTIVE_CONNECTIONS.name, scope)})"
+
+
+def active_users(cfg, scope: Scope = SERVICE, window: str = "5m") -> str:
+    """Users whose activity counter rose in the last ``window`` (seed §6.1).
+    The window is the definition of "active", not a rate window."""
+    return f"count(increase({selector(m.USER_ACTIVITY.name, scope)}[{window}]) > 0)"
+
+
+def transformation_latency(cfg, quantile: float, scope: Scope = SERVICE,
+                           by: tuple[str, ...] = ("transformation_type",)) -> str:
+    """A summary quantile of transformation latency in milliseconds. Summary
+    quantiles cannot be averaged; the slowest instance is shown."""
+    q = f'quantile="{quantile:g}"'
+    return f"max{_by(by)} ({selector(m.TRANSFORMATION_LATENCY.name, scope, q)})"
+
+
+# --- business (§4.2, §6.2) --------------------------------------------------
+def transformations_per_minute(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
+    return f"sum{_by(by)} ({_rate(m.TRANSFORMATIONS.name, scope)}) * 60"
+
+
+def transformations_in_range(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
+    """Transformations completed in the dashboard's time range."""
+    return f"sum{_by(by)} ({_rate(m.TRANSFORMATIONS.name, scope, fn='increase', window=RANGE)})"
+
+
+def popular_transformation_types(cfg, scope: Scope = SERVICE, top: int = 5) -> str:
+    return f"topk({top}, {transformations_in_range(cfg, scope, by=('transformation_type',))})"
+
+
+def transformation_error_ratio(cfg, scope: Scope = SERVICE) -> str:
+    """Share of transformations that failed, 0..1 (§4.2 ErrorRate)."""
+    failed = "sum (" + _rate(m.TRANSFORMATIONS.name, scope, 'status="error"') + ")"
+    return _ratio(failed, f"sum ({_rate(m.TRANSFORMATIONS.name, scope)})")
+
+
+def average_text_length(cfg, scope: Scope = SERVICE) -> str:
+    """Mean input length in characters (§4.2 AverageTextLength)."""
+    return _ratio(
+        f"sum ({_rate(m.TEXT_LENGTH.series('_sum'), scope)})",
+        f"sum ({_rate(m.TEXT_LENGTH.series('_count'), scope)})",
+    )
+
+
+def cache_hit_ratio(cfg, scope: Scope = SERVICE) -> str:
+    """Share of cache look-ups that hit, 0..1 (§4.2 CacheHitRate)."""
+    hits = "sum (" + _rate(m.CACHE_REQUESTS.name, scope, 'result="hit"') + ")"
+    return _ratio(hits, f"sum ({_rate(m.CACHE_REQUESTS.name, scope)})")
+
+
+def llm_tokens_rate(cfg, scope: Scope = SERVICE) -> str:
+    return f"sum by (model, kind) ({_rate(m.LLM_TOKENS.name, scope)})"
+
+
+def llm_cost_in_range(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ("model",)) -> str:
+    return f"sum{_by(by)} ({_rate(m.LLM_COST.name, scope, fn='increase', window=RANGE)})"
+
+
+def llm_cost_per_hour(cfg, scope: Scope = SERVICE) -> str:
+    return f"sum by (model) ({_rate(m.LLM_COST.name, scope)}) * 3600"
+
+
+def cost_per_transformation(cfg, scope: Scope = SERVICE) -> str:
+    return _ratio(llm_cost_in_range(cfg, scope, by=()), transformations_in_range(cfg, scope))
+
+
+# --- security (§10.1) -------------------------------------------------------
+def failed_login_rate(cfg, scope: Scope = SERVICE) -> str:
+    return f"sum ({_rate(m.LOGIN_ATTEMPTS_FAILED.name, scope)})"
+
+
+def table_query_rate(cfg, table: str, scope: Scope = SERVICE) -> str:
+    return "sum (" + _rate(m.DATABASE_QUERIES.name, scope, f'table="{table}"') + ")"
+
+
+def target_up(cfg, scope: Scope, job: str) -> str:
+    return selector(m.UP.name, scope, f'job="{job}"')
+
+
+# --- system health (§6.2, §7.1) ---------------------------------------------
+def cpu_usage_ratio(cfg, scope: Scope = NODE) -> str:
+    """Busy share of CPU time per instance, 0..1."""
+    idle = "avg by (instance) (" + _rate(m.NODE_CPU.name, scope, 'mode="idle"') + ")"
+    return f"1 - {idle}"
+
+
+def memory_usage_ratio(cfg, scope: Scope = NODE) -> str:
+    """Used share of memory per instance, 0..1 (§7.1 HighMemoryUsage)."""
+    avail = selector(m.NODE_MEM_AVAILABLE.name, scope)
+    total = selector(m.NODE_MEM_TOTAL.name, scope)
+    return f"1 - ({avail} / {total})"
+
+
+_REAL_FS = 'fstype!~"tmpfs|overlay|squashfs"'
+
+
+def disk_usage_ratio(cfg, scope: Scope = NODE) -> str:
+    """Used share of each filesystem, 0..1 (§7.1 DiskSpaceRunningOut)."""
+    avail = selector(m.NODE_FS_AVAIL.name, scope, _REAL_FS)
+    size = selector(m.NODE_FS_SIZE.name, scope, _REAL_FS)
+    return f"1 - ({avail} / {size})"
+
+
+def disk_io_bytes(cfg, direction: str, scope: Scope = NODE) -> str:
+    metric = {"read": m.NODE_DISK_READ, "written": m.NODE_DISK_WRITTEN}[direction]
+    return f"sum by (instance) ({_rate(metric.name, scope)})"
+
+
+def network_bytes(cfg, direction: str, scope: Scope = NODE) -> str:
+    metric = {"receive": m.NODE_NET_RX, "transmit": m.NODE_NET_TX}[direction]
+    return "sum by (instance) (" + _rate(metric.name, scope, 'device!="lo"') + ")"
+
+
+def containers_ready(cfg, scope: Scope = CONTAINERS) -> str:
+    return f"sum by (namespace, pod, container) ({selector(m.CONTAINER_READY.name, scope)})"
+
+
+def container_restarts(cfg, scope: Scope = CONTAINERS, window: str = "1h") -> str:
+    restarts = _rate(m.CONTAINER_RESTARTS.name, scope, fn="increase", window=window)
+    return f"sum by (namespace, pod, container) ({restarts})"
+
+
+def container_cpu_cores(cfg, scope: Scope = CONTAINERS) -> str:
+    return "sum by (pod) (" + _rate(m.CONTAINER_CPU.name, scope, 'container!=""') + ")"
+
+
+def container_memory_bytes(cfg, scope: Scope = CONTAINERS) -> str:
+    return "sum by (pod) (" + selector(m.CONTAINER_MEMORY.name, scope, 'container!=""') + ")"
+
+
+# --- template variables -----------------------------------------------------
+def label_values(metric: str, label: str, *matchers: str) -> str:
+    """A Grafana query-variable query: the values of ``label`` on ``metric``."""
+    sel = f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+    return f"label_values({sel}, {label})"

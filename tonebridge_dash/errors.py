@@ -1,0 +1,37 @@
+"""The project's own exceptions and the exit codes the CLI maps them to.
+
+Every expected failure is a ``TbDashError``: the CLI prints its message as one
+line on stderr and exits with its ``exit_code``. Anything else is a bug.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1  # something failed, or (diff/check/validate) the answer is "no"
+EXIT_USAGE = 2  # usage, settings or input error
+EXIT_REFUSED = 3  # push refused to overwrite a dashboard edited by hand
+
+
+class TbDashError(Exception):
+    """An expected failure with a one-line message and an exit code."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.__class__.__name__
+
+
+class UsageError(TbDashError):
+    """Bad arguments, settings or input files."""
+
+    exit_code = EXIT_USAGE
+
+
+class SettingsError(UsageError):
+    """The settings file is missing, unreadable or invalid."""
