@@ -1,0 +1,79 @@
+"""What every ToneBridge dashboard shares: title, uid, tags, time settings
+and template variables (a Prometheus datasource variable and filters)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from grafanalib import core as g
+
+from panels.common import DATASOURCE, DATASOURCE_VARIABLE
+from panels.queries import label_values
+from tonebridge_dash.layout import Row, grid
+
+TITLE_PREFIX = "ToneBridge - "
+ALL = "$__all"
+
+
+def uid_for(cfg, module: str) -> str:
+    """Stable uid from the module name: ``tb-`` + ``application``."""
+    return f"{cfg.dashboards.uid_prefix}{module.rsplit('.', 1)[-1]}"
+
+
+def datasource_variable(cfg) -> g.Template:
+    variable = g.Template(
+        name=DATASOURCE_VARIABLE,
+        label="Data source",
+        type="datasource",
+        query=cfg.datasource.type,
+        regex=cfg.datasource.regex or None,
+        default=cfg.datasource.uid,
+        refresh=g.REFRESH_ON_DASHBOARD_LOAD,
+        hide=g.SHOW,
+    )
+    # grafanalib shows the uid as the selected text; Grafana shows the name.
+    variable._current = {"text": cfg.datasource.name, "value": cfg.datasource.uid}
+    return variable
+
+
+def filter_variable(name: str, query: str, label: str | None = None) -> g.Template:
+    """A multi-select filter on a label, "All" by default (matching ``.+``)."""
+    return g.Template(
+        name=name,
+        label=label or name,
+        type="query",
+        query=query,
+        dataSource=DATASOURCE,
+        default=ALL,
+        includeAll=True,
+        allValue=".+",
+        multi=True,
+        refresh=g.REFRESH_ON_TIME_RANGE_CHANGE,
+        sort=g.SORT_ALPHA_ASC,
+    )
+
+
+def job_instance_variables(metric: str) -> list[g.Template]:
+    """The ``job`` (service) and ``instance`` filters on ``metric``."""
+    return [
+        filter_variable("job", label_values(metric, "job")),
+        filter_variable("instance", label_values(metric, "instance", 'job=~"$job"')),
+    ]
+
+
+def dashboard(cfg, module: str, title: str, description: str, rows: Sequence[Row],
+              variables: Sequence[g.Template] = ()) -> g.Dashboard:
+    d = cfg.dashboards
+    return g.Dashboard(
+        title=TITLE_PREFIX + title,
+        uid=uid_for(cfg, module),
+        description=description,
+        tags=list(d.tags),
+        timezone=d.timezone,
+        refresh=d.refresh or False,
+        time=g.Time(d.time_from, d.time_to),
+        editable=d.editable,
+        graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
+        templating=g.Templating(list=[datasource_variable(cfg), *variables]),
+        panels=grid(rows),
+    ).auto_panel_ids()

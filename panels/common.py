@@ -1,0 +1,185 @@
+"""House defaults for every panel, in one place.
+
+Builders in this package call these factories instead of grafanalib's
+classes directly, so legends, tooltips, colours, the datasource reference
+and threshold colours look the same everywhere. Each factory takes a title,
+a description (a panel without one is a lint warning), a unit and targets.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import attr
+from grafanalib import core as g
+
+from tonebridge_dash.settings import Threshold
+
+# Every panel and target reads the dashboard's datasource variable.
+DATASOURCE_VARIABLE = "datasource"
+DATASOURCE = {"type": "prometheus", "uid": "${" + DATASOURCE_VARIABLE + "}"}
+
+_REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def target(expr: str, legend: str = "__auto", *, instant: bool = False, fmt: str = "time_series") -> g.Target:
+    """One PromQL query; ``refId`` is filled in by the panel factories."""
+    return g.Target(expr=expr, legendFormat=legend, instant=instant, format=fmt, datasource=DATASOURCE)
+
+
+def _targets(targets: Sequence[g.Target]) -> list[g.Target]:
+    return [attr.evolve(t, refId=t.refId or _REF_IDS[i]) for i, t in enumerate(targets)]
+
+
+def steps(threshold: Threshold | None, *, lower_is_worse: bool = False,
+          scale: float = 1.0) -> list[dict]:
+    """Grafana threshold steps from a settings threshold (green, orange at
+    warning, red at critical; reversed for measures where low is bad).
+    ``scale`` converts the settings' unit to the panel's (e.g. 100 for %)."""
+    if threshold is None:
+        return [{"color": "green", "value": None}]
+    return [{"color": color, "value": None if value is None else value * scale}
+            for value, color in threshold.steps(lower_is_worse=lower_is_worse)]
+
+
+def timeseries(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
+               threshold: Threshold | None = None, lower_is_worse: bool = False,
+               stack: bool = False, fill: int = 10, min_value: int | None = 0,
+               max_value: int | None = None, legend_calcs: Iterable[str] = ("mean", "max", "lastNotNull")) -> g.TimeSeries:
+    return g.TimeSeries(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(targets),
+        unit=unit,
+        fillOpacity=fill,
+        lineWidth=1,
+        showPoints="never",
+        spanNulls=True,
+        legendDisplayMode="table",
+        legendPlacement="bottom",
+        legendCalcs=list(legend_calcs),
+        tooltipMode="multi",
+        tooltipSort="desc",
+        stacking={"mode": "normal", "group": "A"} if stack else {"mode": "none", "group": "A"},
+        thresholds=steps(threshold, lower_is_worse=lower_is_worse),
+        thresholdsStyleMode="line" if threshold is not None else "off",
+        valueMin=min_value,
+        valueMax=max_value,
+        maxDataPoints=None,
+    )
+
+
+def stat(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
+         threshold: Threshold | None = None, lower_is_worse: bool = False,
+         calc: str = "lastNotNull", decimals: int | None = None, graph: bool = True) -> g.Stat:
+    return g.Stat(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(targets),
+        format=unit,
+        decimals=decimals,
+        reduceCalc=calc,
+        graphMode="area" if graph else "none",
+        colorMode="value",
+        noValue=None,
+        thresholds=steps(threshold, lower_is_worse=lower_is_worse),
+        maxDataPoints=None,
+    )
+
+
+def bargauge(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
+             threshold: Threshold | None = None, calc: str = "lastNotNull",
+             max_value: float | None = None) -> g.BarGauge:
+    return g.BarGauge(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(targets),
+        format=unit,
+        calc=calc,
+        displayMode=g.GAUGE_DISPLAY_MODE_GRADIENT,
+        orientation=g.ORIENTATION_HORIZONTAL,
+        min=0,
+        max=max_value,
+        thresholds=steps(threshold),
+        maxDataPoints=None,
+    )
+
+
+def piechart(title: str, description: str, unit: str, targets: Sequence[g.Target]) -> g.PieChartv2:
+    return g.PieChartv2(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(targets),
+        unit=unit,
+        pieType="donut",
+        legendDisplayMode="table",
+        legendPlacement="right",
+        legendValues=["percent", "value"],
+        reduceOptionsCalcs=["lastNotNull"],
+        tooltipMode="single",
+        maxDataPoints=None,
+    )
+
+
+def table(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
+          threshold: Threshold | None = None, lower_is_worse: bool = False) -> g.Table:
+    return g.Table(
+        title=title,
+        description=description,
+        dataSource=DATASOURCE,
+        targets=_targets(targets),
+        unit=unit,
+        colorMode="thresholds",
+        displayMode="color-text",
+        filterable=True,
+        thresholds=steps(threshold, lower_is_worse=lower_is_worse),
+        transformations=[{"id": "merge", "options": {}},
+                         {"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+        maxDataPoints=None,
+    )
+
+
+@attr.s
+class Heatmap(g.Panel):
+    """The current (non-Angular) heatmap panel, which grafanalib lacks:
+    pre-bucketed Prometheus histograms, one cell per ``le`` bucket."""
+
+    unit = attr.ib(default="s")
+    colorScheme = attr.ib(default="Oranges")
+
+    def to_json_data(self):
+        return self.panel_json({
+            "type": "heatmap",
+            "fieldConfig": {"defaults": {"custom": {
+                "hideFrom": {"legend": False, "tooltip": False, "viz": False},
+                "scaleDistribution": {"type": "linear"},
+            }}, "overrides": []},
+            "options": {
+                "calculate": False,
+                "cellGap": 1,
+                "color": {"mode": "scheme", "scheme": self.colorScheme, "scale": "exponential",
+                          "exponent": 0.5, "fill": "dark-orange", "reverse": False, "steps": 64},
+                "exemplars": {"color": "rgba(255,0,255,0.7)"},
+                "filterValues": {"le": 1e-9},
+                "legend": {"show": True},
+                "rowsFrame": {"layout": "auto"},
+                "showValue": "never",
+                "tooltip": {"mode": "single", "yHistogram": True, "showColorScale": False},
+                "yAxis": {"axisPlacement": "left", "reverse": False, "unit": self.unit},
+                "cellValues": {"unit": "reqps"},
+            },
+        })
+
+
+def heatmap(title: str, description: str, unit: str, targets: Sequence[g.Target]) -> Heatmap:
+    """A heatmap of histogram buckets; targets should use ``fmt="heatmap"``."""
+    return Heatmap(title=title, description=description, dataSource=DATASOURCE,
+                   targets=_targets(targets), unit=unit, maxDataPoints=None)
+
+
+def text(title: str, content: str) -> g.Text:
+    return g.Text(title=title, content=content, mode="markdown", description=title, maxDataPoints=None)

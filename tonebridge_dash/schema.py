@@ -1,0 +1,150 @@
+"""Validation against Grafana's official JSON Schemas (vendored in
+``schemas/grafana``; see the NOTICE there).
+
+The dashboard schema checks the dashboard model; each panel's ``options``
+and ``fieldConfig.defaults.custom`` are checked against its plugin's schema,
+and each Prometheus target against the Prometheus query schema.
+
+Validators are compiled once per process (fastjsonschema turns a schema into
+Python code, about 10x faster than interpreting it). When the compiled
+validator rejects a document, the slower ``jsonschema`` validator is run on
+that part to list every error with its path.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+SCHEMA_DIR = Path(__file__).with_name("schemas") / "grafana"
+
+# Panel plugin id -> its schema file; the plugins tb-dash knows how to check.
+PANEL_PLUGINS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text")
+PROMETHEUS = "prometheus"
+
+
+@dataclass(frozen=True)
+class SchemaIssue:
+    path: str  # a JSON path inside the dashboard, e.g. panels[3].options.legend
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> dict:
+    return json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
+
+
+def _definition(name: str, definition: str | None) -> dict | None:
+    """A schema whose root is one definition of file ``name`` (or the file's
+    own root); None when the file has no such definition."""
+    doc = _load(name)
+    defs = doc.get("definitions", {})
+    if definition is None:
+        return doc
+    if definition not in defs:
+        return None
+    return {"$schema": doc.get("$schema", "http://json-schema.org/draft-07/schema#"),
+            "$ref": f"#/definitions/{definition}", "definitions": defs}
+
+
+@dataclass
+class _Validator:
+    schema: dict
+    _fast: Callable[[Any], Any] | None = None
+    _slow: Any = None
+
+    def errors(self, instance: Any, path: str) -> list[SchemaIssue]:
+        if self._fast is None:
+            import fastjsonschema
+
+            # use_default=False: by default fastjsonschema writes schema defaults
+            # into the document it validates.
+            self._fast = fastjsonschema.compile(self.schema, use_default=False)
+        try:
+            self._fast(instance)
+            return []
+        except Exception:  # fastjsonschema.JsonSchemaValueException, or a quirk
+            pass
+        if self._slow is None:
+            import jsonschema
+
+            self._slow = jsonschema.Draft7Validator(self.schema)
+        found = []
+        for e in sorted(self._slow.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+            found.append(SchemaIssue(_join(path, e.absolute_path), _short(e)))
+        return found or [SchemaIssue(path, "rejected by the schema")]
+
+
+def _short(error) -> str:
+    if error.validator == "additionalProperties":
+        return error.message.replace("Additional properties are not allowed", "unknown key(s)")
+    if error.validator in ("oneOf", "anyOf"):
+        return f"{_trim(error.instance)} matches none of the allowed shapes"
+    return error.message if len(error.message) < 200 else error.message[:197] + "..."
+
+
+def _trim(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) < 80 else text[:77] + "..."
+
+
+def _join(base: str, parts) -> str:
+    out = base
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(dashboard)"
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str, definition: str | None) -> _Validator | None:
+    schema = _definition(name, definition)
+    return None if schema is None else _Validator(schema)
+
+
+def dashboard_validator() -> _Validator:
+    return _validator("dashboard", None)
+
+
+def _panels(dashboard: dict) -> Iterator[tuple[str, dict]]:
+    for i, panel in enumerate(dashboard.get("panels") or []):
+        if not isinstance(panel, dict):
+            continue
+        yield f"panels[{i}]", panel
+        for j, child in enumerate(panel.get("panels") or []):
+            if isinstance(child, dict):
+                yield f"panels[{i}].panels[{j}]", child
+
+
+def validate_dashboard(dashboard: dict) -> list[SchemaIssue]:
+    """Every schema error of one dashboard JSON; an empty list when valid."""
+    issues = dashboard_validator().errors(dashboard, "")
+    for path, panel in _panels(dashboard):
+        issues.extend(validate_panel(panel, path))
+    return issues
+
+
+def validate_panel(panel: dict, path: str) -> list[SchemaIssue]:
+    """The plugin-specific parts of one panel: options, custom field config
+    and its Prometheus targets."""
+    kind = panel.get("type")
+    issues: list[SchemaIssue] = []
+    if kind in PANEL_PLUGINS:
+        options = _validator(kind, "Options")
+        if options is not None and "options" in panel:
+            issues += options.errors(panel["options"], f"{path}.options")
+        custom = _validator(kind, "FieldConfig")
+        defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
+        if custom is not None and "custom" in defaults:
+            issues += custom.errors(defaults["custom"], f"{path}.fieldConfig.defaults.custom")
+    query = _validator(PROMETHEUS, "Dataquery")
+    for k, t in enumerate(panel.get("targets") or []):
+        ds = t.get("datasource") if isinstance(t, dict) else None
+        if isinstance(ds, dict) and ds.get("type") == PROMETHEUS:
+            issues += query.errors(t, f"{path}.targets[{k}]")
+    return issues
