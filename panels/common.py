@@ -154,7 +154,7 @@ class Heatmap(g.Panel):
     def to_json_data(self):
         return self.panel_json({
             "type": "heatmap",
-            "fieldConfig": {"defaults": {"custom": {
+            "fieldConfig": {"defaults": {"unit": "reqps", "custom": {
                 "hideFrom": {"legend": False, "tooltip": False, "viz": False},
                 "scaleDistribution": {"type": "linear"},
             }}, "overrides": []},

@@ -254,7 +254,10 @@ def _field_config(fc: dict) -> dict:
 def _step(s: Any) -> dict:
     if hasattr(s, "to_json_data"):
         s = s.to_json_data()
-    return {"color": s.get("color", "green"), "value": s.get("value")}
+    value = s.get("value")
+    if value == "null":  # grafanalib's Threshold writes the base step's value as a string
+        value = None
+    return {"color": s.get("color", "green"), "value": value}
 
 
 # --- per-plugin migrations of grafanalib's legacy layouts --------------------

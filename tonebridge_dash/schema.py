@@ -77,8 +77,25 @@ class _Validator:
             self._slow = jsonschema.Draft7Validator(self.schema)
         found = []
         for e in sorted(self._slow.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path))):
+            e = _deepest(e)
             found.append(SchemaIssue(_join(path, e.absolute_path), _short(e)))
         return found or [SchemaIssue(path, "rejected by the schema")]
+
+
+def _deepest(error):
+    """For "matches none of oneOf": the error of the branch meant. A panel
+    is checked as a Panel and as a RowPanel; a branch whose discriminator
+    (a ``const`` such as ``"type": "row"``) fails is not the one meant, and
+    of the rest the one with the fewest errors is."""
+    while error.validator in ("oneOf", "anyOf") and error.context:
+        branches: dict = {}
+        for e in error.context:
+            branches.setdefault(e.relative_schema_path[0], []).append(e)
+        meant = [errs for errs in branches.values()
+                 if not any(e.validator == "const" and len(e.relative_path) <= 1 for e in errs)]
+        errs = min(meant or list(branches.values()), key=len)
+        error = min(errs, key=lambda e: -len(e.absolute_path))
+    return error
 
 
 def _short(error) -> str:

@@ -1,0 +1,106 @@
+"""The CLI: commands, exit codes, one-line errors, fast --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tonebridge_dash.cli import app
+
+runner = CliRunner()
+
+
+def run(*args, cwd=None):
+    """The real console entry point in a subprocess: what a user sees."""
+    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_help_lists_commands_and_exit_codes():
+    r = run("--help")
+    assert r.returncode == 0
+    for word in ("render", "list", "Exit codes", "Example"):
+        assert word in r.stdout
+
+
+def test_help_does_not_import_the_heavy_libraries():
+    code = ("import sys; sys.argv=['tb-dash','--help']\n"
+            "from tonebridge_dash import cli\n"
+            "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('grafanalib', 'jsonschema', 'requests', 'yaml', 'fastjsonschema', 'promql_parser')"
+            " if m in sys.modules]\n"
+            "print('HEAVY', heavy)")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "HEAVY []" in r.stdout, r.stdout + r.stderr
+
+
+def test_render_writes_the_dashboards(tmp_path):
+    r = run("render", "--out", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert {"tb-application.json", "tb-business.json", "tb-overview.json", "tb-system.json"} <= set(names)
+    assert "rendered" in r.stderr
+
+
+def test_render_defaults_to_build_dashboards(tmp_path):
+    r = run("render", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "build" / "dashboards" / "tb-overview.json").is_file()
+
+
+def test_render_schema_version_option(tmp_path):
+    r = run("render", "--out", str(tmp_path), "--schema-version", "42")
+    assert r.returncode == 0
+    assert json.loads((tmp_path / "tb-overview.json").read_text())["schemaVersion"] == 42
+    r = run("render", "--out", str(tmp_path), "--schema-version", "12")
+    assert r.returncode == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "tb-dash: error: missing.yaml: settings file not found"),
+    ("thresholds:\n  error_rate: {critical: 0.1}\n", "tb-dash: error: bad.yaml: unknown key 'thresholds.error_rate'"),
+    ("a: [\n", "tb-dash: error: bad.yaml: invalid YAML at line 2"),
+])
+def test_settings_errors_are_one_line_exit_2(tmp_path, content, message):
+    name = "missing.yaml" if content is None else "bad.yaml"
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    r = run("render", "--config", name, "--out", "out", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.startswith(message), r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_out_is_a_file_is_an_error(tmp_path):
+    (tmp_path / "out").write_text("x")
+    r = run("render", "--out", str(tmp_path / "out"))
+    assert r.returncode == 2 and "is not a directory" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_list_shows_dashboards_and_panels():
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0
+    assert "tb-overview  ToneBridge - Overview  (4 panels)" in result.output
+    assert "Response time (p95)" in result.output
+    data = json.loads(runner.invoke(app, ["list", "--format", "json"]).output)
+    overview = next(d for d in data if d["uid"] == "tb-overview")
+    assert [p["title"] for p in overview["panels"]] == [
+        "Request rate", "Response time (p95)", "Error rate (5xx share)", "Active users"]
+
+
+def test_unknown_command_is_a_usage_error():
+    r = run("frobnicate")
+    assert r.returncode == 2 and "No such command" in r.stderr
+
+
+def test_version():
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.startswith("tb-dash ")

@@ -1,0 +1,139 @@
+"""Render: the four dashboards, valid for Grafana, deterministic on disk."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tonebridge_dash.render import encode, load_dir, render_all, write_all
+from tonebridge_dash.schema import validate_dashboard, validate_panel
+from tonebridge_dash.settings import from_mapping
+
+EXPECTED = {
+    "tb-overview": "ToneBridge - Overview",
+    "tb-system": "ToneBridge - System Health",
+    "tb-application": "ToneBridge - Application",
+    "tb-business": "ToneBridge - Business",
+}
+
+
+def test_the_core_dashboards_exist_with_stable_uids(rendered):
+    for uid, title in EXPECTED.items():
+        assert rendered[uid].title == title
+    for uid in rendered:
+        assert re.fullmatch(r"[a-zA-Z0-9_-]{1,40}", uid)
+
+
+def test_every_dashboard_has_zero_schema_errors(rendered):
+    for uid, r in rendered.items():
+        assert validate_dashboard(r.data) == [], uid
+
+
+def test_schema_validation_catches_legacy_keys_and_bad_options(rendered):
+    data = json.loads(json.dumps(rendered["tb-overview"].data))
+    data["style"] = "dark"  # grafanalib's legacy key
+    data["panels"][0]["options"]["legend"]["displayMode"] = "sideways"
+    data["panels"][1]["datasource"] = "${datasource}"  # a string, not a reference
+    issues = [str(i) for i in validate_dashboard(data)]
+    assert any("style" in i for i in issues), issues
+    assert any(i.startswith("panels[0].options.legend.displayMode") for i in issues), issues
+    assert any(i.startswith("panels[1]") for i in issues), issues
+
+
+def test_panel_plugin_schemas_are_applied(rendered):
+    panel = json.loads(json.dumps(rendered["tb-business"].panels()[1]))  # a stat
+    assert panel["type"] == "stat"
+    assert validate_panel(panel, "p") == []
+    panel["options"]["graphMode"] = "sparkline"
+    assert [i.path for i in validate_panel(panel, "p")] == ["p.options.graphMode"]
+
+
+def test_normalized_model_is_current(rendered):
+    for uid, r in rendered.items():
+        d = r.data
+        assert d["schemaVersion"] == 41
+        for legacy in ("rows", "style", "sharedCrosshair", "hideControls", "__inputs", "id", "version"):
+            assert legacy not in d, (uid, legacy)
+        text = json.dumps(d)
+        assert ": null" not in text.replace('"value": null', ""), uid
+        for p in r.panels():
+            assert p["type"] not in ("graph", "singlestat", "grafana-piechart-panel"), uid
+            if p["type"] == "row":
+                continue
+            assert p["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+            assert p["description"] and p["fieldConfig"]["defaults"].get("unit"), (uid, p["title"])
+            for t in p["targets"]:
+                assert t["datasource"] == p["datasource"]
+                assert t["range"] is not t["instant"]
+
+
+def test_every_dashboard_has_a_datasource_variable_and_filters(rendered):
+    for uid, r in rendered.items():
+        variables = {v["name"]: v for v in r.data["templating"]["list"]}
+        ds = variables["datasource"]
+        assert (ds["type"], ds["query"], ds["current"]["value"]) == ("datasource", "prometheus", "prometheus")
+        for name in ("job", "instance"):
+            v = variables[name]
+            assert v["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+            assert v["multi"] and v["includeAll"] and v["allValue"] == ".+"
+
+
+def test_panels_stay_in_the_grid_without_overlap_and_ids_are_unique(rendered):
+    for uid, r in rendered.items():
+        cells = set()
+        ids = [p["id"] for p in r.panels()]
+        assert len(ids) == len(set(ids)), uid
+        for p in r.panels():
+            g = p["gridPos"]
+            assert 0 <= g["x"] and g["x"] + g["w"] <= 24 and g["h"] > 0, (uid, p.get("title"))
+            for x in range(g["x"], g["x"] + g["w"]):
+                for y in range(g["y"], g["y"] + g["h"]):
+                    assert (x, y) not in cells, (uid, p.get("title"), "overlaps")
+                    cells.add((x, y))
+
+
+def test_thresholds_come_from_settings():
+    cfg = from_mapping({"thresholds": {"error_ratio": {"warning": 0.02, "critical": 0.07}}})
+    r = {d.uid: d for d in render_all(cfg)}
+    panel = next(p for p in r["tb-overview"].panels() if p["title"].startswith("Error rate"))
+    steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    assert steps == [{"color": "green", "value": None}, {"color": "orange", "value": 0.02},
+                     {"color": "red", "value": 0.07}]
+
+
+@pytest.mark.parametrize("version", [39, 42])
+def test_schema_version_is_configurable(version):
+    cfg = from_mapping({"dashboards": {"schema_version": version}})
+    assert {r.data["schemaVersion"] for r in render_all(cfg)} == {version}
+
+
+def test_uid_prefix_from_settings():
+    cfg = from_mapping({"dashboards": {"uid_prefix": "acme-"}})
+    assert "acme-overview" in {r.uid for r in render_all(cfg)}
+
+
+def test_encoding_is_sorted_indented_with_trailing_newline(rendered):
+    raw = encode(rendered["tb-overview"].data)
+    assert raw.endswith(b"}\n") and not raw.endswith(b"\n\n")
+    assert raw.startswith(b'{\n  "annotations"')
+    assert raw == (json.dumps(json.loads(raw), sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def test_two_renders_write_identical_bytes(cfg, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    write_all(render_all(cfg), a)
+    write_all(render_all(cfg), b)
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(f"{uid}.json" for uid in EXPECTED) or set(names) >= {f"{u}.json" for u in EXPECTED}
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert not [p for p in a.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_load_dir_reads_back_what_render_wrote(cfg, tmp_path):
+    written = render_all(cfg)
+    write_all(written, tmp_path)
+    loaded = {r.uid: r.data for r in load_dir(tmp_path)}
+    assert loaded == {r.uid: r.data for r in written}

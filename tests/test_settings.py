@@ -1,0 +1,66 @@
+"""Settings: defaults, validation errors naming the file and key, CLI exit 2."""
+
+from __future__ import annotations
+
+import pytest
+
+from tonebridge_dash.errors import EXIT_USAGE, SettingsError
+from tonebridge_dash.settings import DEFAULTS, from_mapping, load_settings
+
+
+def test_defaults_are_the_seed_numbers(cfg):
+    assert cfg.thresholds.error_ratio.critical == 0.05
+    assert cfg.thresholds.latency_p95_seconds.critical == 2.0
+    assert cfg.thresholds.latency_p95_seconds.for_ == "10m"
+    assert cfg.thresholds.memory_usage_ratio.critical == 0.9
+    assert cfg.thresholds.disk_usage_ratio.critical == 0.8
+    assert cfg.slo.availability == 0.999
+    assert cfg.slo.latency_p95_seconds == 0.5
+    assert cfg.slo.error_ratio == 0.001
+    assert cfg.slo.throughput_rps == 100
+    assert cfg.dashboards.schema_version == 41
+
+
+def test_file_overrides_merge_over_defaults(tmp_path):
+    f = tmp_path / "tb-dash.yaml"
+    f.write_text("thresholds:\n  error_ratio:\n    critical: 0.02\n"
+                 "environments:\n  prod:\n    url: https://grafana.example.com\n    org_id: 3\n")
+    cfg = load_settings(f)
+    assert cfg.thresholds.error_ratio.critical == 0.02
+    assert cfg.thresholds.error_ratio.warning == DEFAULTS["thresholds"]["error_ratio"]["warning"]
+    prod = cfg.environment("prod")
+    assert (prod.url, prod.org_id, prod.folder.title) == ("https://grafana.example.com", 3, "ToneBridge")
+
+
+def test_no_file_and_no_path_gives_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(None).source == "defaults"
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("thresholds:\n  eror_ratio: {critical: 1}\n", "tb-dash.yaml: unknown key 'thresholds.eror_ratio'"),
+    ("colour: red\n", "tb-dash.yaml: unknown key 'colour'"),
+    ("slo:\n  availability: 1.5\n", "tb-dash.yaml: key 'slo.availability': 1.5 is greater than"),
+    ("dashboards:\n  schema_version: 12\n", "tb-dash.yaml: key 'dashboards.schema_version': 12 is less than"),
+    ("a: [\n", "tb-dash.yaml: invalid YAML at line 2"),
+    ("- 1\n", "tb-dash.yaml: expected a mapping"),
+    ("environments:\n  prod: {folder: {title: X}}\n", "tb-dash.yaml: environments.prod: 'url' is a required"),
+])
+def test_invalid_settings_name_the_file_and_key(tmp_path, monkeypatch, content, expected):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tb-dash.yaml").write_text(content)
+    with pytest.raises(SettingsError) as e:
+        load_settings("tb-dash.yaml")
+    assert str(e.value).startswith(expected)
+    assert e.value.exit_code == EXIT_USAGE
+
+
+def test_missing_named_file_is_an_error(tmp_path):
+    with pytest.raises(SettingsError, match="settings file not found"):
+        load_settings(tmp_path / "absent.yaml")
+
+
+def test_unknown_environment_lists_the_known_ones():
+    cfg = from_mapping({"environments": {"prod": {"url": "https://g.example"}}}, "tb-dash.yaml")
+    with pytest.raises(SettingsError, match=r"unknown environment 'stage' \(environments: prod\)"):
+        cfg.environment("stage")
