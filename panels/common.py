@@ -31,6 +31,14 @@ def _targets(targets: Sequence[g.Target]) -> list[g.Target]:
     return [attr.evolve(t, refId=t.refId or _REF_IDS[i]) for i, t in enumerate(targets)]
 
 
+def _base(title: str, description: str, targets: Sequence[g.Target]) -> dict:
+    """What every panel has: title, description, the datasource variable,
+    targets with refIds, and Grafana's own data-point limit (grafanalib's
+    default of 100 points would coarsen every graph)."""
+    return dict(title=title, description=description, dataSource=DATASOURCE,
+                targets=_targets(targets), maxDataPoints=None)
+
+
 def steps(threshold: Threshold | None, *, lower_is_worse: bool = False,
           scale: float = 1.0) -> list[dict]:
     """Grafana threshold steps from a settings threshold (green, orange at
@@ -47,10 +55,7 @@ def timeseries(title: str, description: str, unit: str, targets: Sequence[g.Targ
                stack: bool = False, fill: int = 10, min_value: int | None = 0,
                max_value: int | None = None, legend_calcs: Iterable[str] = ("mean", "max", "lastNotNull")) -> g.TimeSeries:
     return g.TimeSeries(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(targets),
+        **_base(title, description, targets),
         unit=unit,
         fillOpacity=fill,
         lineWidth=1,
@@ -66,7 +71,6 @@ def timeseries(title: str, description: str, unit: str, targets: Sequence[g.Targ
         thresholdsStyleMode="line" if threshold is not None else "off",
         valueMin=min_value,
         valueMax=max_value,
-        maxDataPoints=None,
     )
 
 
@@ -74,10 +78,7 @@ def stat(title: str, description: str, unit: str, targets: Sequence[g.Target], *
          threshold: Threshold | None = None, lower_is_worse: bool = False,
          calc: str = "lastNotNull", decimals: int | None = None, graph: bool = True) -> g.Stat:
     return g.Stat(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(targets),
+        **_base(title, description, targets),
         format=unit,
         decimals=decimals,
         reduceCalc=calc,
@@ -85,7 +86,6 @@ def stat(title: str, description: str, unit: str, targets: Sequence[g.Target], *
         colorMode="value",
         noValue=None,
         thresholds=steps(threshold, lower_is_worse=lower_is_worse),
-        maxDataPoints=None,
     )
 
 
@@ -93,10 +93,7 @@ def bargauge(title: str, description: str, unit: str, targets: Sequence[g.Target
              threshold: Threshold | None = None, calc: str = "lastNotNull",
              max_value: float | None = None) -> g.BarGauge:
     return g.BarGauge(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(targets),
+        **_base(title, description, targets),
         format=unit,
         calc=calc,
         displayMode=g.GAUGE_DISPLAY_MODE_GRADIENT,
@@ -104,16 +101,12 @@ def bargauge(title: str, description: str, unit: str, targets: Sequence[g.Target
         min=0,
         max=max_value,
         thresholds=steps(threshold),
-        maxDataPoints=None,
     )
 
 
 def piechart(title: str, description: str, unit: str, targets: Sequence[g.Target]) -> g.PieChartv2:
     return g.PieChartv2(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(targets),
+        **_base(title, description, targets),
         unit=unit,
         pieType="donut",
         legendDisplayMode="table",
@@ -121,17 +114,13 @@ def piechart(title: str, description: str, unit: str, targets: Sequence[g.Target
         legendValues=["percent", "value"],
         reduceOptionsCalcs=["lastNotNull"],
         tooltipMode="single",
-        maxDataPoints=None,
     )
 
 
 def table(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
           threshold: Threshold | None = None, lower_is_worse: bool = False) -> g.Table:
     return g.Table(
-        title=title,
-        description=description,
-        dataSource=DATASOURCE,
-        targets=_targets(targets),
+        **_base(title, description, targets),
         unit=unit,
         colorMode="thresholds",
         displayMode="color-text",
@@ -139,7 +128,6 @@ def table(title: str, description: str, unit: str, targets: Sequence[g.Target], 
         thresholds=steps(threshold, lower_is_worse=lower_is_worse),
         transformations=[{"id": "merge", "options": {}},
                          {"id": "organize", "options": {"excludeByName": {"Time": True}}}],
-        maxDataPoints=None,
     )
 
 
@@ -177,8 +165,7 @@ class Heatmap(g.Panel):
 
 def heatmap(title: str, description: str, unit: str, targets: Sequence[g.Target]) -> Heatmap:
     """A heatmap of histogram buckets; targets should use ``fmt="heatmap"``."""
-    return Heatmap(title=title, description=description, dataSource=DATASOURCE,
-                   targets=_targets(targets), unit=unit, maxDataPoints=None)
+    return Heatmap(**_base(title, description, targets), unit=unit)
 
 
 def text(title: str, content: str) -> g.Text:
