@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
         "time_to": "now",
         "timezone": "browser",
         "schema_version": 41,
-        "editable": True,
+        "editable": False,  # dashboards as code: change them here, not in the UI
     },
     "thresholds": {
         "error_ratio": {"warning": 0.01, "critical": 0.05, "for": "5m"},
