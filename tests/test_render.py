@@ -137,3 +137,38 @@ def test_load_dir_reads_back_what_render_wrote(cfg, tmp_path):
     write_all(written, tmp_path)
     loaded = {r.uid: r.data for r in load_dir(tmp_path)}
     assert loaded == {r.uid: r.data for r in written}
+
+
+def test_written_files_pass_the_reference_validator(cfg, tmp_path):
+    """Independent of the compiled fast path: the files on disk, checked with
+    plain jsonschema.Draft7Validator against the vendored schema files."""
+    import jsonschema
+
+    from tonebridge_dash.schema import SCHEMA_DIR
+
+    def validator(name, definition=None):
+        doc = json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text())
+        if definition is None:
+            return jsonschema.Draft7Validator(doc)
+        if definition not in doc["definitions"]:
+            return None
+        return jsonschema.Draft7Validator({"$ref": f"#/definitions/{definition}", "definitions": doc["definitions"]})
+
+    dashboard, target = validator("dashboard"), validator("prometheus", "Dataquery")
+    write_all(render_all(cfg), tmp_path)
+    checked = 0
+    for f in sorted(tmp_path.glob("*.json")):
+        data = json.loads(f.read_text())
+        assert list(dashboard.iter_errors(data)) == [], f.name
+        for p in data["panels"]:
+            if p["type"] == "row":
+                continue
+            options, custom = validator(p["type"], "Options"), validator(p["type"], "FieldConfig")
+            assert options is not None, p["type"]
+            assert list(options.iter_errors(p["options"])) == [], (f.name, p["title"])
+            if custom is not None and "custom" in p["fieldConfig"]["defaults"]:
+                assert list(custom.iter_errors(p["fieldConfig"]["defaults"]["custom"])) == [], (f.name, p["title"])
+            for t in p["targets"]:
+                assert list(target.iter_errors(t)) == [], (f.name, p["title"])
+            checked += 1
+    assert checked >= 40
