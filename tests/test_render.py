@@ -171,4 +171,4 @@ def test_written_files_pass_the_reference_validator(cfg, tmp_path):
             for t in p["targets"]:
                 assert list(target.iter_errors(t)) == [], (f.name, p["title"])
             checked += 1
-    assert checked >= 40
+    assert checked >= 36  # every panel of the four core dashboards at least
