@@ -1,0 +1,184 @@
+"""``tb-dash check``: run every dashboard query against a live Prometheus.
+
+Each panel target (and each query variable) is turned into the PromQL
+Grafana would send: built-in variables get ``Values``, filter variables
+their current or default selection ("All" -> ``allValue``). The queries run
+as instant queries, ``concurrency`` at a time, each with a timeout. A query
+fails the check when Prometheus rejects it, returns no series, or reads a
+metric name the server does not know; a result above the settings' series
+budget, or one that is NaN everywhere, is a warning.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Iterable, Sequence
+
+from . import promql
+from .prometheus import PrometheusClient, QueryAnswer
+
+ERROR = "error"
+WARNING = "warning"
+
+QUERY_ERROR = "query-error"
+NO_DATA = "no-data"
+UNKNOWN_METRIC = "unknown-metric"
+OVER_BUDGET = "over-budget"
+NAN_ONLY = "nan-only"
+
+_HINTS = {
+    QUERY_ERROR: "fix the PromQL; 'tb-dash validate' shows syntax errors without a server",
+    NO_DATA: "check metric and label names, 'by (le)' for histogram_quantile, and that both sides of "
+             "an operator keep the labels they are matched on",
+    UNKNOWN_METRIC: "compare the name with panels/metrics.py and the service's /metrics",
+    OVER_BUDGET: "aggregate (sum by ...) or filter the query, or raise check.series_budget",
+    NAN_ONLY: "a ratio of two zero rates: guard the denominator or accept 'No data' when idle",
+}
+
+
+@dataclass(frozen=True)
+class Planned:
+    target: promql.Target
+    query: str  # the PromQL sent to Prometheus
+    metrics: tuple[str, ...]  # metric names it reads ((): could not parse locally)
+    undefined: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    kind: str
+    dashboard: str
+    panel: str
+    ref_id: str
+    message: str
+    query: str
+    hint: str = ""
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    queries: int = 0
+    panels: int = 0
+    dashboards: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    at: float | None = None
+
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    def failed(self, strict: bool = False) -> bool:
+        return bool(self.errors() or (strict and self.warnings()))
+
+    def to_json(self) -> dict:
+        return {
+            "ok": not self.errors(),
+            "at": self.at,
+            "dashboards": len(self.dashboards),
+            "panels": self.panels,
+            "queries": self.queries,
+            "errors": len(self.errors()),
+            "warnings": len(self.warnings()),
+            "seconds": round(self.seconds, 3),
+            "findings": [asdict(f) for f in self.findings],
+        }
+
+
+def plan(rendered: Iterable, rate_interval: str = "1m", interval: str = "1m",
+         range_: str | None = None, variables: bool = True) -> list[Planned]:
+    """The queries ``check`` sends, in dashboard and panel order."""
+    out = []
+    for r in rendered:
+        values = promql.Values.for_check(rate_interval, interval, range_ or promql.dashboard_range(r.data))
+        known = promql.dashboard_variables(r.data)
+        found = list(promql.targets(r.data, r.uid, r.panels()))
+        if variables:
+            found += list(promql.variable_targets(r.data, r.uid))
+        for t in found:
+            text = promql.variable_check_query(t.variable) if t.variable else t.expr
+            s = promql.substitute(text, known, values)
+            try:
+                names = tuple(promql.metric_names(promql.parse(s.text)))
+            except promql.PromQLSyntaxError:
+                names = ()
+            out.append(Planned(t, s.text, names, s.undefined))
+    return out
+
+
+def _findings(p: Planned, answer: QueryAnswer, known: set[str], budget: int) -> list[Finding]:
+    t = p.target
+    found: list[Finding] = []
+
+    def add(severity: str, kind: str, message: str) -> None:
+        found.append(Finding(severity, kind, t.dashboard, t.panel, t.ref_id, message, p.query, _HINTS[kind]))
+
+    undefined = f" (undefined variable(s): {', '.join('$' + u for u in p.undefined)})" if p.undefined else ""
+    unknown = [n for n in p.metrics if n not in known]
+    if unknown:
+        add(ERROR, UNKNOWN_METRIC, f"metric(s) unknown to the server: {', '.join(unknown)}")
+    if answer.error:
+        add(ERROR, QUERY_ERROR, f"query error: {answer.error}{undefined}")
+    elif answer.series == 0:
+        what = "no values" if t.variable else "no data"
+        add(ERROR, NO_DATA, f"{what}: the query returned no series{undefined}")
+    else:
+        if answer.series > budget:
+            add(WARNING, OVER_BUDGET, f"{answer.series} series, over the budget of {budget}")
+        if answer.nan_only:
+            add(WARNING, NAN_ONLY, "every value is NaN")
+    return found
+
+
+def run(rendered: Sequence, client: PrometheusClient, *, series_budget: int = 500, concurrency: int = 8,
+        at: float | None = None, rate_interval: str = "1m", interval: str = "1m",
+        range_: str | None = None, progress: Callable[[int], None] | None = None) -> Report:
+    """Check every query of ``rendered``; ``progress`` is called with 1 after each query."""
+    started = time.perf_counter()
+    planned = plan(rendered, rate_interval, interval, range_)
+    known = client.metric_names()  # fails fast when the server is unreachable
+    report = Report(queries=len(planned), at=at,
+                    dashboards=[r.uid for r in rendered], titles={r.uid: r.title for r in rendered})
+    report.panels = len({(p.target.dashboard, p.target.panel_id, p.target.panel) for p in planned
+                         if p.target.variable is None})
+
+    def one(p: Planned) -> list[Finding]:
+        try:
+            return _findings(p, client.instant(p.query, at), known, series_budget)
+        finally:
+            if progress is not None:
+                progress(1)
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        for found in pool.map(one, planned):  # map keeps the dashboards' order
+            report.findings.extend(found)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def format_text(report: Report) -> str:
+    """Findings grouped by dashboard, then a summary line."""
+    lines = []
+    by_dashboard: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        by_dashboard.setdefault(f.dashboard, []).append(f)
+    for uid in report.dashboards:
+        found = by_dashboard.get(uid, [])
+        mark = "ok" if not found else f"{sum(f.severity == ERROR for f in found)} error(s), " \
+                                      f"{sum(f.severity == WARNING for f in found)} warning(s)"
+        lines.append(f"{uid}  {report.titles.get(uid, '')}: {mark}")
+        for f in found:
+            ref = f" [{f.ref_id}]" if f.ref_id else ""
+            lines.append(f"  {f.severity:<7} {f.panel}{ref}: {f.message}")
+            lines.append(f"          query: {' '.join(f.query.split())}")
+            lines.append(f"          hint: {f.hint}")
+    e, w = len(report.errors()), len(report.warnings())
+    lines.append(f"checked {report.queries} queries of {report.panels} panels in {len(report.dashboards)} "
+                 f"dashboards in {report.seconds:.2f}s: {e} error(s), {w} warning(s)")
+    return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""A throwaway Prometheus over synthetic ToneBridge traffic.
+
+``SyntheticPrometheus`` writes the OpenMetrics file (``synthetic``),
+backfills it with ``promtool tsdb create-blocks-from openmetrics`` into a
+temporary TSDB, starts ``prometheus`` on 127.0.0.1 over it with no scrape
+targets, waits until it is ready and stops it on exit::
+
+    with SyntheticPrometheus() as prom:
+        check(..., url=prom.url, at=prom.end)
+
+Backfilled blocks are loaded when Prometheus opens its TSDB, so they are
+queryable once ``/-/ready`` answers. Prometheus looks back 5 minutes for an
+instant query: ask at ``prom.end`` (the last sample), not at "now".
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import synthetic
+from .errors import TbDashError
+
+_CONFIG = """\
+# No scrape targets: every series comes from the backfilled blocks.
+global:
+  scrape_interval: 15s
+scrape_configs: []
+"""
+
+
+class PrometheusSetupError(TbDashError):
+    """promtool or prometheus is missing or failed."""
+
+
+def find_binary(name: str) -> str | None:
+    return shutil.which(name)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def backfill(openmetrics: Path, tsdb: Path, promtool: str = "promtool") -> None:
+    """Turn an OpenMetrics file into TSDB blocks under ``tsdb``."""
+    tsdb.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", "-q", str(openmetrics), str(tsdb)],
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise PrometheusSetupError(f"promtool could not backfill {openmetrics}: {last[0]}")
+
+
+@dataclass
+class SyntheticPrometheus:
+    """Context manager: a ready Prometheus serving synthetic traffic."""
+
+    duration: int = 3 * 3600
+    step: int = 30
+    seed: int = 0
+    end: int | None = None  # unix seconds of the last sample; default now
+    start: int | None = None  # set on start: the first sample
+    prometheus: str = "prometheus"
+    promtool: str = "promtool"
+    startup_timeout: float = 60.0
+
+    url: str = ""
+    workdir: Path | None = None
+    samples: int = 0
+    _process: subprocess.Popen | None = None
+
+    def __enter__(self) -> "SyntheticPrometheus":
+        for binary in (self.prometheus, self.promtool):
+            if find_binary(binary) is None:
+                raise PrometheusSetupError(f"'{binary}' not found on PATH (Debian: apt-get install prometheus)")
+        self.workdir = Path(tempfile.mkdtemp(prefix="tb-dash-prometheus-"))
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
+        assert self.workdir is not None
+        w = synthetic.window(self.end, self.duration, self.step)
+        self.end = w.end
+        self.start = w.start
+        data = self.workdir / "synthetic.om"
+        self.samples = synthetic.write(data, w, self.seed)
+        tsdb = self.workdir / "tsdb"
+        backfill(data, tsdb, self.promtool)
+        data.unlink()
+        config = self.workdir / "prometheus.yml"
+        config.write_text(_CONFIG, encoding="utf-8")
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self._log = open(self.workdir / "prometheus.log", "wb")
+        self._process = subprocess.Popen(
+            [self.prometheus, f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
+             f"--web.listen-address=127.0.0.1:{port}",
+             # Keep the backfilled blocks, however old the synthetic window is.
+             "--storage.tsdb.retention.time=3650d", "--log.level=warn"],
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        import requests
+
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise PrometheusSetupError(f"prometheus exited with status {self._process.returncode}: "
+                                           f"{self.log_tail()}")
+            try:
+                if requests.get(f"{self.url}/-/ready", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        raise PrometheusSetupError(f"prometheus did not become ready within {self.startup_timeout:g}s: "
+                                   f"{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        if self.workdir is None:
+            return ""
+        try:
+            lines = (self.workdir / "prometheus.log").read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return ""
+        return lines[-1] if lines else "(no output)"
+
+    def __exit__(self, *exc) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+            self._process = None
+        if getattr(self, "_log", None) is not None:
+            self._log.close()
+            self._log = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
