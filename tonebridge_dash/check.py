@@ -138,8 +138,9 @@ def _findings(p: Planned, answer: QueryAnswer, known: set[str], budget: int) -> 
 
 def run(rendered: Sequence, client: PrometheusClient, *, series_budget: int = 500, concurrency: int = 8,
         at: float | None = None, rate_interval: str = "1m", interval: str = "1m",
-        range_: str | None = None, progress: Callable[[int], None] | None = None) -> Report:
-    """Check every query of ``rendered``; ``progress`` is called with 1 after each query."""
+        range_: str | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
+    """Check every query of ``rendered``; ``progress(done, total)`` is called
+    (from this thread) as answers come in."""
     started = time.perf_counter()
     planned = plan(rendered, rate_interval, interval, range_)
     known = client.metric_names()  # fails fast when the server is unreachable
@@ -149,15 +150,13 @@ def run(rendered: Sequence, client: PrometheusClient, *, series_budget: int = 50
                          if p.target.variable is None})
 
     def one(p: Planned) -> list[Finding]:
-        try:
-            return _findings(p, client.instant(p.query, at), known, series_budget)
-        finally:
-            if progress is not None:
-                progress(1)
+        return _findings(p, client.instant(p.query, at), known, series_budget)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        for found in pool.map(one, planned):  # map keeps the dashboards' order
+        for done, found in enumerate(pool.map(one, planned), 1):  # map keeps the dashboards' order
             report.findings.extend(found)
+            if progress is not None:
+                progress(done, len(planned))
     report.seconds = time.perf_counter() - started
     return report
 

@@ -18,7 +18,7 @@ from typing import Optional
 import typer
 
 from . import __version__
-from .errors import EXIT_USAGE, TbDashError
+from .errors import EXIT_FAILED, EXIT_USAGE, TbDashError
 
 app = typer.Typer(
     name="tb-dash",
@@ -135,6 +135,333 @@ def list_dashboards(
             else:
                 typer.echo(f"    {p.get('type', '?'):<11} {pos.get('w', '?'):>2}x{pos.get('h', '?'):<2} "
                            f"{p.get('title', '')}")
+
+
+FormatOption = typer.Option("text", "--format", "-f", help="text (grouped by dashboard) or json.")
+StrictOption = typer.Option(False, "--strict", help="Warnings fail too (exit 1).")
+DirArgument = typer.Argument(
+    None, metavar="[DIR]", show_default=False,
+    help="A directory of dashboard *.json files (default: what render would write, built in memory).")
+
+
+def _format(fmt: str) -> str:
+    if fmt not in ("text", "json"):
+        raise TbDashError(f"--format must be 'text' or 'json', not '{fmt}'", exit_code=EXIT_USAGE)
+    return fmt
+
+
+def _dashboards(directory: Optional[Path], cfg, checked: bool):
+    """The dashboards a command reads: files in DIR, or built in memory."""
+    if directory is not None:
+        from .render import load_dir
+
+        return load_dir(directory)
+    if checked:
+        return render_dashboards(cfg)
+    from .lint import build_unchecked
+
+    return build_unchecked(cfg)
+
+
+@app.command()
+def validate(
+    directory: Optional[Path] = DirArgument,
+    config: Optional[Path] = ConfigOption,
+    fmt: str = FormatOption,
+    strict: bool = StrictOption,
+) -> None:
+    """Lint dashboards: Grafana's schema, layout, datasource references,
+    PromQL syntax and grafana/dashboard-linter's Prometheus rules.
+
+    Errors exit 1, warnings only with --strict. Exclusions, each with a
+    reason, live in the settings under validate.exclude. The README lists
+    the rules.
+
+    Examples:
+
+      tb-dash validate
+
+      tb-dash validate build/dashboards --format json
+    """
+    from .lint import format_text, validate as run_rules
+
+    _format(fmt)
+    cfg = load_settings(config)
+    result = run_rules(_dashboards(directory, cfg, checked=False), cfg)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_text(result))
+    if result.failed(strict):
+        raise typer.Exit(1)
+
+
+def _at(value: Optional[str]) -> Optional[float]:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise TbDashError(f"--time must be unix seconds or RFC 3339 (2026-01-31T12:00:00Z), not '{value}'",
+                          exit_code=EXIT_USAGE) from None
+
+
+def _duration(option: str, value: Optional[str]) -> Optional[str]:
+    from .promql import seconds
+
+    if value is not None:
+        try:
+            if seconds(value) <= 0:
+                raise ValueError
+        except ValueError:
+            raise TbDashError(f"{option} must be a Prometheus duration such as 1m or 6h, not '{value}'",
+                              exit_code=EXIT_USAGE) from None
+    return value
+
+
+@app.command()
+def check(
+    directory: Optional[Path] = DirArgument,
+    prometheus_url: str = typer.Option(..., "--prometheus-url", "-p", metavar="URL", envvar="PROMETHEUS_URL",
+                                       help="Prometheus base URL, e.g. http://localhost:9090."),
+    config: Optional[Path] = ConfigOption,
+    fmt: str = FormatOption,
+    strict: bool = typer.Option(False, "--strict", help="Warnings (series over budget, NaN only) fail too."),
+    at: Optional[str] = typer.Option(None, "--time", metavar="TIME",
+                                     help="Evaluate at TIME (unix seconds or RFC 3339; default now)."),
+    rate_interval: str = typer.Option("1m", "--rate-interval", help="Value for $__rate_interval."),
+    interval: str = typer.Option("1m", "--interval", help="Value for $__interval."),
+    range_: Optional[str] = typer.Option(None, "--range",
+                                         help="Value for $__range (default: each dashboard's time range)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1,
+                                            help="Seconds per query (default: check.timeout_seconds)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, max=64,
+                                              help="Queries at a time (default: check.concurrency)."),
+) -> None:
+    """Run every panel query and query variable against a live Prometheus
+    as an instant query, and report per panel: query errors, no data,
+    metric names the server does not know, and results over the series
+    budget (check.series_budget).
+
+    Exit 0 only when every query returns data; 1 when one does not; 2 when
+    Prometheus cannot be reached.
+
+    Examples:
+
+      tb-dash check --prometheus-url http://localhost:9090
+
+      tb-dash check build/dashboards -p http://prometheus:9090 --time 2026-01-31T12:00:00Z
+    """
+    from .check import format_text, run
+    from .prometheus import PrometheusClient
+
+    _format(fmt)
+    when = _at(at)
+    for option, value in (("--rate-interval", rate_interval), ("--interval", interval), ("--range", range_)):
+        _duration(option, value)
+    cfg = load_settings(config)
+    dashboards = _dashboards(directory, cfg, checked=True)
+    settings = cfg.check
+    workers = concurrency or settings.concurrency
+    client = PrometheusClient(prometheus_url, timeout or settings.timeout_seconds, pool=workers)
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = typer.progressbar(length=total, label="checking", file=sys.stderr)
+            bar.__enter__()
+        bar.update(1)
+
+    show = fmt == "text" and sys.stderr.isatty()
+    try:
+        report = run(dashboards, client, series_budget=settings.series_budget, concurrency=workers, at=when,
+                     rate_interval=rate_interval, interval=interval, range_=range_,
+                     progress=progress if show else None)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_text(report))
+    if report.failed(strict):
+        raise typer.Exit(1)
+
+
+# -- push and diff -------------------------------------------------------------
+
+GrafanaUrlOption = typer.Option(
+    None, "--grafana-url", metavar="URL", envvar="GRAFANA_URL", show_envvar=False,
+    help="Grafana base URL (or GRAFANA_URL; default: the environment's url in the settings).")
+EnvOption = typer.Option(
+    None, "--env", "-e", metavar="NAME",
+    help="Environment from the settings: its url, folder and org.")
+FromOption = typer.Option(
+    None, "--from", metavar="DIR",
+    help="Use the rendered <uid>.json files in DIR instead of rendering (e.g. a reviewed CI artifact).")
+TokenFileOption = typer.Option(
+    None, "--token-file", metavar="FILE",
+    help="Read the service-account token from FILE (else GRAFANA_TOKEN, else "
+         "GRAFANA_USER/GRAFANA_PASSWORD).")
+OrgIdOption = typer.Option(None, "--org-id", min=1, help="Grafana org id (sends X-Grafana-Org-Id).")
+CaCertOption = typer.Option(None, "--ca-cert", metavar="FILE",
+                            help="CA bundle to verify Grafana's TLS certificate with.")
+InsecureOption = typer.Option(False, "--insecure",
+                              help="Do not verify Grafana's TLS certificate (only when you must).")
+TimeoutOption = typer.Option(30.0, "--timeout", min=0.1, metavar="SECONDS",
+                             help="Timeout of each request.")
+RetriesOption = typer.Option(4, "--retries", min=0, max=10,
+                             help="Retries of a request that is safe to repeat (connection errors, "
+                                  "429, 502, 503, 504), with exponential backoff.")
+ConcurrencyOption = typer.Option(8, "--concurrency", "-j", min=1, max=64,
+                                 help="Dashboards handled at the same time.")
+
+
+def _grafana_target(config, env, grafana_url, org_id, token_file, ca_cert, insecure, timeout,
+                    retries, concurrency):
+    """Settings, the dashboards' target (environment) and a ready GrafanaClient."""
+    import dataclasses
+
+    from .grafana import GrafanaClient, RetryPolicy, resolve_auth
+
+    cfg = load_settings(config)
+    target = cfg.environment(env)
+    url = grafana_url or target.url
+    if not url:
+        raise TbDashError("no Grafana URL: pass --grafana-url URL, set GRAFANA_URL, or use "
+                          "--env NAME with a url in the settings", exit_code=EXIT_USAGE)
+    if insecure and ca_cert:
+        raise TbDashError("--insecure and --ca-cert exclude each other", exit_code=EXIT_USAGE)
+    if ca_cert is not None and not ca_cert.is_file():
+        raise TbDashError(f"{ca_cert}: CA bundle not found", exit_code=EXIT_USAGE)
+    org = org_id or target.org_id
+    target = dataclasses.replace(target, url=url, org_id=org)
+    client = GrafanaClient(
+        url, auth=resolve_auth(token_file), org_id=org if (org_id or org != 1) else None,
+        timeout=(min(timeout, 10.0), timeout), verify=False if insecure else (str(ca_cert) if ca_cert else True),
+        retry=RetryPolicy(attempts=retries + 1), pool_size=max(concurrency, 10))
+    if insecure:
+        import urllib3
+
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+    return cfg, target, client
+
+
+def _dashboards_for(cfg, from_dir):
+    if from_dir is not None:
+        from .render import load_dir
+
+        return load_dir(from_dir)
+    return render_dashboards(cfg)
+
+
+@app.command()
+def push(
+    grafana_url: Optional[str] = GrafanaUrlOption,
+    env: Optional[str] = EnvOption,
+    config: Optional[Path] = ConfigOption,
+    from_dir: Optional[Path] = FromOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    force: bool = typer.Option(False, "--force",
+                               help="Overwrite dashboards edited in Grafana, after backing them up."),
+    backup_dir: Path = typer.Option(Path("build/backups"), "--backup-dir", metavar="DIR",
+                                    help="Where --force saves the live JSON it overwrites."),
+    token_file: Optional[Path] = TokenFileOption,
+    org_id: Optional[int] = OrgIdOption,
+    ca_cert: Optional[Path] = CaCertOption,
+    insecure: bool = InsecureOption,
+    timeout: float = TimeoutOption,
+    retries: int = RetriesOption,
+    concurrency: int = ConcurrencyOption,
+) -> None:
+    """Push the dashboards into their Grafana folder.
+
+    Everything is validated before the first write. Dashboards that did not
+    change are skipped; the others are saved with the version message
+    "tb-dash: <content hash> [<git revision>]". A dashboard saved in Grafana
+    by someone else since the last push is refused (exit 3) unless --force,
+    which first saves the live JSON under --backup-dir.
+
+    Exit codes: 0 all done; 1 something failed; 2 usage or settings error;
+    3 refused to overwrite a dashboard edited in Grafana.
+
+    Examples:
+
+      GRAFANA_TOKEN=... tb-dash push --grafana-url https://grafana.example.com
+
+      tb-dash push --env prod --from build/dashboards --dry-run
+    """
+    from .push import git_revision, push as run_push
+    from .summary import progress, push_error, push_lines
+
+    cfg, target, client = _grafana_target(config, env, grafana_url, org_id, token_file, ca_cert,
+                                          insecure, timeout, retries, concurrency)
+    dashboards = _dashboards_for(cfg, from_dir)
+    with client:
+        report = run_push(client, dashboards, folder_uid=target.folder.uid,
+                          folder_title=target.folder.title, force=force, dry_run=dry_run,
+                          backup_dir=backup_dir, revision=git_revision(), concurrency=concurrency,
+                          on_progress=progress("push"))
+    for line in push_lines(report, target.folder.title):
+        typer.echo(line)
+    problem = push_error(report)
+    if problem:
+        raise TbDashError(problem, exit_code=report.exit_code)
+
+
+@app.command()
+def diff(
+    grafana_url: Optional[str] = GrafanaUrlOption,
+    env: Optional[str] = EnvOption,
+    config: Optional[Path] = ConfigOption,
+    from_dir: Optional[Path] = FromOption,
+    full: bool = typer.Option(False, "--full", help="Add a unified diff of the JSON."),
+    token_file: Optional[Path] = TokenFileOption,
+    org_id: Optional[int] = OrgIdOption,
+    ca_cert: Optional[Path] = CaCertOption,
+    insecure: bool = InsecureOption,
+    timeout: float = TimeoutOption,
+    retries: int = RetriesOption,
+    concurrency: int = ConcurrencyOption,
+) -> None:
+    """Compare the dashboards with Grafana: new, unchanged or changed, with
+    panels added, removed and changed (queries, units, thresholds).
+
+    Exit codes: 0 Grafana matches the code; 1 it differs; 2 error.
+
+    Examples:
+
+      tb-dash diff --grafana-url https://grafana.example.com
+
+      tb-dash diff --env prod --full
+    """
+    from .diff import CHANGED, NEW, diff_all
+    from .summary import diff_lines, progress
+
+    try:
+        cfg, target, client = _grafana_target(config, env, grafana_url, org_id, token_file, ca_cert,
+                                              insecure, timeout, retries, concurrency)
+        dashboards = _dashboards_for(cfg, from_dir)
+        with client:
+            diffs = diff_all(client, dashboards, folder_uid=target.folder.uid, full=full,
+                             concurrency=concurrency, on_progress=progress("diff"))
+    except TbDashError as e:
+        raise TbDashError(e.message, exit_code=EXIT_USAGE) from None
+    for line in diff_lines(diffs, full):
+        typer.echo(line)
+    if any(d.state in (NEW, CHANGED) for d in diffs):
+        raise typer.Exit(EXIT_FAILED)
 
 
 def main() -> None:
