@@ -1,0 +1,131 @@
+"""What a push would change: per dashboard new, unchanged or changed, with a
+panel-level summary (panels added, removed and changed, by title; query,
+unit and threshold changes) and, on request, a unified diff of the JSON.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from .plan import Live, comparable, existing_uids, is_unchanged, read_live, run_all
+from .render import Rendered, encode, iter_panels
+
+NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"
+PANEL_IGNORED = ("id", "panels")  # ids are renumbered freely; a row's panels are compared one by one
+
+
+@dataclass
+class DashboardDiff:
+    uid: str
+    title: str
+    state: str  # NEW, UNCHANGED or CHANGED
+    changes: list[str] = field(default_factory=list)
+    unified: str = ""  # with full=True
+
+
+def _panels_by_title(data: dict) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for p in iter_panels(data):
+        title = str(p.get("title") or f"(untitled {p.get('type', 'panel')})")
+        key, n = title, 2
+        while key in out:
+            key, n = f"{title} #{n}", n + 1
+        out[key] = p
+    return out
+
+
+def _short(value: Any, limit: int = 100) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _queries(panel: dict) -> list[str]:
+    return [str(t.get("expr", "")) for t in panel.get("targets") or [] if isinstance(t, dict)]
+
+
+def _defaults(panel: dict) -> dict:
+    return (panel.get("fieldConfig") or {}).get("defaults") or {}
+
+
+def _other_field_config(panel: dict) -> dict:
+    """fieldConfig without the unit and thresholds (reported on their own)."""
+    fc = dict(panel.get("fieldConfig") or {})
+    fc["defaults"] = {k: v for k, v in _defaults(panel).items() if k not in ("unit", "thresholds")}
+    return fc
+
+
+def panel_changes(title: str, old: dict, new: dict) -> list[str]:
+    """What changed in one panel, most telling first."""
+    out = []
+    old_q, new_q = _queries(old), _queries(new)
+    if old_q != new_q:
+        for i in range(max(len(old_q), len(new_q))):
+            before = old_q[i] if i < len(old_q) else "(none)"
+            after = new_q[i] if i < len(new_q) else "(none)"
+            if before != after:
+                out.append(f"panel '{title}': query {i + 1}: {_short(before)} -> {_short(after)}")
+    if _defaults(old).get("unit") != _defaults(new).get("unit"):
+        out.append(f"panel '{title}': unit {_defaults(old).get('unit')!r} -> {_defaults(new).get('unit')!r}")
+    old_t, new_t = _defaults(old).get("thresholds"), _defaults(new).get("thresholds")
+    if old_t != new_t:
+        out.append(f"panel '{title}': thresholds {_short(old_t)} -> {_short(new_t)}")
+    covered = {"targets"} if old_q != new_q else set()
+    if _other_field_config(old) == _other_field_config(new):
+        covered.add("fieldConfig")
+    rest = sorted(k for k in set(old) | set(new)
+                  if k not in PANEL_IGNORED and k not in covered and old.get(k) != new.get(k))
+    if rest:
+        out.append(f"panel '{title}': {', '.join(rest)} changed")
+    return out
+
+
+def dashboard_changes(live: Live, rendered: Rendered, folder_uid: str) -> list[str]:
+    old, new = comparable(live.data), comparable(rendered.data)
+    out = []
+    if live.folder_uid != folder_uid:
+        out.append(f"folder: '{live.folder_uid or 'General'}' -> '{folder_uid}'")
+    settings = sorted(k for k in set(old) | set(new) if k != "panels" and old.get(k) != new.get(k))
+    if settings:
+        out.append(f"dashboard settings changed: {', '.join(settings)}")
+    old_p, new_p = _panels_by_title(old), _panels_by_title(new)
+    out += [f"panel added: '{t}'" for t in new_p if t not in old_p]
+    out += [f"panel removed: '{t}'" for t in old_p if t not in new_p]
+    for t in new_p:
+        if t in old_p and old_p[t] != new_p[t]:
+            out += panel_changes(t, old_p[t], new_p[t])
+    if not out and old.get("panels") != new.get("panels"):
+        out.append("panels reordered or renumbered")
+    return out
+
+
+def unified(live: Live | None, rendered: Rendered) -> str:
+    before = encode(comparable(live.data)).decode() if live else ""
+    after = encode(comparable(rendered.data)).decode()
+    return "".join(difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=f"grafana/{rendered.uid}.json", tofile=f"rendered/{rendered.uid}.json"))
+
+
+def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: bool = False,
+             concurrency: int = 8, on_progress: Callable[[int, int], None] | None = None
+             ) -> list[DashboardDiff]:
+    """Compare every dashboard with Grafana. Grafana errors raise."""
+    hits = existing_uids(client, [r.uid for r in dashboards])
+
+    def one(r: Rendered) -> tuple[Rendered, Live | None]:
+        return r, (read_live(client, r.uid) if r.uid in hits else None)
+
+    out = []
+    for r, live in run_all(one, list(dashboards), concurrency, on_progress):
+        if live is None:
+            out.append(DashboardDiff(r.uid, r.title, NEW, [f"new dashboard ({len(r.panels())} panels)"],
+                                     unified(None, r) if full else ""))
+        elif is_unchanged(r, live, folder_uid):
+            out.append(DashboardDiff(r.uid, r.title, UNCHANGED))
+        else:
+            out.append(DashboardDiff(r.uid, r.title, CHANGED, dashboard_changes(live, r, folder_uid),
+                                     unified(live, r) if full else ""))
+    return out

@@ -1,0 +1,131 @@
+"""What Grafana holds, beside what the code renders.
+
+Shared by push and diff: one search lists which of our dashboards exist;
+then each existing one is read (concurrently) and compared after removing
+what Grafana manages itself (``id`` and ``version``). A dashboard is
+"unchanged" when that comparison is equal and it is in the right folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence, TypeVar
+
+from .render import UID_RE, Rendered, encode
+from .errors import UsageError
+
+VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
+MESSAGE_PREFIX = "tb-dash: "
+SEARCH_CHUNK = 100  # dashboard uids per /api/search request, to keep the URL short
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def comparable(data: dict) -> dict:
+    """The dashboard JSON without the keys Grafana owns."""
+    return {k: v for k, v in data.items() if k not in VOLATILE_KEYS}
+
+
+def content_hash(data: dict) -> str:
+    """A short, stable hash of what a dashboard shows."""
+    return hashlib.sha256(encode(comparable(data))).hexdigest()[:12]
+
+
+def version_message(data: dict, revision: str | None) -> str:
+    """The version message tb-dash saves with: ``tb-dash: <hash> [<revision>]``."""
+    tail = f" [{revision}]" if revision else ""
+    return f"{MESSAGE_PREFIX}{content_hash(data)}{tail}"
+
+
+def written_by_tb_dash(version: dict) -> bool:
+    return str(version.get("message") or "").startswith(MESSAGE_PREFIX)
+
+
+@dataclass(frozen=True)
+class Live:
+    """One dashboard as Grafana holds it."""
+
+    uid: str
+    data: dict
+    version: int
+    folder_uid: str
+    folder_title: str
+    url: str  # path, e.g. /d/<uid>/<slug>
+
+    @classmethod
+    def from_answer(cls, body: dict) -> "Live":
+        data, meta = body.get("dashboard") or {}, body.get("meta") or {}
+        return cls(uid=str(data.get("uid", "")), data=data,
+                   version=int(data.get("version") or meta.get("version") or 0),
+                   folder_uid=str(meta.get("folderUid") or ""),
+                   folder_title=str(meta.get("folderTitle") or ""), url=str(meta.get("url") or ""))
+
+
+def is_unchanged(rendered: Rendered, live: Live, folder_uid: str) -> bool:
+    return live.folder_uid == folder_uid and comparable(live.data) == comparable(rendered.data)
+
+
+def check_before_write(dashboards: Sequence[Rendered]) -> None:
+    """Everything must be valid before the first write: uids, titles, unique
+    uids and Grafana's schema. Raises ``UsageError`` naming the first problem."""
+    from .schema import validate_dashboard
+
+    seen: dict[str, str] = {}
+    for r in dashboards:
+        where = r.source or r.uid
+        if not isinstance(r.data.get("uid"), str) or not UID_RE.match(r.uid):
+            raise UsageError(f"{where}: uid {r.uid!r} is not valid for Grafana "
+                             "(1-40 characters of a-z, A-Z, 0-9, _ and -)")
+        if not r.title.strip():
+            raise UsageError(f"{where}: dashboard '{r.uid}' has an empty title")
+        if r.uid in seen:
+            raise UsageError(f"uid '{r.uid}' is used by both {seen[r.uid]} and {where}")
+        seen[r.uid] = where
+        issues = validate_dashboard(r.data)
+        if issues:
+            more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+            raise UsageError(f"{where}: does not match Grafana's schema: {issues[0]}{more}; "
+                             "nothing was written")
+
+
+def existing_uids(client, uids: Iterable[str]) -> dict[str, dict]:
+    """Which of ``uids`` exist in Grafana (in any folder): uid -> search hit."""
+    uids = list(uids)
+    found: dict[str, dict] = {}
+    for i in range(0, len(uids), SEARCH_CHUNK):
+        chunk = uids[i:i + SEARCH_CHUNK]
+        for hit in client.search(type="dash-db", dashboard_uids=chunk, limit=len(chunk) + 1) or []:
+            if isinstance(hit, dict) and hit.get("uid") in chunk:
+                found[hit["uid"]] = hit
+    return found
+
+
+def read_live(client, uid: str) -> Live:
+    return Live.from_answer(client.get_dashboard(uid))
+
+
+def run_all(task: Callable[[T], R], items: Sequence[T], concurrency: int,
+            on_done: Callable[[int, int], None] | None = None) -> list[R]:
+    """``task`` over ``items`` on up to ``concurrency`` threads, results in
+    order. ``task`` should not raise: return the failure instead."""
+    total, done = len(items), 0
+    lock = threading.Lock()
+
+    def wrapped(item: T) -> R:
+        nonlocal done
+        result = task(item)
+        if on_done is not None:
+            with lock:
+                done += 1
+                on_done(done, total)
+        return result
+
+    if concurrency <= 1 or total <= 1:
+        return [wrapped(i) for i in items]
+    with ThreadPoolExecutor(max_workers=min(concurrency, total),
+                            thread_name_prefix="tb-dash") as pool:
+        return list(pool.map(wrapped, items))

@@ -1,0 +1,183 @@
+"""Push rendered dashboards into Grafana, safely.
+
+The order matters: validate everything (nothing is written if anything is
+invalid), check Grafana's health, make sure the folder exists, list which
+dashboards exist with one search, then per dashboard (concurrently): read
+the live one, skip it when it is unchanged, and otherwise upsert it with
+``overwrite`` and the version message ``tb-dash: <hash> [<revision>]``.
+
+Drift protection: before overwriting, the newest version of the dashboard
+must have been written by tb-dash. When a person saved it since (in the UI),
+it is refused and named; ``force`` overwrites it after saving the live JSON
+under ``backup_dir``. A person's work is never lost silently.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
+from .grafana.errors import Conflict, GrafanaError, NotFound
+from .plan import (Live, check_before_write, existing_uids, is_unchanged, read_live, run_all,
+                   version_message, written_by_tb_dash)
+from .render import Rendered, encode, write_atomic
+
+CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
+ACTIONS = (CREATED, UPDATED, UNCHANGED, REFUSED, FAILED)
+DEFAULT_BACKUP_DIR = Path("build") / "backups"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    uid: str
+    title: str
+    action: str  # one of ACTIONS
+    url: str = ""  # absolute Grafana URL of the dashboard, when known
+    detail: str = ""  # why it was refused or failed; where the backup went
+
+
+@dataclass
+class PushReport:
+    outcomes: list[Outcome]
+    folder_uid: str
+    folder_created: bool = False
+    dry_run: bool = False
+    backups: list[Path] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.action == action)
+
+    @property
+    def exit_code(self) -> int:
+        if self.count(FAILED):
+            return EXIT_FAILED
+        if self.count(REFUSED):
+            return EXIT_REFUSED
+        return EXIT_OK
+
+
+def git_revision(cwd: Path | None = None) -> str | None:
+    """The short commit of the working directory's git checkout, if any."""
+    try:
+        r = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=cwd, capture_output=True,
+                           text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (r.stdout.strip() or None) if r.returncode == 0 else None
+
+
+def ensure_folder(client, uid: str, title: str, dry_run: bool = False) -> bool:
+    """Make sure the folder exists; True when it was (or would be) created.
+    A 409 (or 412) means another run created it meanwhile: that is fine."""
+    try:
+        client.get_folder(uid)
+        return False
+    except NotFound:
+        pass
+    if dry_run:
+        return True
+    try:
+        client.create_folder(uid, title)
+    except Conflict:
+        client.get_folder(uid)
+        return False
+    return True
+
+
+def describe_edit(uid: str, title: str, version: dict | None) -> str:
+    if version is None:
+        return f"'{uid}' ({title}) has no version history written by tb-dash"
+    who = version.get("createdBy") or "someone"
+    when = version.get("created") or "an unknown time"
+    said = f", message {version['message']!r}" if version.get("message") else ""
+    return (f"'{uid}' ({title}) was saved in Grafana by {who} at {when} "
+            f"(version {version.get('version', '?')}{said})")
+
+
+def backup(live: Live, backup_dir: Path) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = backup_dir / f"{live.uid}.v{live.version}.{stamp}.json"
+    write_atomic(path, encode(live.data))
+    return path
+
+
+class Pusher:
+    """One push: the client, the target folder and the options."""
+
+    def __init__(self, client, *, folder_uid: str, force: bool = False, dry_run: bool = False,
+                 backup_dir: Path = DEFAULT_BACKUP_DIR, revision: str | None = None) -> None:
+        self.client = client
+        self.folder_uid = folder_uid
+        self.force = force
+        self.dry_run = dry_run
+        self.backup_dir = backup_dir
+        self.revision = revision
+        self.backups: list[Path] = []
+
+    def one(self, item: tuple[Rendered, dict | None]) -> Outcome:
+        rendered, hit = item
+        try:
+            return self._one(rendered, hit)
+        except GrafanaError as e:
+            return Outcome(rendered.uid, rendered.title, FAILED, detail=e.message)
+        except OSError as e:  # the backup could not be written: do not overwrite
+            return Outcome(rendered.uid, rendered.title, FAILED,
+                           detail=f"cannot write the backup ({e.strerror or e}); nothing was overwritten")
+
+    def _one(self, r: Rendered, hit: dict | None) -> Outcome:
+        if hit is None:
+            return self._write(r, CREATED)
+        try:
+            live = read_live(self.client, r.uid)
+        except NotFound:  # deleted since the search
+            return self._write(r, CREATED)
+        url = self.client.url_for(live.url or str(hit.get("url", "")))
+        if is_unchanged(r, live, self.folder_uid):
+            return Outcome(r.uid, r.title, UNCHANGED, url)
+        newest = next(iter(self.client.dashboard_versions(r.uid, limit=1)), None)
+        note = ""
+        if newest is None or not written_by_tb_dash(newest):
+            edit = describe_edit(r.uid, live.data.get("title", r.title), newest)
+            if not self.force:
+                return Outcome(r.uid, r.title, REFUSED, url,
+                               f"{edit}; not overwritten (use --force to back it up and overwrite)")
+            if self.dry_run:
+                note = f"{edit}; would be backed up and overwritten"
+            else:
+                path = backup(live, self.backup_dir)
+                self.backups.append(path)
+                note = f"{edit}; backed up to {path}"
+        return self._write(r, UPDATED, url, note)
+
+    def _write(self, r: Rendered, action: str, url: str = "", note: str = "") -> Outcome:
+        if self.dry_run:
+            return Outcome(r.uid, r.title, action, url or self.client.url_for(f"/d/{r.uid}"), note)
+        body = {k: v for k, v in r.data.items() if k != "id"}
+        body.pop("version", None)
+        answer = self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=True,
+                                            message=version_message(r.data, self.revision))
+        path = (answer or {}).get("url") or f"/d/{r.uid}"
+        return Outcome(r.uid, r.title, action, self.client.url_for(path), note)
+
+
+def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_title: str,
+         force: bool = False, dry_run: bool = False, backup_dir: Path = DEFAULT_BACKUP_DIR,
+         revision: str | None = None, concurrency: int = 8,
+         on_progress: Callable[[int, int], None] | None = None) -> PushReport:
+    """Push ``dashboards`` into the folder; see the module's docstring.
+    Errors before the per-dashboard work (invalid input, Grafana unhealthy or
+    unreachable, bad credentials, the folder) raise; per-dashboard failures
+    are reported in the outcome list."""
+    check_before_write(dashboards)
+    client.health()
+    created = ensure_folder(client, folder_uid, folder_title, dry_run)
+    hits = existing_uids(client, [r.uid for r in dashboards])
+    pusher = Pusher(client, folder_uid=folder_uid, force=force, dry_run=dry_run,
+                    backup_dir=backup_dir, revision=revision)
+    outcomes = run_all(pusher.one, [(r, hits.get(r.uid)) for r in dashboards], concurrency,
+                       on_progress)
+    return PushReport(outcomes, folder_uid, created, dry_run, pusher.backups)
