@@ -40,6 +40,13 @@ class Scope:
     def plus(self, *matchers: str) -> "Scope":
         return replace(self, matchers=self.matchers + tuple(matchers))
 
+    def only(self, *labels: str) -> "Scope":
+        """The scope without its matchers on other labels, for a metric that
+        lacks them: ``endpoint=~".+"`` (the "All" of a filter) matches no
+        series of a metric without an ``endpoint`` label."""
+        kept = tuple(x for x in self.matchers if x.split("=", 1)[0].rstrip("!~ ") in labels)
+        return replace(self, matchers=kept)
+
 
 # On dashboards: the job and instance filter variables (Grafana's template
 # variables named by grafana/dashboard-linter's conventions).
@@ -119,7 +126,9 @@ def latency_mean(cfg, scope: Scope = SERVICE) -> str:
 
 
 def active_connections(cfg, scope: Scope = SERVICE) -> str:
-    return f"sum ({selector(m.ACTIVE_CONNECTIONS.name, scope)})"
+    """Open connections. The gauge carries only job and instance, so other
+    filters of the scope (the application dashboard's endpoint) are dropped."""
+    return f"sum ({selector(m.ACTIVE_CONNECTIONS.name, scope.only('job', 'instance'))})"
 
 
 def active_users(cfg, scope: Scope = SERVICE, window: str = "5m") -> str:
