@@ -181,6 +181,7 @@ class GrafanaEmulator:
         self.internal_errors: list[str] = []
         self.lock = threading.RLock()
         self.counts: Counter[str] = Counter()
+        self.last_headers: dict[str, dict[str, str]] = {}  # route -> headers of its latest request
         self.faults: list[Fault] = []
         self.tokens: dict[str, Principal] = {}
         self.users: dict[str, tuple[str, Principal]] = {}
@@ -739,6 +740,7 @@ class _Handler(BaseHTTPRequestHandler):
         route, args = emu.route_of(self.command, parts.path)
         with emu.lock:
             emu.counts[route] += 1
+            emu.last_headers[route] = dict(self.headers)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         if emu.latency:
