@@ -89,7 +89,8 @@ def _transport_reason(exc: Exception) -> str:
                            ("Name or service not known", "host name not found"),
                            ("nodename nor servname", "host name not found"),
                            ("Failed to resolve", "host name not found"),
-                           ("No route to host", "no route to host")):
+                           ("No route to host", "no route to host"),
+                           ("timed out", "no answer within the timeout")):
         if needle in text:
             return reason
     if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
