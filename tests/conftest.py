@@ -18,3 +18,17 @@ def cfg():
 def rendered(cfg):
     """Every dashboard rendered with the default settings, by uid."""
     return {r.uid: r for r in render_all(cfg)}
+
+
+@pytest.fixture(scope="session")
+def prometheus():
+    """A real Prometheus (Debian's ``prometheus``) over three hours of
+    synthetic ToneBridge traffic, backfilled with promtool; stopped after the
+    session. Query it at ``prometheus.end``, the last sample."""
+    from tonebridge_dash.promserver import SyntheticPrometheus, find_binary
+
+    missing = [b for b in ("prometheus", "promtool") if find_binary(b) is None]
+    if missing:
+        pytest.skip(f"{' and '.join(missing)} not installed (apt-get install prometheus); .ci/run installs it")
+    with SyntheticPrometheus() as prom:
+        yield prom

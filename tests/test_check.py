@@ -1,0 +1,194 @@
+"""tb-dash check against a real Prometheus over synthetic traffic: every
+project panel returns data, and each seeded fault is reported as the
+failure a user would see, with its panel named."""
+
+from __future__ import annotations
+
+import copy
+import http.server
+import json
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tonebridge_dash import check
+from tonebridge_dash.prometheus import PrometheusClient, PrometheusUnreachable
+from tonebridge_dash.render import Rendered, write_all
+
+GOOD_PANEL = "Response time (p95)"  # the second panel of tb-overview, left as it is
+
+
+def _with_expr(rendered, expr: str, uid: str = "tb-overview") -> Rendered:
+    """A copy of a project dashboard whose first panel's query is ``expr``."""
+    r = rendered[uid]
+    data = copy.deepcopy(r.data)
+    data["panels"][0]["targets"][0]["expr"] = expr
+    return Rendered(r.uid, r.title, data)
+
+
+def _run(dashboards, prometheus, **kwargs):
+    return check.run(dashboards, PrometheusClient(prometheus.url), at=prometheus.end, **kwargs)
+
+
+def test_every_panel_of_every_project_dashboard_returns_data(rendered, prometheus):
+    report = _run(list(rendered.values()), prometheus)
+    assert report.errors() == [], check.format_text(report)
+    targets = sum(len(p.get("targets") or []) for r in rendered.values() for p in r.panels())
+    variables = sum(1 for r in rendered.values() for v in r.data["templating"]["list"] if v["type"] == "query")
+    assert report.queries == targets + variables
+    assert report.panels == sum(1 for r in rendered.values() for p in r.panels() if p.get("targets"))
+
+
+SEEDED_FAULTS = {
+    "wrong metric name": (
+        'sum (rate(tonebridge_request_total{job=~"$job", instance=~"$instance"}[$__rate_interval]))',
+        {check.NO_DATA, check.UNKNOWN_METRIC}),
+    "histogram_quantile without le": (
+        'histogram_quantile(0.95, sum (rate(tonebridge_request_duration_seconds_bucket{job=~"$job"}'
+        '[$__rate_interval])))',
+        {check.NO_DATA}),
+    "division whose sides cannot match labels": (
+        'sum by (endpoint) (rate(tonebridge_requests_total{job=~"$job"}[$__rate_interval]))\n/\n'
+        'sum by (model) (rate(tonebridge_transformations_total{job=~"$job"}[$__rate_interval]))',
+        {check.NO_DATA}),
+    "query the server rejects": (
+        'sum (rate(tonebridge_requests_total{job=~"$job"}[$__rate_interval])',
+        {check.QUERY_ERROR}),
+}
+
+
+@pytest.mark.parametrize("fault", list(SEEDED_FAULTS))
+def test_seeded_fault_is_reported_with_its_panel(fault, rendered, prometheus):
+    expr, kinds = SEEDED_FAULTS[fault]
+    report = _run([_with_expr(rendered, expr)], prometheus)
+    assert report.failed()
+    assert {f.kind for f in report.errors()} == kinds
+    assert {(f.dashboard, f.panel, f.ref_id) for f in report.errors()} == {("tb-overview", "Request rate", "A")}
+    assert GOOD_PANEL not in {f.panel for f in report.findings}
+    text = check.format_text(report)
+    assert "Request rate [A]" in text
+    if check.NO_DATA in kinds:
+        assert "no data" in text
+
+
+def test_unknown_metric_is_named(rendered, prometheus):
+    report = _run([_with_expr(rendered, 'sum (tonebridge_request_total{job=~"$job"})')], prometheus)
+    unknown = [f for f in report.findings if f.kind == check.UNKNOWN_METRIC]
+    assert len(unknown) == 1 and "tonebridge_request_total" in unknown[0].message
+
+
+def test_a_variable_without_values_is_reported(rendered, prometheus):
+    r = rendered["tb-overview"]
+    data = copy.deepcopy(r.data)
+    job = next(v for v in data["templating"]["list"] if v["name"] == "job")
+    job["query"] = job["definition"] = "label_values(tonebridge_no_such_metric, job)"
+    report = _run([Rendered(r.uid, r.title, data)], prometheus)
+    assert [(f.panel, f.kind) for f in report.errors()] == [("variable job", check.UNKNOWN_METRIC),
+                                                            ("variable job", check.NO_DATA)]
+
+
+def test_series_over_the_budget_is_a_warning(rendered, prometheus):
+    expr = 'sum by (endpoint, status) (rate(tonebridge_requests_total{job=~"$job"}[$__rate_interval]))'
+    report = _run([_with_expr(rendered, expr)], prometheus, series_budget=5)
+    over = [f for f in report.findings if f.kind == check.OVER_BUDGET]
+    assert [(f.panel, f.severity) for f in over] == [("Request rate", check.WARNING)]
+    assert "24 series, over the budget of 5" in over[0].message
+    assert not report.failed() and report.failed(strict=True)
+
+
+def test_nan_everywhere_is_a_warning(rendered, prometheus):
+    # what a ratio of two zero rates gives (e.g. errors / requests while idle)
+    report = _run([_with_expr(rendered, "vector(0) / 0")], prometheus)
+    assert [(f.kind, f.severity) for f in report.findings] == [(check.NAN_ONLY, check.WARNING)]
+
+
+def test_plan_substitutes_grafanas_variables(rendered):
+    planned = check.plan([rendered["tb-business"]], rate_interval="2m")
+    queries = {p.target.panel: p.query for p in planned}
+    assert queries["Transformations per minute"] == (
+        'sum (rate(tonebridge_transformations_total{job=~".+", instance=~".+"}[2m])) * 60')
+    assert "[6h]" in queries["Transformations"]  # $__range: the dashboard's now-6h
+    assert queries["variable instance"] == 'count by (instance) (tonebridge_requests_total{job=~".+"})'
+    assert all("$" not in p.query for p in planned)
+
+
+def test_unreachable_prometheus_is_one_error(rendered):
+    with pytest.raises(PrometheusUnreachable, match="cannot reach Prometheus at http://127.0.0.1:9"):
+        check.run([rendered["tb-overview"]], PrometheusClient("http://127.0.0.1:9", timeout=2))
+
+
+class _SlowPrometheus(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 - the http.server API
+        if self.path.startswith("/api/v1/query"):
+            time.sleep(1.0)
+        body = json.dumps({"status": "success", "data": ["up"] if "label" in self.path else
+                           {"resultType": "vector", "result": []}}).encode()
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+        except OSError:
+            pass  # the client gave up: that is the point
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_slow_query_times_out_as_a_finding(rendered):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _SlowPrometheus)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        started = time.perf_counter()
+        report = check.run([_with_expr(rendered, "up")], PrometheusClient(url, timeout=0.2), concurrency=8)
+        elapsed = time.perf_counter() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    errors = [f for f in report.errors() if f.kind == check.QUERY_ERROR]
+    assert errors and all("timed out after 0.2s" in f.message for f in errors)
+    assert elapsed < 2, "queries ran one after the other, or without a timeout"
+
+
+# --- the command line ---------------------------------------------------------
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "tonebridge_dash", "check", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_passes_on_the_project(prometheus):
+    r = _cli("--prometheus-url", prometheus.url, "--time", str(prometheus.end))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 error(s)" in r.stdout
+
+
+def test_cli_names_the_broken_panel_and_exits_1(rendered, prometheus, tmp_path):
+    broken = _with_expr(rendered, SEEDED_FAULTS["histogram_quantile without le"][0])
+    write_all([broken], tmp_path)
+    r = _cli(str(tmp_path), "-p", prometheus.url, "--time", str(prometheus.end), "--format", "json")
+    assert r.returncode == 1, r.stderr
+    assert "Traceback" not in r.stderr
+    out = json.loads(r.stdout)
+    assert out["ok"] is False
+    assert [(f["panel"], f["kind"]) for f in out["findings"]] == [("Request rate", "no-data")]
+
+
+def test_cli_unreachable_is_exit_2_without_traceback():
+    r = _cli("-p", "http://127.0.0.1:9", "--timeout", "2")
+    assert r.returncode == 2
+    assert r.stderr.strip() == "tb-dash: error: cannot reach Prometheus at http://127.0.0.1:9 (ConnectionError)"
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--time", "yesterday"), "--time must be unix seconds or RFC 3339"),
+    (("--rate-interval", "5 minutes"), "--rate-interval must be a Prometheus duration"),
+    (("--format", "xml"), "--format must be 'text' or 'json'"),
+])
+def test_cli_bad_options_are_usage_errors(args, message):
+    r = _cli("-p", "http://127.0.0.1:9", *args)
+    assert r.returncode == 2
+    assert message in r.stderr and "Traceback" not in r.stderr
