@@ -259,6 +259,84 @@ def container_memory_bytes(cfg, scope: Scope = CONTAINERS) -> str:
     return "sum by (pod) (" + selector(m.CONTAINER_MEMORY.name, scope, 'container!=""') + ")"
 
 
+# --- alert conditions (§7.1, §10.1) ----------------------------------------
+# Comparisons bind more loosely than arithmetic in PromQL, so ``expr > v``
+# needs no parentheses for any expression above (none uses and/or/unless).
+def above(expr: str, value: float) -> str:
+    return f"{expr} > {value:g}"
+
+
+def below(expr: str, value: float) -> str:
+    return f"{expr} < {value:g}"
+
+
+def equal_to(expr: str, value: float) -> str:
+    return f"{expr} == {value:g}"
+
+
+# --- SLIs and SLOs (§11) ------------------------------------------------------
+# Recording rules store the SLIs once per window, named level:metric:operations
+# (the level "service" is the one label they keep, service="tonebridge");
+# burn rates, budget and the SLO dashboard read the recorded series.
+SLO_LEVEL = "service"
+
+
+def recorded(metric: str, operation: str, window: str) -> str:
+    """The name of a recorded SLI series, e.g. ``service:tonebridge_requests_errors:ratio_rate5m``."""
+    return f"{SLO_LEVEL}:{metric}:{operation}{window}"
+
+
+def sli_error_ratio_series(window: str) -> str:
+    """Recorded share of 5xx responses over ``window`` (error-rate SLI; availability is 1 minus it)."""
+    return recorded("tonebridge_requests_errors", "ratio_rate", window)
+
+
+def sli_latency_p95_series(window: str) -> str:
+    return recorded("tonebridge_request_duration_seconds", "p95_rate", window)
+
+
+def sli_request_rate_series(window: str) -> str:
+    return recorded("tonebridge_requests", "rate", window)
+
+
+def error_budget_remaining_series(window: str) -> str:
+    return recorded("tonebridge_error_budget", "remaining_ratio", window)
+
+
+def error_budget(cfg) -> float:
+    """The share of requests allowed to fail: 1 - the availability objective."""
+    return round(1 - cfg.slo.availability, 12)
+
+
+def availability(cfg, window: str) -> str:
+    """Availability SLI over ``window``, 0..1. Fix: the seed's §11 SLI is
+    ``1 - rate(5xx[30d])``, one minus a per-second rate, not a ratio."""
+    return f"1 - {sli_error_ratio_series(window)}"
+
+
+def burn_rate(cfg, window: str) -> str:
+    """How fast the error budget burns over ``window``: 1 spends exactly the
+    budget in the SLO window, 14.4 spends 2% of a 30-day budget in an hour."""
+    return f"{sli_error_ratio_series(window)} / {error_budget(cfg):g}"
+
+
+def burn_rate_exceeds(cfg, factor: float, long_window: str, short_window: str) -> str:
+    """The multi-window condition of the Google SRE workbook: both the long
+    and the short window burn faster than ``factor`` (the short window lets
+    the alert resolve soon after the errors stop)."""
+    return f"{above(burn_rate(cfg, long_window), factor)}\nand\n{above(burn_rate(cfg, short_window), factor)}"
+
+
+def error_budget_remaining(cfg, window: str) -> str:
+    """Share of the error budget left over ``window``: 1 - consumed (negative when overspent)."""
+    return f"1 - {burn_rate(cfg, window)}"
+
+
+def error_budget_remaining_minutes(cfg, window: str, window_minutes: float) -> str:
+    """The remaining budget as minutes of total outage (the seed's §11 unit)."""
+    return f"{error_budget_remaining_series(window)} * {error_budget(cfg) * window_minutes:g}"
+
+
 # --- template variables -----------------------------------------------------
 def label_values(metric: str, label: str, *matchers: str) -> str:
     """A Grafana query-variable query: the values of ``label`` on ``metric``."""

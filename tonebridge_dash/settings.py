@@ -52,6 +52,36 @@ DEFAULTS: dict[str, Any] = {
         "throughput_rps": 100,
         "error_budget_alert_consumed": 0.2,
     },
+    # Seed §7.1/§10.1: the rule group's evaluation interval and each alert's
+    # ``team`` label (the seed's security alerts name none: "security" here).
+    "alerts": {
+        "interval": "30s",
+        "teams": {
+            "HighErrorRate": "backend",
+            "HighResponseTime": "backend",
+            "DatabaseConnectionFailure": "database",
+            "HighMemoryUsage": "infrastructure",
+            "DiskSpaceRunningOut": "infrastructure",
+            "SuspiciousLoginAttempts": "security",
+            "UnauthorizedAPIAccess": "security",
+            "AbnormalDataAccess": "security",
+            "ErrorBudgetBurn": "backend",
+            "ErrorBudgetConsumed": "backend",
+        },
+    },
+    # Seed §7.2. Secrets are never in this file: see the README's Alertmanager section.
+    "alertmanager": {
+        "resolve_timeout": "5m",
+        "group_by": ["alertname", "cluster", "service"],
+        "group_wait": "10s",
+        "group_interval": "10s",
+        "repeat_interval": "12h",
+        "channels": {"default": "#alerts", "critical": "#critical-alerts", "warning": "#warnings"},
+        "secret_files": {
+            "slack_webhook_url": "/etc/alertmanager/secrets/slack-webhook-url",
+            "pagerduty_service_key": "/etc/alertmanager/secrets/pagerduty-service-key",
+        },
+    },
     "grafana": {"folder": {"title": "ToneBridge", "uid": "tonebridge"}, "org_id": 1},
     "environments": {},
     "validate": {"exclude": []},
@@ -132,6 +162,23 @@ class Slo:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    interval: str
+    teams: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class AlertmanagerSettings:
+    resolve_timeout: str
+    group_by: tuple[str, ...]
+    group_wait: str
+    group_interval: str
+    repeat_interval: str
+    channels: Mapping[str, str]  # receiver name (default, critical, warning) -> Slack channel
+    secret_files: Mapping[str, str]  # where Alertmanager reads each secret when no variable says
+
+
+@dataclass(frozen=True)
 class Folder:
     title: str
     uid: str
@@ -168,6 +215,8 @@ class Settings:
     dashboards: DashboardDefaults
     thresholds: Thresholds
     slo: Slo
+    alerts: AlertSettings
+    alertmanager: AlertmanagerSettings
     grafana: Environment
     environments: Mapping[str, Environment]
     exclusions: tuple[Exclusion, ...]
@@ -262,6 +311,9 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
         dashboards=DashboardDefaults(**{**d, "tags": tuple(d["tags"])}),
         thresholds=Thresholds(**{k: _threshold(v) for k, v in merged["thresholds"].items()}),
         slo=Slo(**merged["slo"]),
+        alerts=AlertSettings(interval=merged["alerts"]["interval"], teams=dict(merged["alerts"]["teams"])),
+        alertmanager=AlertmanagerSettings(**{**merged["alertmanager"],
+                                             "group_by": tuple(merged["alertmanager"]["group_by"])}),
         grafana=top,
         environments=envs,
         exclusions=tuple(Exclusion(**e) for e in merged["validate"]["exclude"]),

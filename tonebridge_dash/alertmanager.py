@@ -1,0 +1,141 @@
+"""``alertmanager.yml`` from the settings (seed §7.2): grouping, one route
+per severity, Slack receivers per channel and PagerDuty for critical alerts.
+
+Secrets (the Slack webhook URL, the PagerDuty service key) never come from
+the settings or the repository. ``secrets_from_env`` decides, for each, from
+the environment the CLI passes in:
+
+- ``<NAME>_FILE`` set: the config names that path (``slack_api_url_file``,
+  ``service_key_file``) and Alertmanager reads the secret there at start;
+  tb-dash never reads it;
+- ``<NAME>`` set: the value is written into the config, which is then
+  written with mode 0600 (render it where it is deployed, never commit it);
+- neither: the path from the settings' ``alertmanager.secret_files``.
+
+Setting both, or setting one to an empty string, is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from .errors import UsageError
+from .rules import dump_yaml, write_file
+
+FILENAME = "alertmanager.yml"
+SLACK_WEBHOOK_URL = "slack_webhook_url"
+PAGERDUTY_SERVICE_KEY = "pagerduty_service_key"
+SECRETS = (SLACK_WEBHOOK_URL, PAGERDUTY_SERVICE_KEY)
+
+DEFAULT, CRITICAL, WARNING = "default", "critical", "warning"
+TITLES = {  # the seed's Slack titles
+    DEFAULT: "ToneBridge Alert",
+    CRITICAL: "🚨 CRITICAL: ToneBridge Alert",
+    WARNING: "⚠️ Warning: ToneBridge Alert",
+}
+# Every alert of the group: its summary, then its description.
+SLACK_TEXT = ("{{ range .Alerts }}*{{ .Annotations.summary }}*\n"
+              "{{ .Annotations.description }}\n{{ end }}")
+_URL = re.compile(r"^https?://\S+$")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A secret's value (written into the config) or a file Alertmanager reads."""
+
+    name: str
+    value: str | None = None
+    file: str | None = None
+
+    @property
+    def inline(self) -> bool:
+        return self.value is not None
+
+
+def env_variable(name: str) -> str:
+    return name.upper()
+
+
+def secrets_from_env(cfg, environ: Mapping[str, str]) -> dict[str, Secret]:
+    out = {}
+    for name in SECRETS:
+        var = env_variable(name)
+        file_var = f"{var}_FILE"
+        value, path = environ.get(var), environ.get(file_var)
+        if value is not None and path is not None:
+            raise UsageError(f"{var} and {file_var} are both set; set one of them")
+        if path is not None:
+            if not path.strip():
+                raise UsageError(f"{file_var} is set but empty; give the path Alertmanager reads the secret from")
+            out[name] = Secret(name, file=path.strip())
+        elif value is not None:
+            if not value.strip():
+                raise UsageError(f"{var} is set but empty; unset it or give the secret")
+            if name == SLACK_WEBHOOK_URL and not _URL.match(value.strip()):
+                raise UsageError(f"{var} is not an http(s) URL")  # never echo the value
+            out[name] = Secret(name, value=value.strip())
+        else:
+            out[name] = Secret(name, file=cfg.alertmanager.secret_files[name])
+    return out
+
+
+def _secret_field(secret: Secret, key: str) -> dict[str, str]:
+    """``{key: value}`` or ``{key_file: path}``."""
+    return {key: secret.value} if secret.inline else {f"{key}_file": secret.file}
+
+
+def _slack(channel: str, title: str) -> dict:
+    return {"channel": channel, "send_resolved": True, "title": title, "text": SLACK_TEXT}
+
+
+def config(cfg, secrets: Mapping[str, Secret]) -> dict:
+    am = cfg.alertmanager
+    channels = am.channels
+
+    def receiver(name: str, **extra) -> dict:
+        return {"name": name, "slack_configs": [_slack(channels[name], TITLES[name])], **extra}
+
+    return {
+        "global": {
+            "resolve_timeout": am.resolve_timeout,
+            **_secret_field(secrets[SLACK_WEBHOOK_URL], "slack_api_url"),
+        },
+        "route": {
+            "receiver": DEFAULT,
+            "group_by": list(am.group_by),
+            "group_wait": am.group_wait,
+            "group_interval": am.group_interval,
+            "repeat_interval": am.repeat_interval,
+            "routes": [
+                {"matchers": [f'severity="{CRITICAL}"'], "receiver": CRITICAL, "continue": True},
+                {"matchers": [f'severity="{WARNING}"'], "receiver": WARNING},
+            ],
+        },
+        # A page silences the ticket for the same alert and SLO (the burn-rate pairs).
+        "inhibit_rules": [{
+            "source_matchers": [f'severity="{CRITICAL}"'],
+            "target_matchers": [f'severity="{WARNING}"'],
+            "equal": ["alertname", "slo"],
+        }],
+        "receivers": [
+            receiver(DEFAULT),
+            receiver(CRITICAL, pagerduty_configs=[
+                {**_secret_field(secrets[PAGERDUTY_SERVICE_KEY], "service_key"), "send_resolved": True}]),
+            receiver(WARNING),
+        ],
+    }
+
+
+def encode(cfg, secrets: Mapping[str, Secret]) -> bytes:
+    header = ("# Generated by tb-dash from the settings (alertmanager, spec §7.2); do not edit.\n"
+              "# Secrets are read from the *_file paths, or were inlined from the environment.\n")
+    return dump_yaml(config(cfg, secrets), header)
+
+
+def write(cfg, secrets: Mapping[str, Secret], out_dir: Path) -> Path:
+    """Write ``out_dir/alertmanager.yml``; mode 0600 when it holds a secret."""
+    inline = any(s.inline for s in secrets.values())
+    return write_file(out_dir / FILENAME, encode(cfg, secrets), 0o600 if inline else 0o644)
