@@ -728,6 +728,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     emu: GrafanaEmulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else headers and body in two writes cost a delayed ACK (~40 ms)
     server_version = "Grafana"
     sys_version = ""
 

@@ -1,0 +1,237 @@
+"""push() against the emulator: creates, updates, skips what is unchanged,
+refuses hand edits and keeps them, --force backs up and restores."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+
+import pytest
+
+from emulated import FAST_RETRY, TOKEN, client, emu, start  # noqa: F401 (fixtures)
+from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, UsageError
+from tonebridge_dash.grafana import GrafanaClient, NotFound, RetryPolicy, ServerError, TokenAuth, Unauthorized
+from tonebridge_dash.plan import comparable, content_hash, version_message
+from tonebridge_dash.push import push
+from tonebridge_dash.render import Rendered
+
+FOLDER = {"folder_uid": "tonebridge", "folder_title": "ToneBridge"}
+
+
+@pytest.fixture()
+def dashboards(rendered):
+    return list(rendered.values())
+
+
+def run(client, dashboards, tmp_path=None, **kw):
+    if tmp_path is not None:
+        kw.setdefault("backup_dir", tmp_path / "backups")
+    return push(client, dashboards, revision="abc123", **FOLDER, **kw)
+
+
+def changed(r: Rendered, **updates) -> Rendered:
+    data = copy.deepcopy(r.data)
+    data.update(updates)
+    return Rendered(r.uid, data.get("title", r.title), data, r.source)
+
+
+def test_first_push_creates_every_dashboard_in_its_folder(client, emu, dashboards):
+    report = run(client, dashboards)
+    assert report.exit_code == EXIT_OK and report.folder_created
+    assert [o.action for o in report.outcomes] == ["created"] * len(dashboards)
+    assert emu.org().folders["tonebridge"].title == "ToneBridge"
+    for r in dashboards:
+        assert comparable(emu.dashboard(r.uid)) == comparable(r.data)
+        assert emu.folder_of(r.uid) == "tonebridge"
+        assert emu.history(r.uid)[0]["message"] == f"tb-dash: {content_hash(r.data)} [abc123]"
+    o = report.outcomes[0]
+    assert o.url.startswith(emu.url + f"/d/{o.uid}/")
+
+
+def test_second_push_writes_nothing(client, emu, dashboards):
+    run(client, dashboards)
+    emu.reset_counts()
+    report = run(client, dashboards)
+    assert [o.action for o in report.outcomes] == ["unchanged"] * len(dashboards)
+    assert emu.writes() == 0
+    assert emu.counts["GET /api/search"] == 1  # one listing, however many dashboards
+    assert emu.counts["GET /api/dashboards/uid/:uid/versions"] == 0
+
+
+def test_a_changed_dashboard_is_updated_with_a_new_version(client, emu, dashboards):
+    run(client, dashboards)
+    emu.reset_counts()
+    target = changed(dashboards[0], description="now with a description")
+    report = run(client, [target, *dashboards[1:]])
+    assert [o.action for o in report.outcomes] == ["updated"] + ["unchanged"] * (len(dashboards) - 1)
+    assert emu.writes() == 1
+    assert emu.dashboard(target.uid)["description"] == "now with a description"
+    assert emu.dashboard(target.uid)["version"] == 2
+    assert emu.history(target.uid)[0]["message"] == version_message(target.data, "abc123")
+
+
+def test_a_dashboard_moved_to_another_folder_is_moved_back(client, emu, dashboards):
+    run(client, dashboards)
+    emu.add_folder("elsewhere", "Elsewhere")
+    uid = dashboards[0].uid
+    emu.org().dashboards[uid].folder_uid = "elsewhere"
+    report = run(client, dashboards)
+    assert report.outcomes[0].action == "updated"
+    assert emu.folder_of(uid) == "tonebridge"
+
+
+def test_a_hand_edit_is_refused_and_kept(client, emu, dashboards, tmp_path):
+    run(client, dashboards)
+    uid = dashboards[1].uid
+    emu.ui_save(uid, lambda d: d.update(title="Fixed by hand"), user="alice", message="quick fix")
+    edited = emu.dashboard(uid)
+    emu.reset_counts()
+    report = run(client, dashboards, tmp_path)
+    assert report.exit_code == EXIT_REFUSED
+    refused = [o for o in report.outcomes if o.action == "refused"]
+    assert [o.uid for o in refused] == [uid]
+    assert f"'{uid}' (Fixed by hand) was saved in Grafana by alice at " in refused[0].detail
+    assert "(version 2, message 'quick fix')" in refused[0].detail
+    assert emu.writes() == 0
+    assert emu.dashboard(uid) == edited
+    assert not (tmp_path / "backups").exists()
+
+
+def test_force_backs_up_the_hand_edit_then_restores_the_code(client, emu, dashboards, tmp_path):
+    run(client, dashboards)
+    uid = dashboards[1].uid
+    emu.ui_save(uid, lambda d: d.update(title="Fixed by hand"), user="alice")
+    edited = emu.dashboard(uid)
+    report = run(client, dashboards, tmp_path, force=True)
+    assert report.exit_code == EXIT_OK
+    outcome = next(o for o in report.outcomes if o.uid == uid)
+    assert outcome.action == "updated" and "backed up to" in outcome.detail
+    [backup] = report.backups
+    assert backup.parent == tmp_path / "backups" and backup.name.startswith(f"{uid}.v2.")
+    assert json.loads(backup.read_text()) == edited
+    assert comparable(emu.dashboard(uid)) == comparable(dashboards[1].data)
+    assert run(client, dashboards).exit_code == EXIT_OK  # and the next push is a no-op again
+
+
+def test_an_adopted_dashboard_without_tb_dash_history_is_refused(client, emu, dashboards):
+    r = dashboards[0]
+    client.save_dashboard({**r.data, "title": "Made in the UI"}, message="")
+    report = run(client, [r])
+    assert report.outcomes[0].action == "refused"
+    assert "was saved in Grafana by sa-1-tb-dash" in report.outcomes[0].detail
+
+
+def test_dry_run_writes_nothing(client, emu, dashboards, tmp_path):
+    report = run(client, dashboards, dry_run=True)
+    assert report.dry_run and report.folder_created
+    assert [o.action for o in report.outcomes] == ["created"] * len(dashboards)
+    assert emu.writes() == 0 and not emu.org().folders
+
+
+def test_nothing_is_written_when_one_dashboard_is_invalid(client, emu, dashboards):
+    bad = changed(dashboards[-1], panels=[{"type": "timeseries", "gridPos": {"h": 8, "w": 99, "x": 0, "y": 0}}])
+    with pytest.raises(UsageError, match="does not match Grafana's schema.*nothing was written"):
+        run(client, [*dashboards[:-1], bad])
+    assert emu.total_requests() == 0
+
+
+@pytest.mark.parametrize("uid, title, message", [
+    ("bad uid!", "T", "uid 'bad uid!' is not valid for Grafana"),
+    ("ok", "  ", "dashboard 'ok' has an empty title"),
+])
+def test_bad_uids_and_titles_are_refused_before_any_request(client, emu, dashboards, uid, title, message):
+    bad = Rendered(uid, title, {**dashboards[0].data, "uid": uid, "title": title}, "x.json")
+    with pytest.raises(UsageError, match=message):
+        run(client, [bad])
+    assert emu.total_requests() == 0
+
+
+def test_duplicate_uids_are_refused(client, emu, dashboards):
+    with pytest.raises(UsageError, match="is used by both"):
+        run(client, [dashboards[0], dashboards[0]])
+
+
+def test_folder_created_concurrently_is_fine(client, emu, dashboards):
+    """Another run creates the folder between our look and our create: 409, then fine."""
+    emu.add_folder("tonebridge", "ToneBridge")
+    real_get = client.get_folder
+    looks = []
+
+    def get_folder(uid):
+        looks.append(uid)
+        if len(looks) == 1:
+            raise NotFound("GET /api/folders/tonebridge: Grafana answered 404", status=404)
+        return real_get(uid)
+
+    client.get_folder = get_folder
+    report = run(client, dashboards)
+    assert report.exit_code == EXIT_OK and not report.folder_created
+    assert emu.counts["POST /api/folders"] == 1 and len(looks) == 2
+
+
+def test_a_503_burst_is_ridden_out(client, emu, dashboards):
+    emu.fail_next(3, 503, retry_after=0)
+    emu.fail_next(3, 503, route="POST /api/dashboards/db")
+    report = run(client, dashboards)
+    assert report.exit_code == EXIT_OK
+    assert all(emu.dashboard(r.uid) for r in dashboards)
+
+
+def test_grafana_answering_502_forever_fails_quickly(emu, dashboards):
+    emu.fail_next(None, 502, html=True)
+    policy = RetryPolicy(attempts=5, backoff=0.05, max_delay=0.2, budget=1.0)
+    t = time.monotonic()
+    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), retry=policy) as c:
+        with pytest.raises(ServerError, match="502 Bad Gateway"):
+            run(c, dashboards)
+    assert time.monotonic() - t < 2.0
+    assert emu.writes() == 0
+
+
+def test_one_failing_dashboard_does_not_stop_the_others(client, emu, dashboards):
+    emu.max_body_bytes = max(len(json.dumps(r.data)) for r in dashboards) - 1
+    report = run(client, dashboards)
+    assert report.exit_code == EXIT_FAILED
+    failed = [o for o in report.outcomes if o.action == "failed"]
+    assert len(failed) >= 1 and "413: Dashboard is too large" in failed[0].detail
+    assert report.count("created") == len(dashboards) - len(failed)
+
+
+def test_wrong_token_fails_before_any_write(emu, dashboards):
+    with GrafanaClient(emu.url, auth=TokenAuth("wrong")) as c:
+        with pytest.raises(Unauthorized):
+            run(c, dashboards)
+    assert emu.writes() == 0
+
+
+@pytest.mark.parametrize("emu", ["P1", "P3"], indirect=True)
+def test_other_grafana_profiles_behave_the_same(client, emu, dashboards, tmp_path):
+    assert run(client, dashboards).exit_code == EXIT_OK
+    emu.reset_counts()
+    assert run(client, dashboards).count("unchanged") == len(dashboards) and emu.writes() == 0
+    emu.ui_save(dashboards[0].uid, lambda d: d.update(description="by hand"))
+    assert run(client, dashboards, tmp_path).exit_code == EXIT_REFUSED
+    assert run(client, dashboards, tmp_path, force=True).exit_code == EXIT_OK
+    assert comparable(emu.dashboard(dashboards[0].uid)) == comparable(dashboards[0].data)
+
+
+def test_org_id_pushes_into_that_org_only(emu, dashboards):
+    emu.add_org(2)
+    emu.add_token("org2", org_id=2)
+    with GrafanaClient(emu.url, auth=TokenAuth("org2"), org_id=2) as c:
+        assert run(c, dashboards).exit_code == EXIT_OK
+    assert emu.dashboard(dashboards[0].uid, org_id=2) is not None
+    assert emu.dashboard(dashboards[0].uid, org_id=1) is None
+
+
+def test_concurrency_one_gives_the_same_result(client, emu, dashboards):
+    report = run(client, dashboards, concurrency=1)
+    assert report.count("created") == len(dashboards)
+    assert [o.uid for o in report.outcomes] == [r.uid for r in dashboards]
+
+
+def test_progress_is_reported_for_every_dashboard(client, dashboards):
+    seen = []
+    run(client, dashboards, on_progress=lambda done, total: seen.append((done, total)))
+    assert sorted(seen) == [(i, len(dashboards)) for i in range(1, len(dashboards) + 1)]
