@@ -38,8 +38,17 @@ def _panels_by_title(data: dict) -> dict[str, dict]:
 
 
 def _short(value: Any, limit: int = 100) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    text = " ".join(value.split()) if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _steps(thresholds: Any) -> str:
+    """Threshold steps as ``green, orange>=0.5, red>=2.0`` (percentages marked)."""
+    if not isinstance(thresholds, dict) or not isinstance(thresholds.get("steps"), list):
+        return _short(thresholds)
+    pct = "%" if thresholds.get("mode") == "percentage" else ""
+    return ", ".join(str(s.get("color")) if s.get("value") is None else f"{s.get('color')}>={s['value']}{pct}"
+                     for s in thresholds["steps"] if isinstance(s, dict)) or "(none)"
 
 
 def _queries(panel: dict) -> list[str]:
@@ -71,7 +80,7 @@ def panel_changes(title: str, old: dict, new: dict) -> list[str]:
         out.append(f"panel '{title}': unit {_defaults(old).get('unit')!r} -> {_defaults(new).get('unit')!r}")
     old_t, new_t = _defaults(old).get("thresholds"), _defaults(new).get("thresholds")
     if old_t != new_t:
-        out.append(f"panel '{title}': thresholds {_short(old_t)} -> {_short(new_t)}")
+        out.append(f"panel '{title}': thresholds {_steps(old_t)} -> {_steps(new_t)}")
     covered = {"targets"} if old_q != new_q else set()
     if _other_field_config(old) == _other_field_config(new):
         covered.add("fieldConfig")
