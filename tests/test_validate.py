@@ -1,0 +1,296 @@
+"""tb-dash validate: every rule has a dashboard that breaks it and one that
+does not; the project's own output passes; a broken copy on disk is
+reported with exit 1, each problem named, no traceback."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tonebridge_dash import lint
+from tonebridge_dash.render import Rendered, write_all
+from tonebridge_dash.settings import from_mapping
+
+
+@pytest.fixture(scope="module")
+def project(cfg):
+    return {r.uid: r for r in lint.build_unchecked(cfg)}
+
+
+def _panel(data, title):
+    return next(p for p in data["panels"] if p.get("title") == title)
+
+
+def _var(data, name):
+    return next(v for v in data["templating"]["list"] if v["name"] == name)
+
+
+def _drop_var(data, name):
+    data["templating"]["list"] = [v for v in data["templating"]["list"] if v["name"] != name]
+
+
+def _set_expr(data, expr, title="Request rate"):
+    _panel(data, title)["targets"][0]["expr"] = expr
+
+
+# rule -> (mutation of tb-overview's JSON, words the finding's message holds, panel it names)
+def _schema(d):
+    d["graphTooltip"] = "shared"
+
+
+def _uid_format(d):
+    d["uid"] = "tonebridge overview!"
+
+
+def _panel_id_unique(d):
+    _panel(d, "Error rate (5xx share)")["id"] = _panel(d, "Request rate")["id"]
+
+
+def _grid_bounds(d):
+    _panel(d, "Active users")["gridPos"]["w"] = 30
+
+
+def _panel_overlap(d):
+    _panel(d, "Active users")["gridPos"] = dict(_panel(d, "Error rate (5xx share)")["gridPos"])
+
+
+def _template_datasource(d):
+    _drop_var(d, "datasource")
+
+
+def _panel_datasource(d):
+    _panel(d, "Request rate")["datasource"] = "Prometheus"
+
+
+def _target_datasource(d):
+    _panel(d, "Request rate")["targets"][0]["datasource"] = {"type": "prometheus", "uid": "prod-prometheus"}
+
+
+def _template_job(d):
+    _var(d, "job")["allValue"] = None
+
+
+def _template_instance(d):
+    _var(d, "instance")["multi"] = False
+
+
+def _template_label_promql(d):
+    _var(d, "instance")["query"] = 'label_values(tonebridge_requests_total{job=~"$job", instance)'
+
+
+def _panel_title_description(d):
+    _panel(d, "Request rate")["description"] = ""
+
+
+def _panel_units(d):
+    del _panel(d, "Request rate")["fieldConfig"]["defaults"]["unit"]
+
+
+def _panel_no_targets(d):
+    _panel(d, "Request rate")["targets"] = []
+
+
+def _target_promql(d):
+    _set_expr(d, 'sum (rate(tonebridge_requests_total{job=~"$job"}[$__rate_interval])')
+
+
+def _target_rate_interval(d):
+    _set_expr(d, 'sum (rate(tonebridge_requests_total{job=~"$job"}[5m]))')
+
+
+def _target_counter_agg(d):
+    _set_expr(d, 'sum (tonebridge_requests_total{job=~"$job", instance=~"$instance"})')
+
+
+def _uneditable(d):
+    d["editable"] = True
+
+
+BREAKS = {
+    "schema": (_schema, "graphTooltip", ""),
+    "uid-format": (_uid_format, "not valid for Grafana", ""),
+    "panel-id-unique": (_panel_id_unique, "already used by panel 'Request rate'", "Error rate (5xx share)"),
+    "grid-bounds": (_grid_bounds, "30 columns wide", "Active users"),
+    "panel-overlap": (_panel_overlap, "overlaps panel 'Error rate (5xx share)'", "Active users"),
+    "template-datasource": (_template_datasource, "no datasource variable", ""),
+    "panel-datasource": (_panel_datasource, "the string 'Prometheus'", "Request rate"),
+    "target-datasource": (_target_datasource, "'prod-prometheus'", "Request rate"),
+    "template-job": (_template_job, "'job' variable's allValue", ""),
+    "template-instance": (_template_instance, "'instance' variable should allow several values", ""),
+    "template-label-promql": (_template_label_promql, "variable 'instance' query is not valid PromQL", ""),
+    "panel-title-description": (_panel_title_description, "no description", "Request rate"),
+    "panel-units": (_panel_units, "no unit", "Request rate"),
+    "panel-no-targets": (_panel_no_targets, "no queries", "Request rate"),
+    "target-promql": (_target_promql, "not valid PromQL", "Request rate"),
+    "target-rate-interval": (_target_rate_interval, "fixed range [5m]", "Request rate"),
+    "target-counter-agg": (_target_counter_agg, "counter 'tonebridge_requests_total'", "Request rate"),
+    "uneditable-dashboard": (_uneditable, "editable", ""),
+}
+
+
+def _broken(project, mutate, uid="tb-overview") -> Rendered:
+    r = project[uid]
+    data = copy.deepcopy(r.data)
+    mutate(data)
+    return Rendered(str(data["uid"]), r.title, data)
+
+
+def test_every_rule_has_a_breaking_case():
+    assert set(BREAKS) | {"uid-unique"} == set(lint.RULE_NAMES)
+
+
+@pytest.mark.parametrize("rule", sorted(BREAKS))
+def test_rule_reports_the_dashboard_that_breaks_it(rule, project, cfg):
+    mutate, words, panel = BREAKS[rule]
+    result = lint.validate([_broken(project, mutate)], cfg)
+    found = [f for f in result.findings if f.rule == rule]
+    assert found, lint.format_text(result)
+    assert any(words in f.message and f.panel == panel and f.dashboard in ("tb-overview", "tonebridge overview!")
+               for f in found), [f.message for f in found]
+    spec = next(r for r in lint.RULES if r.name == rule)
+    assert all(f.hint == spec.hint for f in found)
+
+
+@pytest.mark.parametrize("rule", sorted(lint.RULE_NAMES))
+def test_rule_passes_the_project_dashboards(rule, project, cfg):
+    result = lint.validate(list(project.values()), cfg)
+    assert [f for f in result.findings if f.rule == rule] == []
+
+
+def test_uid_unique_across_dashboards(project, cfg):
+    twin = _broken(project, lambda d: d.update(uid="tb-overview"), uid="tb-system")
+    result = lint.validate([project["tb-overview"], twin], cfg)
+    assert [(f.rule, f.dashboard) for f in result.findings] == [("uid-unique", "tb-overview")]
+
+
+def test_an_unknown_unit_is_an_error_a_missing_one_a_warning(project, cfg):
+    missing = lint.validate([_broken(project, _panel_units)], cfg)
+    assert [(f.rule, f.severity) for f in missing.findings] == [("panel-units", lint.WARNING)]
+    assert not missing.failed() and missing.failed(strict=True)
+
+    def unknown(d):
+        _panel(d, "Request rate")["fieldConfig"]["defaults"]["unit"] = "requests per second"
+
+    bad = lint.validate([_broken(project, unknown)], cfg)
+    assert [(f.rule, f.severity) for f in bad.findings] == [("panel-units", lint.ERROR)]
+    custom = lint.validate([_broken(project, lambda d: _panel(d, "Request rate")["fieldConfig"]["defaults"]
+                                    .update(unit="suffix: req"))], cfg)
+    assert custom.findings == []
+
+
+def test_undefined_variable_is_a_target_promql_error(project, cfg):
+    result = lint.validate([_broken(project, lambda d: _set_expr(
+        d, 'sum (rate(tonebridge_requests_total{job=~"$service"}[$__rate_interval]))'))], cfg)
+    assert [(f.rule, f.message) for f in result.findings] == [
+        ("target-promql", "target [A] uses undefined variable(s) $service")]
+
+
+def test_every_grafana_variable_syntax_is_substituted(project, cfg):
+    expr = ('sum (rate(tonebridge_requests_total{job=~"${job}", instance=~"[[instance]]", endpoint=~"${job:regex}"}'
+            '[$__rate_interval])) * $__range_s / $__interval_ms + 0 * sum(increase(up[$__range])) '
+            '+ 0 * sum(max_over_time(up[$__interval]))')
+    result = lint.validate([_broken(project, lambda d: _set_expr(d, expr))], cfg)
+    assert result.findings == []
+
+
+def test_rate_interval_rule_allows_fixed_windows_outside_rate(project, cfg):
+    # increase over the range and active users' 5m definition are not rate windows
+    result = lint.validate([_broken(project, lambda d: _set_expr(
+        d, 'count(increase(tonebridge_user_activity{job=~"$job"}[5m]) > 0)'))], cfg)
+    assert result.findings == []
+
+
+def test_uneditable_rule_does_not_apply_when_settings_ask_for_editable(project):
+    editable = from_mapping({"dashboards": {"editable": True}})
+    result = lint.validate([_broken(project, _uneditable)], editable)
+    assert result.findings == []
+
+
+def test_exclusions_need_a_known_rule_and_carry_their_reason(project):
+    cfg = from_mapping({"validate": {"exclude": [
+        {"rule": "panel-units", "dashboard": "tb-overview", "panel": "Request rate",
+         "reason": "a count without a unit reads better"}]}})
+    result = lint.validate([_broken(project, _panel_units)], cfg)
+    assert result.findings == []
+    assert [(f.rule, reason) for f, reason in result.excluded] == [
+        ("panel-units", "a count without a unit reads better")]
+    other_panel = from_mapping({"validate": {"exclude": [
+        {"rule": "panel-units", "panel": "Active users", "reason": "not this one"}]}})
+    assert [f.rule for f in lint.validate([_broken(project, _panel_units)], other_panel).findings] == ["panel-units"]
+
+    from tonebridge_dash.errors import UsageError
+
+    typo = from_mapping({"validate": {"exclude": [{"rule": "panel-unit", "reason": "typo"}]}})
+    with pytest.raises(UsageError, match="validate.exclude\\[0\\]: unknown rule 'panel-unit'"):
+        lint.validate([], typo)
+
+
+def test_text_output_groups_by_dashboard_and_json_is_machine_readable(project, cfg):
+    result = lint.validate([_broken(project, _grid_bounds), project["tb-system"]], cfg)
+    text = lint.format_text(result)
+    lines = text.splitlines()
+    assert lines[0] == "tb-overview  ToneBridge - Overview"
+    assert "grid-bounds" in lines[1] and "Active users" in lines[1]
+    assert "hint: reduce w or x" in lines[2]
+    assert "tb-system  ToneBridge - System Health: ok" in lines
+    assert lines[-1] == "validated 2 dashboards: 1 error(s), 0 warning(s)"
+    data = result.to_json()
+    assert data["ok"] is False and data["errors"] == 1
+    assert data["findings"][0]["rule"] == "grid-bounds" and data["findings"][0]["panel_id"] is not None
+
+
+def test_whole_project_validates_well_under_a_second(cfg):
+    lint.validate(lint.build_unchecked(cfg), cfg)  # compile the schema validators once
+    started = time.perf_counter()
+    lint.validate(lint.build_unchecked(cfg), cfg)
+    assert time.perf_counter() - started < 0.5
+
+
+# --- the command line -----------------------------------------------------------
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "tonebridge_dash", "validate", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_cli_exits_0_on_the_project():
+    r = _cli()
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 error(s)" in r.stdout
+
+
+def test_cli_names_each_problem_of_a_broken_copy(project, tmp_path):
+    def broken(d):
+        _set_expr(d, 'sum by (status (rate(tonebridge_requests_total[$__rate_interval]))')
+        _panel(d, "Active users")["gridPos"] = dict(_panel(d, "Error rate (5xx share)")["gridPos"])
+        _panel(d, "Response time (p95)")["datasource"] = "Prometheus"
+        _panel(d, "Error rate (5xx share)")["gridPos"]["w"] = 30
+
+    write_all([_broken(project, broken), project["tb-system"]], tmp_path)
+    r = _cli(str(tmp_path))
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and r.stderr == ""
+    for rule, panel in [("target-promql", "Request rate"), ("panel-overlap", "Active users"),
+                        ("panel-datasource", "Response time (p95)"), ("grid-bounds", "Error rate (5xx share)")]:
+        assert any(rule in line and panel in line for line in r.stdout.splitlines()), (rule, r.stdout)
+
+    j = _cli(str(tmp_path), "--format", "json")
+    assert j.returncode == 1
+    rules = {f["rule"] for f in json.loads(j.stdout)["findings"]}
+    assert {"target-promql", "panel-overlap", "panel-datasource", "grid-bounds"} <= rules
+
+
+def test_cli_strict_fails_on_warnings(project, tmp_path):
+    write_all([_broken(project, _panel_title_description)], tmp_path)
+    assert _cli(str(tmp_path)).returncode == 0
+    assert _cli(str(tmp_path), "--strict").returncode == 1
+
+
+def test_cli_missing_directory_is_a_usage_error(tmp_path):
+    r = _cli(str(tmp_path / "nowhere"))
+    assert r.returncode == 2
+    assert r.stderr.startswith("tb-dash: error: ") and "not a directory" in r.stderr
