@@ -19,6 +19,7 @@ from . import queries as q
 
 FILENAME = "tonebridge-alerts.rules.yml"
 WINDOW = "5m"  # the seed's rate window for every rule
+SCOPE = q.rule_scope(WINDOW)
 POSTGRES_JOB = "postgresql"
 
 CRITICAL = "critical"
@@ -35,6 +36,10 @@ def seconds(value: float) -> str:
     return f"{value:g}s"
 
 
+def per_second(value: float) -> str:
+    return f"{value:g}/s"
+
+
 def alert(cfg, name: str, expr: str, threshold: Threshold, severity: str,
           summary: str, description: str) -> Alert:
     """An alert with the seed's labels: ``severity`` and the ``team`` from the settings."""
@@ -45,78 +50,73 @@ def alert(cfg, name: str, expr: str, threshold: Threshold, severity: str,
     return Alert(name, expr, threshold.for_, labels, {"summary": summary, "description": description})
 
 
+def above(cfg, name: str, measure: str, threshold: Threshold, severity: str,
+          summary: str, description: str) -> Alert:
+    """Fires while ``measure`` is above the threshold's critical level for its ``for``."""
+    return alert(cfg, name, q.above(measure, threshold.critical), threshold, severity, summary, description)
+
+
 def high_error_rate(cfg) -> Alert:
     t = cfg.thresholds.error_ratio
-    return alert(
-        cfg, "HighErrorRate", q.above(q.error_ratio(cfg, q.rule_scope(WINDOW)), t.critical), t, CRITICAL,
-        "High error rate detected",
-        "Error rate is {{ $value | humanizePercentage }} of requests (threshold: " + percent(t.critical) + ")")
+    return above(cfg, "HighErrorRate", q.error_ratio(cfg, SCOPE), t, CRITICAL,
+                 "High error rate detected",
+                 "Error rate is {{ $value | humanizePercentage }} of requests "
+                 f"(threshold: {percent(t.critical)})")
 
 
 def high_response_time(cfg) -> Alert:
     t = cfg.thresholds.latency_p95_seconds
-    return alert(
-        cfg, "HighResponseTime", q.above(q.latency_quantile(cfg, 0.95, q.rule_scope(WINDOW)), t.critical), t,
-        WARNING,
-        "High response time",
-        "95th percentile response time is {{ $value | humanizeDuration }} (threshold: "
-        + seconds(t.critical) + ")")
+    return above(cfg, "HighResponseTime", q.latency_quantile(cfg, 0.95, SCOPE), t, WARNING,
+                 "High response time",
+                 "95th percentile response time is {{ $value | humanizeDuration }} "
+                 f"(threshold: {seconds(t.critical)})")
 
 
 def database_connection_failure(cfg) -> Alert:
     t = cfg.thresholds.database_down
-    return alert(
-        cfg, "DatabaseConnectionFailure",
-        q.equal_to(q.target_up(cfg, q.rule_scope(WINDOW), POSTGRES_JOB), t.critical), t, CRITICAL,
-        "Database connection failed",
-        "Cannot connect to PostgreSQL: target {{ $labels.instance }} is down")
+    return alert(cfg, "DatabaseConnectionFailure",
+                 q.equal_to(q.target_up(cfg, SCOPE, POSTGRES_JOB), t.critical), t, CRITICAL,
+                 "Database connection failed",
+                 "Cannot connect to PostgreSQL: target {{ $labels.instance }} is down")
 
 
 def high_memory_usage(cfg) -> Alert:
     t = cfg.thresholds.memory_usage_ratio
-    return alert(
-        cfg, "HighMemoryUsage", q.above(q.memory_usage_ratio(cfg, q.rule_scope(WINDOW)), t.critical), t, WARNING,
-        "High memory usage",
-        "Memory usage is {{ $value | humanizePercentage }} on {{ $labels.instance }} (threshold: "
-        + percent(t.critical) + ")")
+    return above(cfg, "HighMemoryUsage", q.memory_usage_ratio(cfg, SCOPE), t, WARNING,
+                 "High memory usage",
+                 "Memory usage is {{ $value | humanizePercentage }} on {{ $labels.instance }} "
+                 f"(threshold: {percent(t.critical)})")
 
 
 def disk_space_running_out(cfg) -> Alert:
     t = cfg.thresholds.disk_usage_ratio
-    return alert(
-        cfg, "DiskSpaceRunningOut", q.above(q.disk_usage_ratio(cfg, q.rule_scope(WINDOW)), t.critical), t,
-        WARNING,
-        "Disk space running out",
-        "Disk usage is {{ $value | humanizePercentage }} on {{ $labels.instance }} {{ $labels.mountpoint }} "
-        "(threshold: " + percent(t.critical) + ")")
+    return above(cfg, "DiskSpaceRunningOut", q.disk_usage_ratio(cfg, SCOPE), t, WARNING,
+                 "Disk space running out",
+                 "Disk usage is {{ $value | humanizePercentage }} on {{ $labels.instance }} "
+                 f"{{{{ $labels.mountpoint }}}} (threshold: {percent(t.critical)})")
 
 
 def suspicious_login_attempts(cfg) -> Alert:
     t = cfg.thresholds.failed_logins_per_second
-    return alert(
-        cfg, "SuspiciousLoginAttempts", q.above(q.failed_login_rate(cfg, q.rule_scope(WINDOW)), t.critical), t,
-        SECURITY,
-        "Suspicious login attempts",
-        "{{ $value | humanize }} failed logins per second (threshold: " + f"{t.critical:g}" + "/s)")
+    return above(cfg, "SuspiciousLoginAttempts", q.failed_login_rate(cfg, SCOPE), t, SECURITY,
+                 "Suspicious login attempts",
+                 f"{{{{ $value | humanize }}}} failed logins per second (threshold: {per_second(t.critical)})")
 
 
 def unauthorized_api_access(cfg) -> Alert:
     t = cfg.thresholds.forbidden_requests_per_second
-    return alert(
-        cfg, "UnauthorizedAPIAccess", q.above(q.forbidden_rate(cfg, q.rule_scope(WINDOW)), t.critical), t,
-        SECURITY,
-        "Unauthorized API access",
-        "{{ $value | humanize }} requests per second answered 403 Forbidden (threshold: "
-        + f"{t.critical:g}" + "/s)")
+    return above(cfg, "UnauthorizedAPIAccess", q.forbidden_rate(cfg, SCOPE), t, SECURITY,
+                 "Unauthorized API access",
+                 "{{ $value | humanize }} requests per second answered 403 Forbidden "
+                 f"(threshold: {per_second(t.critical)})")
 
 
 def abnormal_data_access(cfg) -> Alert:
     t = cfg.thresholds.users_table_queries_per_second
-    return alert(
-        cfg, "AbnormalDataAccess",
-        q.above(q.table_query_rate(cfg, "users", q.rule_scope(WINDOW)), t.critical), t, SECURITY,
-        "Abnormal data access",
-        "{{ $value | humanize }} queries per second on the users table (threshold: " + f"{t.critical:g}" + "/s)")
+    return above(cfg, "AbnormalDataAccess", q.table_query_rate(cfg, "users", SCOPE), t, SECURITY,
+                 "Abnormal data access",
+                 "{{ $value | humanize }} queries per second on the users table "
+                 f"(threshold: {per_second(t.critical)})")
 
 
 def rule_file(cfg) -> RuleFile:
