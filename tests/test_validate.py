@@ -294,3 +294,12 @@ def test_cli_missing_directory_is_a_usage_error(tmp_path):
     r = _cli(str(tmp_path / "nowhere"))
     assert r.returncode == 2
     assert r.stderr.startswith("tb-dash: error: ") and "not a directory" in r.stderr
+
+
+def test_readme_lists_every_rule():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Validate", 1)[1].split("\n## ", 1)[0]
+    for rule in lint.RULE_NAMES:
+        assert f"`{rule}`" in section, rule
