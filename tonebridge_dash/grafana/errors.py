@@ -128,7 +128,13 @@ def error_for(status: int, text: str, content_type: str, request: str) -> Grafan
         cls = FolderNotFound
     elif status == 409 and grafana_message == P3_CONFLICT:
         cls = VersionConflict
-    detail = grafana_message or (summarize_text(text, content_type) if not is_json else "")
+    if grafana_message:
+        detail = grafana_message
+    elif is_json:  # no message (e.g. the health check's {"database": "failing"}): show the body
+        detail = json.dumps(body, sort_keys=True) if body not in ({}, [], None) else ""
+        detail = detail if len(detail) <= 120 else detail[:117] + "..."
+    else:
+        detail = summarize_text(text, content_type)
     tag = f" ({grafana_status or message_id})" if (grafana_status or message_id) else ""
     line = f"{request}: Grafana answered {status}" + (f": {detail}{tag}" if detail else tag)
     hint = _HINTS.get(cls)

@@ -1,0 +1,203 @@
+"""`tb-dash push` and `tb-dash diff` end to end against the emulator: exit
+codes, one clear line on stderr, no traceback, no token in any output."""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import time
+
+import pytest
+
+from emulated import TOKEN, emu  # noqa: F401 (fixture)
+from tonebridge_dash import cli
+
+ENV_KEYS = ("GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_URL")
+
+
+@pytest.fixture()
+def tb(monkeypatch, capsys, tmp_path):
+    """Run the console entry point in-process; returns (exit code, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+
+    def run(*args, token=TOKEN, env=None):
+        if token:
+            monkeypatch.setenv("GRAFANA_TOKEN", token)
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setattr(sys, "argv", ["tb-dash", *args])
+        with pytest.raises(SystemExit) as e:
+            cli.main()
+        out, err = capsys.readouterr()
+        assert "Traceback" not in out + err
+        assert TOKEN not in out + err
+        return e.value.code or 0, out, err
+
+    return run
+
+
+def one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_push_then_push_again_writes_nothing(tb, emu, rendered):
+    code, out, err = tb("push", "--grafana-url", emu.url)
+    assert (code, err) == (0, "")
+    assert f"{len(rendered)} dashboards: {len(rendered)} created, 0 updated, 0 unchanged, 0 refused, 0 failed" in out
+    assert "folder 'ToneBridge' (uid tonebridge) created" in out
+    assert f"created  tb-overview     ToneBridge - Overview       {emu.url}/d/tb-overview/" in out
+    emu.reset_counts()
+    code, out, err = tb("push", "--grafana-url", emu.url)
+    assert code == 0 and emu.writes() == 0
+    assert f"0 created, 0 updated, {len(rendered)} unchanged" in out
+
+
+def test_hand_edit_is_refused_with_exit_3_then_forced(tb, emu, tmp_path):
+    tb("push", "--grafana-url", emu.url)
+    emu.ui_save("tb-overview", lambda d: d.update(title="Mine"), user="bob")
+    code, out, err = tb("push", "--grafana-url", emu.url)
+    assert code == 3
+    assert one_line(err) == ("tb-dash: error: refused to overwrite 1 dashboard(s) edited in Grafana "
+                             "since the last push (tb-overview); re-run with --force to back them "
+                             "up and overwrite")
+    assert "'tb-overview' (Mine) was saved in Grafana by bob at" in out
+    assert emu.dashboard("tb-overview")["title"] == "Mine"
+    code, out, err = tb("push", "--grafana-url", emu.url, "--force")
+    assert (code, err) == (0, "")
+    [backup] = (tmp_path / "build" / "backups").iterdir()
+    assert json.loads(backup.read_text())["title"] == "Mine"
+    assert emu.dashboard("tb-overview")["title"] == "ToneBridge - Overview"
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(tb, emu, rendered):
+    code, out, err = tb("push", "--grafana-url", emu.url, "--dry-run")
+    assert code == 0 and emu.writes() == 0
+    assert "would create  tb-overview" in out
+    assert "folder 'ToneBridge' (uid tonebridge) would be created" in out
+    assert out.rstrip().endswith(f"dry run, nothing written: {len(rendered)} dashboards: "
+                                 f"{len(rendered)} created, 0 updated, 0 unchanged, 0 refused, 0 failed")
+
+
+def test_wrong_token_is_one_clear_line(tb, emu):
+    code, out, err = tb("push", "--grafana-url", emu.url, token="wrong-token")
+    assert (code, out) == (1, "")
+    assert one_line(err) == ("tb-dash: error: GET /api/folders/tonebridge: Grafana answered 401: Invalid API key "
+                             "(api-key.invalid); check GRAFANA_TOKEN, --token-file or "
+                             "GRAFANA_USER/GRAFANA_PASSWORD")
+    assert emu.writes() == 0
+
+
+def test_connection_refused_is_one_clear_line(tb):
+    url = f"http://127.0.0.1:{free_port()}"
+    code, out, err = tb("push", "--grafana-url", url, "--retries", "1")
+    assert code == 1
+    assert one_line(err).startswith(f"tb-dash: error: GET /api/health: cannot reach Grafana at {url} "
+                                    "(connection refused) (gave up after 2 attempts")
+
+
+def test_502_forever_fails_clearly_well_under_a_minute(tb, emu):
+    emu.fail_next(None, 502, html=True)
+    t = time.monotonic()
+    code, out, err = tb("push", "--grafana-url", emu.url)  # the default retry policy
+    elapsed = time.monotonic() - t
+    assert code == 1 and elapsed < 10, elapsed
+    assert one_line(err).startswith("tb-dash: error: GET /api/folders/tonebridge: Grafana answered 502: "
+                                    "non-JSON text/html answer: 502 Bad Gateway (gave up after 5 attempts")
+
+
+def test_unhealthy_grafana_stops_before_any_write(tb, emu):
+    emu.database_ok = False
+    code, out, err = tb("push", "--grafana-url", emu.url, "--retries", "0")
+    assert code == 1 and emu.writes() == 0
+    assert one_line(err) == ('tb-dash: error: GET /api/health: Grafana answered 503: {"commit": '
+                             '"0123456789", "database": "failing", "version": "12.2.0"}')
+
+
+def test_usage_errors_exit_2(tb, emu, tmp_path):
+    code, _, err = tb("push")
+    assert code == 2 and one_line(err) == ("tb-dash: error: no Grafana URL: pass --grafana-url URL, "
+                                           "set GRAFANA_URL, or use --env NAME with a url in the settings")
+    code, _, err = tb("push", "--env", "nope")
+    assert code == 2 and "unknown environment 'nope'" in one_line(err)
+    code, _, err = tb("push", "--grafana-url", "ftp://x")
+    assert code == 2 and "must start with http:// or https://" in one_line(err)
+    code, _, err = tb("push", "--grafana-url", emu.url, "--token-file", str(tmp_path / "none"), token=None)
+    assert code == 2 and one_line(err).endswith("none: token file not found")
+
+
+def test_token_file_and_grafana_url_from_the_environment(tb, emu, tmp_path):
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    code, out, err = tb("push", "--token-file", str(tmp_path / "token"), token=None,
+                        env={"GRAFANA_URL": emu.url})
+    assert (code, err) == (0, "")
+    assert emu.last_headers["POST /api/dashboards/db"]["Authorization"] == f"Bearer {TOKEN}"
+
+
+def test_env_picks_url_folder_and_org_from_the_settings(tb, emu, tmp_path):
+    emu.add_org(2)
+    emu.add_token("org-two-token", org_id=2)
+    (tmp_path / "tb-dash.yaml").write_text(
+        "environments:\n"
+        f"  staging:\n    url: {emu.url}\n    org_id: 2\n"
+        "    folder: {title: ToneBridge Staging, uid: tb-staging}\n")
+    code, out, err = tb("push", "--env", "staging", token="org-two-token")
+    assert (code, err) == (0, "")
+    assert emu.folder_of("tb-overview", org_id=2) == "tb-staging"
+    assert emu.org(2).folders["tb-staging"].title == "ToneBridge Staging"
+    assert emu.dashboard("tb-overview", org_id=1) is None
+    assert emu.last_headers["POST /api/dashboards/db"]["X-Grafana-Org-Id"] == "2"
+
+
+def test_push_from_a_directory_of_rendered_json(tb, emu, tmp_path, rendered):
+    assert tb("render", "--out", str(tmp_path / "out"))[0] == 0
+    code, out, err = tb("push", "--grafana-url", emu.url, "--from", str(tmp_path / "out"))
+    assert (code, err) == (0, "") and f"{len(rendered)} created" in out
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "x.json").write_text('{"uid": "x", "title": "X", "panels": "oops"}')
+    emu.reset_counts()
+    code, out, err = tb("push", "--grafana-url", emu.url, "--from", str(tmp_path / "bad"))
+    assert code == 2 and "does not match Grafana's schema" in one_line(err)
+    assert emu.total_requests() == 0
+
+
+def test_a_failed_dashboard_exits_1_and_names_it(tb, emu):
+    emu.fail_next(None, 413, html=True, route="POST /api/dashboards/db")
+    code, out, err = tb("push", "--grafana-url", emu.url)
+    assert code == 1
+    assert one_line(err).startswith("tb-dash: error: 4 of 4 dashboards failed; first: tb-application: "
+                                    "POST /api/dashboards/db: Grafana answered 413: non-JSON text/html")
+
+
+def test_diff_exit_codes(tb, emu):
+    code, out, err = tb("diff", "--grafana-url", emu.url)
+    assert code == 1 and "new        tb-overview  ToneBridge - Overview" in out
+    tb("push", "--grafana-url", emu.url)
+    code, out, err = tb("diff", "--grafana-url", emu.url)
+    assert (code, err) == (0, "") and "0 new, 0 changed, 4 unchanged" in out
+    emu.ui_save("tb-overview", lambda d: d.update(refresh="5m"))
+    code, out, err = tb("diff", "--grafana-url", emu.url, "--full")
+    assert code == 1 and "    dashboard settings changed: refresh" in out
+    assert '-  "refresh": "5m",' in out
+    code, out, err = tb("diff", "--grafana-url", emu.url, token="wrong-token")
+    assert code == 2 and "401: Invalid API key" in one_line(err)
+    code, out, err = tb("diff")
+    assert code == 2 and "no Grafana URL" in one_line(err)
+
+
+def test_help_documents_the_exit_codes(tb):
+    code, out, _ = tb("push", "--help")
+    assert code == 0
+    assert "3 refused to overwrite a dashboard edited in Grafana" in " ".join(out.split())
+    code, out, _ = tb("diff", "--help")
+    assert "0 Grafana matches the code; 1 it differs; 2 error" in " ".join(out.split())
