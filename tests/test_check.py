@@ -192,3 +192,17 @@ def test_cli_bad_options_are_usage_errors(args, message):
     r = _cli("-p", "http://127.0.0.1:9", *args)
     assert r.returncode == 2
     assert message in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_recording_rule_records_data(prometheus):
+    """The project's recording rules, backfilled over the synthetic traffic,
+    each give a series: a dashboard may read them."""
+    import yaml
+
+    records = [rule["record"] for path in prometheus.rule_files
+               for group in yaml.safe_load(path.read_text())["groups"] for rule in group["rules"]
+               if "record" in rule]
+    assert records
+    client = PrometheusClient(prometheus.url)
+    empty = [name for name in records if client.instant(name, prometheus.end).series == 0]
+    assert empty == []

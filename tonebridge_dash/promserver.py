@@ -8,6 +8,11 @@ targets, waits until it is ready and stops it on exit::
     with SyntheticPrometheus() as prom:
         check(..., url=prom.url, at=prom.end)
 
+With ``rule_files``, the recording rules in them are backfilled too
+(``promtool tsdb create-blocks-from rules`` against the running server, then
+a restart so that Prometheus loads the new blocks; a second pass when a
+rule reads another rule's recorded series).
+
 Backfilled blocks are loaded when Prometheus opens its TSDB, so they are
 queryable once ``/-/ready`` answers. Prometheus looks back 5 minutes for an
 instant query: ask at ``prom.end`` (the last sample), not at "now".
@@ -15,13 +20,15 @@ instant query: ask at ``prom.end`` (the last sample), not at "now".
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from . import synthetic
 from .errors import TbDashError
@@ -70,11 +77,14 @@ class SyntheticPrometheus:
     prometheus: str = "prometheus"
     promtool: str = "promtool"
     startup_timeout: float = 60.0
+    rule_files: Sequence[Path] = field(default_factory=tuple)  # recording rules to backfill
 
     url: str = ""
     workdir: Path | None = None
     samples: int = 0
-    _process: subprocess.Popen | None = None
+    _process: subprocess.Popen | None = field(default=None, repr=False)
+    _log: object = field(default=None, repr=False)
+    _port: int = field(default=0, repr=False)
 
     def __enter__(self) -> "SyntheticPrometheus":
         for binary in (self.prometheus, self.promtool):
@@ -100,16 +110,44 @@ class SyntheticPrometheus:
         data.unlink()
         config = self.workdir / "prometheus.yml"
         config.write_text(_CONFIG, encoding="utf-8")
-        port = free_port()
-        self.url = f"http://127.0.0.1:{port}"
+        self._port = free_port()
+        self.url = f"http://127.0.0.1:{self._port}"
         self._log = open(self.workdir / "prometheus.log", "wb")
+        self._launch(config, tsdb)
+        if self.rule_files:
+            for _ in range(2 if _reads_recorded_series(self.rule_files) else 1):
+                self._backfill_rules(tsdb)
+                self._stop()
+                self._launch(config, tsdb)
+
+    def _launch(self, config: Path, tsdb: Path) -> None:
         self._process = subprocess.Popen(
             [self.prometheus, f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
-             f"--web.listen-address=127.0.0.1:{port}",
+             f"--web.listen-address=127.0.0.1:{self._port}",
              # Keep the backfilled blocks, however old the synthetic window is.
              "--storage.tsdb.retention.time=3650d", "--log.level=warn"],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_ready()
+
+    def _backfill_rules(self, tsdb: Path) -> None:
+        done = subprocess.run(
+            [self.promtool, "tsdb", "create-blocks-from", "rules", "-q", f"--url={self.url}",
+             f"--start={self.start}", f"--end={self.end}", f"--output-dir={tsdb}",
+             f"--eval-interval={self.step}s", *map(str, self.rule_files)],
+            capture_output=True, text=True, timeout=300)
+        if done.returncode != 0:
+            last = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise PrometheusSetupError(f"promtool could not backfill the recording rules: {last[0]}")
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+            self._process = None
 
     def _wait_ready(self) -> None:
         import requests
@@ -138,17 +176,20 @@ class SyntheticPrometheus:
         return lines[-1] if lines else "(no output)"
 
     def __exit__(self, *exc) -> None:
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
-            self._process = None
-        if getattr(self, "_log", None) is not None:
+        self._stop()
+        if self._log is not None:
             self._log.close()
             self._log = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
+
+
+_RECORDED = re.compile(r"\b[a-zA-Z_]\w*:\w+:\w+")
+
+
+def _reads_recorded_series(rule_files: Sequence[Path]) -> bool:
+    """Whether a rule's expression reads a recorded series (``level:metric:op``)."""
+    return any(_RECORDED.search(line) for f in rule_files
+               for line in Path(f).read_text(encoding="utf-8").splitlines()
+               if not line.lstrip(" -").startswith("record:"))
