@@ -377,13 +377,15 @@ class GrafanaEmulator:
                 "version": self.grafana_version, "commit": "0123456789"}
         return (200 if self.database_ok else 503), body
 
-    def save_dashboard(self, org: Org, body: Any, who: Principal) -> dict:
-        """POST /api/dashboards/db, checks in the contract's order."""
+    def save_dashboard(self, org: Org, body: Any, who: Principal, body_size: int | None = None) -> dict:
+        """POST /api/dashboards/db, checks in the contract's order. ``body`` is
+        the parsed request, owned by the emulator from here on (stored dashboards
+        are replaced on save, never changed in place, so they are not copied)."""
         if not isinstance(body, dict) or not isinstance(body.get("dashboard"), dict):
             raise fail(400, "bad request data")
         if body.get("isFolder") is True:
             raise fail(400, "Use folders endpoint for saving folders.")
-        dash = copy.deepcopy(body["dashboard"])
+        dash = body["dashboard"]
         dash_id = dash.get("id") if isinstance(dash.get("id"), int) and not isinstance(dash.get("id"), bool) else 0
         uid = dash.get("uid") if isinstance(dash.get("uid"), str) else ""
         has_version = bool(dash_id or uid) and isinstance(dash.get("version"), int)
@@ -443,7 +445,7 @@ class GrafanaEmulator:
             raise fail(400, "Cannot save provisioned dashboard")
         if existing is None and org.quota is not None and len(org.dashboards) >= org.quota:
             raise fail(403, "Quota reached")
-        size = len(json.dumps(dash))
+        size = len(json.dumps(body)) if body_size is None else body_size
         if self.max_body_bytes is not None and size > self.max_body_bytes:
             raise fail(413, "Dashboard is too large, max is 16 MB")
         return self._store(org, dash, existing, folder_uid, message, who)
@@ -485,7 +487,7 @@ class GrafanaEmulator:
             "parentVersion": parent, "restoredFrom": 0, "version": existing.version,
             "created": stamp, "createdBy": who.name, "message": message})
         org.next_version_id += 1
-        org.snapshots[(existing.uid, existing.version)] = copy.deepcopy(dash)
+        org.snapshots[(existing.uid, existing.version)] = dash
         slug = slugify(existing.title)
         return {"status": "success", "slug": slug, "version": existing.version, "id": existing.id,
                 "uid": existing.uid, "url": f"/d/{existing.uid}/{slug}", "folderUid": folder_uid}
@@ -508,7 +510,7 @@ class GrafanaEmulator:
             "annotationsPermissions": {"dashboard": {"canAdd": True, "canEdit": True, "canDelete": True},
                                        "organization": {"canAdd": True, "canEdit": True, "canDelete": True}},
         }
-        return {"dashboard": copy.deepcopy(d.data), "meta": meta}
+        return {"dashboard": d.data, "meta": meta}
 
     def versions(self, org: Org, uid: str, query: dict[str, list[str]]) -> Any:
         if uid not in org.dashboards:
@@ -666,7 +668,8 @@ class GrafanaEmulator:
                 return name, tuple(unquote(g) for g in match.groups())
         return f"{method} (unknown)", ()
 
-    def dispatch(self, route: str, args: tuple[str, ...], headers, query, body: Any) -> tuple[int, Any]:
+    def dispatch(self, route: str, args: tuple[str, ...], headers, query, body: Any,
+                 body_size: int = 0) -> tuple[int, Any]:
         if route in ("GET /api/health", "HEAD /api/health"):
             return self.health()
         who, org = self.authenticate(headers, query)
@@ -674,7 +677,7 @@ class GrafanaEmulator:
             if route == "POST /api/dashboards/db":
                 if not who.can_write:
                     raise Reply(*access_denied("any(dashboards:create, dashboards:write)"))
-                return 200, self.save_dashboard(org, body, who)
+                return 200, self.save_dashboard(org, body, who, body_size)
             handlers: dict[str, Callable[[], Any]] = {
                 "GET /api/dashboards/uid/:uid": lambda: self.get_dashboard(org, args[0]),
                 "GET /api/dashboards/uid/:uid/versions": lambda: self.versions(org, args[0], query),
@@ -765,7 +768,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if body is _BAD_JSON and self.command == "POST":
                 raise fail(400, "bad request data")
-            status, payload = emu.dispatch(route, args, self.headers, query, body)
+            status, payload = emu.dispatch(route, args, self.headers, query, body, len(raw))
         except Reply as r:
             status, payload = r.status, r.body
         except Exception as e:  # an emulator bug: answer like Grafana, and keep it for the tests
