@@ -206,3 +206,23 @@ def test_every_recording_rule_records_data(prometheus):
     client = PrometheusClient(prometheus.url)
     empty = [name for name in records if client.instant(name, prometheus.end).series == 0]
     assert empty == []
+
+
+@pytest.mark.skipif(__import__("shutil").which("prometheus") is None, reason="prometheus not installed")
+def test_demo_serves_until_interrupted_and_check_passes_against_it():
+    import re
+    import signal
+
+    demo = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "demo", "--hours", "0.5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = demo.stdout.readline()
+        match = re.match(r"Prometheus at (http://127\.0\.0\.1:\d+): .* last at (\S+Z)$", first.strip())
+        assert match, first + demo.stderr.read() if demo.poll() is not None else first
+        url, end = match.groups()
+        r = _cli("-p", url, "--time", end)
+        assert r.returncode == 0, r.stdout
+    finally:
+        demo.send_signal(signal.SIGINT)
+        out, err = demo.communicate(timeout=30)
+    assert demo.returncode == 0 and "stopped" in err and "Traceback" not in err

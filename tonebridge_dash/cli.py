@@ -328,6 +328,48 @@ ConcurrencyOption = typer.Option(8, "--concurrency", "-j", min=1, max=64,
                                  help="Dashboards handled at the same time.")
 
 
+@app.command()
+def demo(
+    hours: float = typer.Option(3.0, "--hours", min=0.25, max=48, help="Hours of synthetic traffic."),
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535,
+                                       help="Port on 127.0.0.1 (default: a free one)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Serve synthetic ToneBridge traffic from a real Prometheus on 127.0.0.1
+    until Ctrl-C, to try check (or Grafana) against.
+
+    Needs Debian's prometheus and promtool (apt-get install prometheus). The
+    traffic covers every metric of the catalog and ends now; the project's
+    recording rules are backfilled over it.
+
+    Example: tb-dash demo --port 9099, then in another terminal
+    tb-dash check -p http://127.0.0.1:9099 --time <the time it prints>
+    """
+    import tempfile
+    import time as clock
+    from datetime import datetime, timezone
+
+    from .promserver import SyntheticPrometheus
+    from .rules import build_all, write_rule_files
+
+    cfg = load_settings(config)
+    with tempfile.TemporaryDirectory(prefix="tb-dash-rules-") as rules_dir:
+        rule_files = write_rule_files(build_all(cfg), Path(rules_dir))
+        with SyntheticPrometheus(duration=int(hours * 3600), port=port, rule_files=rule_files) as prom:
+            end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
+                       f"last at {end}")
+            typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
+            typer.echo("Ctrl-C stops it.", err=True)
+            try:
+                while prom.running():
+                    clock.sleep(0.5)
+            except KeyboardInterrupt:
+                typer.echo("stopped", err=True)
+                return
+    raise TbDashError("prometheus stopped unexpectedly")
+
+
 def _grafana_target(config, env, grafana_url, org_id, token_file, ca_cert, insecure, timeout,
                     retries, concurrency):
     """Settings, the dashboards' target (environment) and a ready GrafanaClient."""

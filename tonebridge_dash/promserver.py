@@ -78,6 +78,7 @@ class SyntheticPrometheus:
     promtool: str = "promtool"
     startup_timeout: float = 60.0
     rule_files: Sequence[Path] = field(default_factory=tuple)  # recording rules to backfill
+    port: int | None = None  # on 127.0.0.1; default a free one
 
     url: str = ""
     workdir: Path | None = None
@@ -110,7 +111,7 @@ class SyntheticPrometheus:
         data.unlink()
         config = self.workdir / "prometheus.yml"
         config.write_text(_CONFIG, encoding="utf-8")
-        self._port = free_port()
+        self._port = self.port or free_port()
         self.url = f"http://127.0.0.1:{self._port}"
         self._log = open(self.workdir / "prometheus.log", "wb")
         self._launch(config, tsdb)
@@ -165,6 +166,9 @@ class SyntheticPrometheus:
             time.sleep(0.1)
         raise PrometheusSetupError(f"prometheus did not become ready within {self.startup_timeout:g}s: "
                                    f"{self.log_tail()}")
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
 
     def log_tail(self) -> str:
         if self.workdir is None:
