@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from grafana_emulator import GrafanaEmulator
@@ -28,3 +30,10 @@ def emu(request):
 def client(emu):
     with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), retry=FAST_RETRY) as c:
         yield c
+
+
+def free_port() -> int:
+    """A local port nothing listens on (for "connection refused")."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

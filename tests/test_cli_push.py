@@ -4,13 +4,12 @@ codes, one clear line on stderr, no traceback, no token in any output."""
 from __future__ import annotations
 
 import json
-import socket
 import sys
 import time
 
 import pytest
 
-from emulated import TOKEN, emu  # noqa: F401 (fixture)
+from emulated import TOKEN, emu, free_port  # noqa: F401 (fixture)
 from tonebridge_dash import cli
 
 ENV_KEYS = ("GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_URL")
@@ -43,12 +42,6 @@ def one_line(err: str) -> str:
     lines = err.splitlines()
     assert len(lines) == 1, err
     return lines[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_push_then_push_again_writes_nothing(tb, emu, rendered):
@@ -171,20 +164,22 @@ def test_push_from_a_directory_of_rendered_json(tb, emu, tmp_path, rendered):
     assert emu.total_requests() == 0
 
 
-def test_a_failed_dashboard_exits_1_and_names_it(tb, emu):
+def test_a_failed_dashboard_exits_1_and_names_it(tb, emu, rendered):
     emu.fail_next(None, 413, html=True, route="POST /api/dashboards/db")
     code, out, err = tb("push", "--grafana-url", emu.url)
     assert code == 1
-    assert one_line(err).startswith("tb-dash: error: 4 of 4 dashboards failed; first: tb-application: "
-                                    "POST /api/dashboards/db: Grafana answered 413: non-JSON text/html")
+    n, first = len(rendered), sorted(rendered)[0]
+    assert one_line(err) == (f"tb-dash: error: {n} of {n} dashboards failed; first: {first}: "
+                             "POST /api/dashboards/db: Grafana answered 413: non-JSON text/html "
+                             "answer: 413 Request Entity Too Large")
 
 
-def test_diff_exit_codes(tb, emu):
+def test_diff_exit_codes(tb, emu, rendered):
     code, out, err = tb("diff", "--grafana-url", emu.url)
     assert code == 1 and "new        tb-overview  ToneBridge - Overview" in out
     tb("push", "--grafana-url", emu.url)
     code, out, err = tb("diff", "--grafana-url", emu.url)
-    assert (code, err) == (0, "") and "0 new, 0 changed, 4 unchanged" in out
+    assert (code, err) == (0, "") and f"0 new, 0 changed, {len(rendered)} unchanged" in out
     emu.ui_save("tb-overview", lambda d: d.update(refresh="5m"))
     code, out, err = tb("diff", "--grafana-url", emu.url, "--full")
     assert code == 1 and "    dashboard settings changed: refresh" in out

@@ -3,13 +3,12 @@ exception with Grafana's message; retries are bounded; secrets stay secret."""
 
 from __future__ import annotations
 
-import socket
 import time
 import traceback
 
 import pytest
 
-from emulated import FAST_RETRY, TOKEN, client, emu  # noqa: F401 (fixtures)
+from emulated import FAST_RETRY, TOKEN, client, emu, free_port  # noqa: F401 (fixtures)
 from tonebridge_dash.errors import TbDashError
 from tonebridge_dash.grafana import (BadRequest, Conflict, FolderNotFound, Forbidden, GrafanaClient,
                                      NotFound, PasswordAuth, RateLimited, RetryPolicy, ServerError,
@@ -17,12 +16,6 @@ from tonebridge_dash.grafana import (BadRequest, Conflict, FolderNotFound, Forbi
                                      Unreachable, VersionConflict, resolve_auth)
 from tonebridge_dash.grafana.client import USER_AGENT, parse_retry_after
 from tonebridge_dash.errors import UsageError
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_endpoints_round_trip(client, emu):

@@ -400,14 +400,6 @@ def _grafana_target(config, env, grafana_url, org_id, token_file, ca_cert, insec
     return cfg, target, client
 
 
-def _dashboards_for(cfg, from_dir):
-    if from_dir is not None:
-        from .render import load_dir
-
-        return load_dir(from_dir)
-    return render_dashboards(cfg)
-
-
 @app.command()
 def push(
     grafana_url: Optional[str] = GrafanaUrlOption,
@@ -449,7 +441,7 @@ def push(
 
     cfg, target, client = _grafana_target(config, env, grafana_url, org_id, token_file, ca_cert,
                                           insecure, timeout, retries, concurrency)
-    dashboards = _dashboards_for(cfg, from_dir)
+    dashboards = _dashboards(from_dir, cfg, checked=True)
     with client:
         report = run_push(client, dashboards, folder_uid=target.folder.uid,
                           folder_title=target.folder.title, force=force, dry_run=dry_run,
@@ -494,7 +486,7 @@ def diff(
     try:
         cfg, target, client = _grafana_target(config, env, grafana_url, org_id, token_file, ca_cert,
                                               insecure, timeout, retries, concurrency)
-        dashboards = _dashboards_for(cfg, from_dir)
+        dashboards = _dashboards(from_dir, cfg, checked=True)
         with client:
             diffs = diff_all(client, dashboards, folder_uid=target.folder.uid, full=full,
                              concurrency=concurrency, on_progress=progress("diff"))
