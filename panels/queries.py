@@ -332,9 +332,10 @@ def error_budget_remaining(cfg, window: str) -> str:
     return f"1 - {burn_rate(cfg, window)}"
 
 
-def error_budget_remaining_minutes(cfg, window: str, window_minutes: float) -> str:
-    """The remaining budget as minutes of total outage (the seed's §11 unit)."""
-    return f"{error_budget_remaining_series(window)} * {error_budget(cfg) * window_minutes:g}"
+def error_budget_remaining_minutes(cfg, window: str, budget_minutes: float) -> str:
+    """The remaining budget as minutes of total outage (the seed's §11 unit;
+    ``budget_minutes`` is the whole budget, 43.2 for 99.9% over 30 days)."""
+    return f"{error_budget_remaining_series(window)} * {budget_minutes:g}"
 
 
 # --- template variables -----------------------------------------------------
