@@ -168,11 +168,11 @@ class GrafanaEmulator:
     """
 
     def __init__(self, profile: str = "P2", *, token: str | None = "test-token",
-                 latency: float = 0.0, version: str = "12.2.0") -> None:
+                 latency: float = 0.0, version: str | None = None) -> None:
         if profile not in ("P1", "P2", "P3"):
             raise ValueError(f"unknown profile {profile!r}")
         self.profile = profile
-        self.grafana_version = version
+        self.grafana_version = version or {"P1": "11.2.0", "P2": "12.2.0", "P3": "13.1.0"}[profile]
         self.latency = latency
         self.slow_body = 0.0
         self.max_body_bytes: int | None = None if profile == "P1" else MAX_BODY_BYTES

@@ -235,3 +235,39 @@ def test_progress_is_reported_for_every_dashboard(client, dashboards):
     seen = []
     run(client, dashboards, on_progress=lambda done, total: seen.append((done, total)))
     assert sorted(seen) == [(i, len(dashboards)) for i in range(1, len(dashboards) + 1)]
+
+
+@pytest.mark.parametrize("emu", ["P1"], indirect=True)
+def test_grafana_before_11_3_would_replace_a_same_titled_dashboard(client, emu, dashboards, tmp_path):
+    """On P1 an overwrite takes over another dashboard with the same title in
+    the folder: push refuses that unless --force, which backs it up first."""
+    r = dashboards[0]
+    emu.add_folder("tonebridge", "ToneBridge")
+    client.save_dashboard({"uid": "hand-made", "title": r.title.upper(), "description": "mine"},
+                          folder_uid="tonebridge", overwrite=False)
+    report = run(client, dashboards, tmp_path)
+    outcome = report.outcomes[0]
+    assert (report.exit_code, outcome.action) == (EXIT_REFUSED, "refused")
+    assert "'hand-made' (" in outcome.detail and "would replace it with" in outcome.detail
+    assert emu.dashboard("hand-made")["description"] == "mine"
+    report = run(client, dashboards, tmp_path, force=True)
+    assert report.exit_code == EXIT_OK
+    [backup] = report.backups
+    assert json.loads(backup.read_text())["description"] == "mine"
+    assert comparable(emu.dashboard(r.uid)) == comparable(r.data)
+
+
+def test_same_titles_are_fine_from_grafana_11_3(client, emu, dashboards):
+    r = dashboards[0]
+    emu.add_folder("tonebridge", "ToneBridge")
+    client.save_dashboard({"uid": "hand-made", "title": r.title}, folder_uid="tonebridge")
+    assert run(client, dashboards).exit_code == EXIT_OK
+    assert emu.dashboard("hand-made") is not None and emu.dashboard(r.uid) is not None
+
+
+@pytest.mark.parametrize("version, unique", [("11.2.3", True), ("11.3.0", False), ("12.0.1", False),
+                                             ("10.4.0", True), (None, True)])
+def test_titles_unique_per_folder(version, unique):
+    from tonebridge_dash.push import titles_unique_per_folder
+
+    assert titles_unique_per_folder({"database": "ok", **({"version": version} if version else {})}) is unique

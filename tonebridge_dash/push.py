@@ -14,6 +14,7 @@ under ``backup_dir``. A person's work is never lost silently.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -70,6 +71,13 @@ def git_revision(cwd: Path | None = None) -> str | None:
     return (r.stdout.strip() or None) if r.returncode == 0 else None
 
 
+def titles_unique_per_folder(health: dict | None) -> bool:
+    """Grafana before 11.3 keeps dashboard titles unique in a folder. An
+    unknown version (``hide_version``) is treated as old: the check is cheap."""
+    m = re.match(r"(\d+)\.(\d+)", str((health or {}).get("version") or ""))
+    return m is None or (int(m.group(1)), int(m.group(2))) < (11, 3)
+
+
 def ensure_folder(client, uid: str, title: str, dry_run: bool = False) -> bool:
     """Make sure the folder exists; True when it was (or would be) created.
     A 409 (or 412) means another run created it meanwhile: that is fine."""
@@ -117,6 +125,7 @@ class Pusher:
         self.backup_dir = backup_dir
         self.revision = revision
         self.backups: list[Path] = []
+        self.same_title: dict[str, dict] = {}  # lower-cased title -> search hit of another dashboard
 
     def one(self, item: tuple[Rendered, dict | None]) -> Outcome:
         rendered, hit = item
@@ -130,28 +139,48 @@ class Pusher:
 
     def _one(self, r: Rendered, hit: dict | None) -> Outcome:
         if hit is None:
-            return self._write(r, CREATED)
+            return self._create(r)
         try:
             live = read_live(self.client, r.uid)
         except NotFound:  # deleted since the search
-            return self._write(r, CREATED)
+            return self._create(r)
         url = self.client.url_for(live.url or str(hit.get("url", "")))
         if is_unchanged(r, live, self.folder_uid):
             return Outcome(r.uid, r.title, UNCHANGED, url)
         newest = next(iter(self.client.dashboard_versions(r.uid, limit=1)), None)
         note = ""
         if newest is None or not written_by_tb_dash(newest):
-            edit = describe_edit(r.uid, live.data.get("title", r.title), newest)
-            if not self.force:
-                return Outcome(r.uid, r.title, REFUSED, url,
-                               f"{edit}; not overwritten (use --force to back it up and overwrite)")
-            if self.dry_run:
-                note = f"{edit}; would be backed up and overwritten"
-            else:
-                path = backup(live, self.backup_dir)
-                self.backups.append(path)
-                note = f"{edit}; backed up to {path}"
+            guard = self._protect(r, live, describe_edit(r.uid, live.data.get("title", r.title), newest), url)
+            if isinstance(guard, Outcome):
+                return guard
+            note = guard
         return self._write(r, UPDATED, url, note)
+
+    def _create(self, r: Rendered) -> Outcome:
+        other = self.same_title.get(r.title.lower())
+        if other is None:
+            return self._write(r, CREATED)
+        # Grafana before 11.3 keeps titles unique in a folder: with overwrite it
+        # would replace the other dashboard instead of creating ours.
+        live = read_live(self.client, str(other["uid"]))
+        why = (f"'{other['uid']}' ({other.get('title', '')}) has the same title in the folder, and this "
+               f"Grafana (before 11.3) would replace it with '{r.uid}'")
+        guard = self._protect(r, live, why, self.client.url_for(live.url))
+        if isinstance(guard, Outcome):
+            return guard
+        return self._write(r, CREATED, note=guard)
+
+    def _protect(self, r: Rendered, live: Live, why: str, url: str) -> Outcome | str:
+        """Refuse to overwrite ``live`` (the refusal), or with ``force`` back it
+        up first (the note saying where)."""
+        if not self.force:
+            return Outcome(r.uid, r.title, REFUSED, url,
+                           f"{why}; not overwritten (use --force to back it up and overwrite)")
+        if self.dry_run:
+            return f"{why}; would be backed up and overwritten"
+        path = backup(live, self.backup_dir)
+        self.backups.append(path)
+        return f"{why}; backed up to {path}"
 
     def _write(self, r: Rendered, action: str, url: str = "", note: str = "") -> Outcome:
         if self.dry_run:
@@ -173,11 +202,16 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     unreachable, bad credentials, the folder) raise; per-dashboard failures
     are reported in the outcome list."""
     check_before_write(dashboards)
-    client.health()
+    health = client.health()
     created = ensure_folder(client, folder_uid, folder_title, dry_run)
     hits = existing_uids(client, [r.uid for r in dashboards])
     pusher = Pusher(client, folder_uid=folder_uid, force=force, dry_run=dry_run,
                     backup_dir=backup_dir, revision=revision)
+    if not created and titles_unique_per_folder(health):
+        ours = {r.uid for r in dashboards}
+        for hit in client.search(type="dash-db", folder_uids=[folder_uid]) or []:
+            if isinstance(hit, dict) and hit.get("uid") not in ours:
+                pusher.same_title[str(hit.get("title", "")).lower()] = hit
     outcomes = run_all(pusher.one, [(r, hits.get(r.uid)) for r in dashboards], concurrency,
                        on_progress)
     return PushReport(outcomes, folder_uid, created, dry_run, pusher.backups)
