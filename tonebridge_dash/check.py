@@ -17,10 +17,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable, Sequence
 
 from . import promql
+from .findings import ERROR, WARNING, Outcome
 from .prometheus import PrometheusClient, QueryAnswer
 
-ERROR = "error"
-WARNING = "warning"
 
 QUERY_ERROR = "query-error"
 NO_DATA = "no-data"
@@ -59,7 +58,7 @@ class Finding:
 
 
 @dataclass
-class Report:
+class Report(Outcome):
     findings: list[Finding] = field(default_factory=list)
     queries: int = 0
     panels: int = 0
@@ -67,15 +66,6 @@ class Report:
     titles: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
     at: float | None = None
-
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    def failed(self, strict: bool = False) -> bool:
-        return bool(self.errors() or (strict and self.warnings()))
 
     def to_json(self) -> dict:
         return {

@@ -21,9 +21,8 @@ import promql_parser as pp
 
 from . import promql
 from .errors import UsageError
+from .findings import ERROR, WARNING, Outcome
 
-ERROR = "error"
-WARNING = "warning"
 
 GRID_COLUMNS = 24
 UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
@@ -502,20 +501,11 @@ def _uid_unique(dashboards: Sequence[Dashboard]) -> Iterator[tuple[Dashboard, Is
 
 
 @dataclass
-class Result:
+class Result(Outcome):
     findings: list[Finding] = field(default_factory=list)
     excluded: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason)
     dashboards: list[tuple[str, str]] = field(default_factory=list)  # (uid, title)
     seconds: float = 0.0
-
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    def failed(self, strict: bool = False) -> bool:
-        return bool(self.errors() or (strict and self.warnings()))
 
     def to_json(self) -> dict:
         return {
