@@ -196,3 +196,21 @@ def test_help_documents_the_exit_codes(tb):
     assert "3 refused to overwrite a dashboard edited in Grafana" in " ".join(out.split())
     code, out, _ = tb("diff", "--help")
     assert "0 Grafana matches the code; 1 it differs; 2 error" in " ".join(out.split())
+
+
+def test_the_progress_bar_is_drawn_only_on_a_terminal():
+    import io
+
+    from tonebridge_dash.summary import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert progress("push", io.StringIO()) is None
+    out = Terminal()
+    draw = progress("push", out)
+    draw(1, 2)
+    assert out.getvalue() == "\rpush [" + "#" * 15 + "." * 15 + "] 1/2"
+    draw(2, 2)
+    assert out.getvalue().endswith("\r")  # the line is cleared for the summary
