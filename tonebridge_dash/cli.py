@@ -314,17 +314,17 @@ TokenFileOption = typer.Option(
     None, "--token-file", metavar="FILE",
     help="Read the service-account token from FILE (else GRAFANA_TOKEN, else "
          "GRAFANA_USER/GRAFANA_PASSWORD).")
-OrgIdOption = typer.Option(None, "--org-id", min=1, help="Grafana org id (sends X-Grafana-Org-Id).")
+OrgIdOption = typer.Option(None, "--org-id", min=1, metavar="N", help="Grafana org id (sends X-Grafana-Org-Id).")
 CaCertOption = typer.Option(None, "--ca-cert", metavar="FILE",
                             help="CA bundle to verify Grafana's TLS certificate with.")
 InsecureOption = typer.Option(False, "--insecure",
                               help="Do not verify Grafana's TLS certificate (only when you must).")
 TimeoutOption = typer.Option(30.0, "--timeout", min=0.1, metavar="SECONDS",
                              help="Timeout of each request.")
-RetriesOption = typer.Option(4, "--retries", min=0, max=10,
+RetriesOption = typer.Option(4, "--retries", min=0, max=10, metavar="N",
                              help="Retries of a request that is safe to repeat (connection errors, "
                                   "429, 502, 503, 504), with exponential backoff.")
-ConcurrencyOption = typer.Option(8, "--concurrency", "-j", min=1, max=64,
+ConcurrencyOption = typer.Option(8, "--concurrency", "-j", min=1, max=64, metavar="N",
                                  help="Dashboards handled at the same time.")
 
 
