@@ -24,7 +24,6 @@ _VARIABLE = re.compile(r"\$\{(\w+)(?::[\w-]+)?\}|\[\[(\w+)(?::[\w-]+)?\]\]|\$(\w
 RATE_INTERVAL_MARKER = "7777777ms"
 RATE_INTERVAL_MARKER_DELTA = timedelta(milliseconds=7777777)
 
-_DURATION = re.compile(r"^(\d+)(ms|s|m|h|d|w|y)$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _REGEX_SPECIAL = re.compile(r"([\\^$.|?*+()\[\]{}])")
 
