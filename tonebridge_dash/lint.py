@@ -382,8 +382,8 @@ def rule_panel_units(d: Dashboard) -> Iterator[Issue]:
         defaults = (p.get("fieldConfig") or {}).get("defaults") or {}
         unit = defaults.get("unit")
         for o in (p.get("fieldConfig") or {}).get("overrides") or []:
-            for prop in o.get("properties") or []:
-                if prop.get("id") == "unit" and prop.get("value"):
+            for prop in (o.get("properties") or []) if isinstance(o, dict) else []:
+                if isinstance(prop, dict) and prop.get("id") == "unit" and prop.get("value"):
                     unit = unit or prop["value"]
         if not unit:
             yield Issue(p, "has no unit")

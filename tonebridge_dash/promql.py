@@ -82,7 +82,8 @@ class Values:
 
 
 def _escape(value: str) -> str:
-    return _REGEX_SPECIAL.sub(r"\\\1", value)
+    # As Grafana does: a regex escape, itself escaped for a PromQL string ("b\\.c").
+    return _REGEX_SPECIAL.sub(r"\\\\\1", value)
 
 
 def variable_value(variable: Mapping[str, Any]) -> str:
