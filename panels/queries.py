@@ -86,11 +86,21 @@ def request_rate(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     return f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope)})"
 
 
+def _error_rate(scope: Scope, by: tuple[str, ...] = ()) -> str:
+    return f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope, STATUS_5XX)})"
+
+
 def error_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     """Share of responses that are 5xx, 0..1. Fix: the seed's "error rate" is
     a per-second rate of 5xx; compared with 5% it is not a ratio at all."""
-    errors = f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope, STATUS_5XX)})"
-    return _ratio(errors, request_rate(cfg, scope, by))
+    return _ratio(_error_rate(scope, by), request_rate(cfg, scope, by))
+
+
+def sli_error_ratio(cfg, scope: Scope) -> str:
+    """``error_ratio`` for the SLO recording rules: 0, not "no data", while no
+    5xx series exists (client libraries create the ``status="500"`` series at
+    the first 500), so availability and the budget are known when all is well."""
+    return _ratio(f"({_error_rate(scope)} or vector(0))", request_rate(cfg, scope))
 
 
 def success_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:

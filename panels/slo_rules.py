@@ -60,7 +60,7 @@ def recordings(cfg) -> list[Record]:
     for w in windows(cfg):
         scope = q.rule_scope(w)
         out += [
-            Record(q.sli_error_ratio_series(w), q.error_ratio(cfg, scope), SERVICE),
+            Record(q.sli_error_ratio_series(w), q.sli_error_ratio(cfg, scope), SERVICE),
             Record(q.sli_latency_p95_series(w), q.latency_quantile(cfg, 0.95, scope), SERVICE),
             Record(q.sli_request_rate_series(w), q.request_rate(cfg, scope), SERVICE),
         ]
