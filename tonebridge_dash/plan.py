@@ -12,7 +12,7 @@ import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from .render import UID_RE, Rendered, encode
 from .errors import UsageError
@@ -106,6 +106,14 @@ def existing_uids(client, uids: Iterable[str]) -> dict[str, dict]:
 
 def read_live(client, uid: str) -> Live:
     return Live.from_answer(client.get_dashboard(uid))
+
+
+def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
+    """Independent calls at the same time; their results in order. When some
+    fail, the first failing one (in argument order) raises."""
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="tb-dash") as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [f.result() for f in futures]
 
 
 def run_all(task: Callable[[T], R], items: Sequence[T], concurrency: int,

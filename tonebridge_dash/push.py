@@ -23,8 +23,8 @@ from typing import Callable, Sequence
 
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from .grafana.errors import Conflict, GrafanaError, NotFound
-from .plan import (Live, check_before_write, existing_uids, is_unchanged, read_live, run_all,
-                   version_message, written_by_tb_dash)
+from .plan import (Live, check_before_write, existing_uids, in_parallel, is_unchanged, read_live,
+                   run_all, version_message, written_by_tb_dash)
 from .render import Rendered, encode, write_atomic
 
 CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
@@ -78,16 +78,17 @@ def titles_unique_per_folder(health: dict | None) -> bool:
     return m is None or (int(m.group(1)), int(m.group(2))) < (11, 3)
 
 
-def ensure_folder(client, uid: str, title: str, dry_run: bool = False) -> bool:
-    """Make sure the folder exists; True when it was (or would be) created.
-    A 409 (or 412) means another run created it meanwhile: that is fine."""
+def folder_exists(client, uid: str) -> bool:
     try:
         client.get_folder(uid)
-        return False
-    except NotFound:
-        pass
-    if dry_run:
         return True
+    except NotFound:
+        return False
+
+
+def create_folder(client, uid: str, title: str) -> bool:
+    """Create the folder; False when another run created it meanwhile (a 409,
+    or the 412 of the unified-storage folder service): that is fine."""
     try:
         client.create_folder(uid, title)
     except Conflict:
@@ -202,9 +203,12 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     unreachable, bad credentials, the folder) raise; per-dashboard failures
     are reported in the outcome list."""
     check_before_write(dashboards)
-    health = client.health()
-    created = ensure_folder(client, folder_uid, folder_title, dry_run)
-    hits = existing_uids(client, [r.uid for r in dashboards])
+    # Three independent reads at once: one round trip instead of three. The
+    # health check's error, if any, is the one reported.
+    health, has_folder, hits = in_parallel(
+        client.health, lambda: folder_exists(client, folder_uid),
+        lambda: existing_uids(client, [r.uid for r in dashboards]))
+    created = not has_folder and (dry_run or create_folder(client, folder_uid, folder_title))
     pusher = Pusher(client, folder_uid=folder_uid, force=force, dry_run=dry_run,
                     backup_dir=backup_dir, revision=revision)
     if not created and titles_unique_per_folder(health):
