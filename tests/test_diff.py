@@ -60,6 +60,8 @@ def test_query_unit_and_threshold_changes_are_named(client, emu, overview):
     edit(emu, overview.uid, change)
     [d] = diff_all(client, [overview], folder_uid=FOLDER)
     assert d.state == CHANGED
+    assert d.changes[0].startswith(f"'{overview.uid}' (ToneBridge - Overview) was saved in Grafana by alice at ")
+    assert d.changes[0].endswith(": push refuses to overwrite it without --force")
     text = "\n".join(d.changes)
     assert "dashboard settings changed: refresh" in text
     assert "panel added: 'Active users'" in text

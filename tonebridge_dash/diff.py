@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from .plan import Live, comparable, existing_uids, is_unchanged, read_live, run_all
+from .plan import Live, comparable, existing_uids, hand_edit, is_unchanged, read_live, run_all
 from .render import Rendered, encode, iter_panels
 
 NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"
@@ -124,17 +124,16 @@ def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: b
     """Compare every dashboard with Grafana. Grafana errors raise."""
     hits = existing_uids(client, [r.uid for r in dashboards])
 
-    def one(r: Rendered) -> tuple[Rendered, Live | None]:
-        return r, (read_live(client, r.uid) if r.uid in hits else None)
+    def one(r: Rendered) -> DashboardDiff:
+        if r.uid not in hits:
+            return DashboardDiff(r.uid, r.title, NEW, [f"new dashboard ({len(r.panels())} panels)"],
+                                 unified(None, r) if full else "")
+        live = read_live(client, r.uid)
+        if is_unchanged(r, live, folder_uid):
+            return DashboardDiff(r.uid, r.title, UNCHANGED)
+        edit = hand_edit(client, r.uid, str(live.data.get("title", r.title)))
+        refusal = [f"{edit}: push refuses to overwrite it without --force"] if edit else []
+        return DashboardDiff(r.uid, r.title, CHANGED, refusal + dashboard_changes(live, r, folder_uid),
+                             unified(live, r) if full else "")
 
-    out = []
-    for r, live in run_all(one, list(dashboards), concurrency, on_progress):
-        if live is None:
-            out.append(DashboardDiff(r.uid, r.title, NEW, [f"new dashboard ({len(r.panels())} panels)"],
-                                     unified(None, r) if full else ""))
-        elif is_unchanged(r, live, folder_uid):
-            out.append(DashboardDiff(r.uid, r.title, UNCHANGED))
-        else:
-            out.append(DashboardDiff(r.uid, r.title, CHANGED, dashboard_changes(live, r, folder_uid),
-                                     unified(live, r) if full else ""))
-    return out
+    return run_all(one, list(dashboards), concurrency, on_progress)

@@ -45,6 +45,24 @@ def written_by_tb_dash(version: dict) -> bool:
     return str(version.get("message") or "").startswith(MESSAGE_PREFIX)
 
 
+def describe_edit(uid: str, title: str, version: dict | None) -> str:
+    """Who saved a dashboard's newest version, when, and with what message."""
+    if version is None:
+        return f"'{uid}' ({title}) has no version history written by tb-dash"
+    who = version.get("createdBy") or "someone"
+    when = version.get("created") or "an unknown time"
+    said = f", message {version['message']!r}" if version.get("message") else ""
+    return (f"'{uid}' ({title}) was saved in Grafana by {who} at {when} "
+            f"(version {version.get('version', '?')}{said})")
+
+
+def hand_edit(client, uid: str, title: str) -> str | None:
+    """None when the newest version of the dashboard was saved by tb-dash;
+    otherwise who saved it, and when."""
+    newest = next(iter(client.dashboard_versions(uid, limit=1)), None)
+    return None if newest is not None and written_by_tb_dash(newest) else describe_edit(uid, title, newest)
+
+
 @dataclass(frozen=True)
 class Live:
     """One dashboard as Grafana holds it."""

@@ -23,8 +23,8 @@ from typing import Callable, Sequence
 
 from .errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from .grafana.errors import Conflict, GrafanaError, NotFound
-from .plan import (Live, check_before_write, existing_uids, in_parallel, is_unchanged, read_live,
-                   run_all, version_message, written_by_tb_dash)
+from .plan import (Live, check_before_write, existing_uids, hand_edit, in_parallel, is_unchanged,
+                   read_live, run_all, version_message)
 from .render import Rendered, encode, write_atomic
 
 CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
@@ -97,16 +97,6 @@ def create_folder(client, uid: str, title: str) -> bool:
     return True
 
 
-def describe_edit(uid: str, title: str, version: dict | None) -> str:
-    if version is None:
-        return f"'{uid}' ({title}) has no version history written by tb-dash"
-    who = version.get("createdBy") or "someone"
-    when = version.get("created") or "an unknown time"
-    said = f", message {version['message']!r}" if version.get("message") else ""
-    return (f"'{uid}' ({title}) was saved in Grafana by {who} at {when} "
-            f"(version {version.get('version', '?')}{said})")
-
-
 def backup(live: Live, backup_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = backup_dir / f"{live.uid}.v{live.version}.{stamp}.json"
@@ -148,10 +138,10 @@ class Pusher:
         url = self.client.url_for(live.url or str(hit.get("url", "")))
         if is_unchanged(r, live, self.folder_uid):
             return Outcome(r.uid, r.title, UNCHANGED, url)
-        newest = next(iter(self.client.dashboard_versions(r.uid, limit=1)), None)
         note = ""
-        if newest is None or not written_by_tb_dash(newest):
-            guard = self._protect(r, live, describe_edit(r.uid, live.data.get("title", r.title), newest), url)
+        edit = hand_edit(self.client, r.uid, str(live.data.get("title", r.title)))
+        if edit is not None:
+            guard = self._protect(r, live, edit, url)
             if isinstance(guard, Outcome):
                 return guard
             note = guard
