@@ -3,7 +3,6 @@ summary and an optional unified JSON diff."""
 
 from __future__ import annotations
 
-import copy
 
 import pytest
 
@@ -11,7 +10,6 @@ from emulated import client, emu  # noqa: F401 (fixtures)
 from tonebridge_dash.diff import CHANGED, NEW, UNCHANGED, diff_all, panel_changes
 from tonebridge_dash.grafana import Unauthorized
 from tonebridge_dash.push import push
-from tonebridge_dash.render import Rendered
 
 FOLDER = "tonebridge"
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from emulated import FAST_RETRY, TOKEN, client, emu, start  # noqa: F401 (fixtures)
+from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
 from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, UsageError
 from tonebridge_dash.grafana import GrafanaClient, NotFound, RetryPolicy, ServerError, TokenAuth, Unauthorized
 from tonebridge_dash.plan import comparable, content_hash, version_message
