@@ -3,7 +3,6 @@ summary and an optional unified JSON diff."""
 
 from __future__ import annotations
 
-
 import pytest
 
 from emulated import client, emu  # noqa: F401 (fixtures)
