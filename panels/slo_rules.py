@@ -110,11 +110,12 @@ def error_budget_consumed_alert(cfg) -> Alert:
 
 
 def rule_file(cfg) -> RuleFile:
-    interval = cfg.alerts.interval
+    # One group: Prometheus evaluates a group's rules in order, so the alerts
+    # read the series recorded in the same evaluation, not the previous one.
     return RuleFile(FILENAME, [
-        Group("tonebridge_slo_recordings", recordings(cfg), interval),
-        Group("tonebridge_slo_alerts", [
+        Group("tonebridge_slo", [
+            *recordings(cfg),
             *(burn_rate_alert(cfg, b) for b in BURN_RATE_ALERTS),
             error_budget_consumed_alert(cfg),
-        ], interval),
+        ], cfg.alerts.interval),
     ], source=__name__)
