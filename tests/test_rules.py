@@ -239,3 +239,24 @@ def test_out_that_is_a_file_is_one_line_and_exit_2(tmp_path):
     r = run_cli("rules", "--out", str(target))
     assert r.returncode == 2
     assert r.stderr.strip() == f"tb-dash: error: {target}: exists and is not a directory"
+
+
+def test_rule_expressions_read_only_catalog_metrics_and_recorded_series(cfg):
+    """The rules read what the services emit (the metric catalog) or what
+    the rules themselves record: a typo'd metric name fails here."""
+    from panels.metrics import series_names
+    from tonebridge_dash import promql
+
+    files = build_all(cfg)
+    known = series_names() | {r.name for f in files for r in f.records()}
+    for f in files:
+        for rule in [*f.alerts(), *f.records()]:
+            names = set(promql.metric_names(promql.parse(rule.expr)))
+            assert names and names <= known, (rule.name, names - known)
+
+
+def test_help_shows_the_rules_command_and_an_example():
+    r = run_cli("rules", "--help")
+    assert r.returncode == 0
+    assert "tb-dash rules --out" in r.stdout
+    assert "SLACK_WEBHOOK_URL_FILE" in r.stdout
