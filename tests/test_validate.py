@@ -303,3 +303,42 @@ def test_readme_lists_every_rule():
     section = readme.split("## Validate", 1)[1].split("\n## ", 1)[0]
     for rule in lint.RULE_NAMES:
         assert f"`{rule}`" in section, rule
+
+
+def _paths(value, prefix=()):
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return
+    for key, child in items:
+        yield prefix + (key,)
+        yield from _paths(child, prefix + (key,))
+
+
+def test_hand_edited_files_with_wrong_types_are_findings_not_crashes(project, cfg):
+    """Replace random values of the project's dashboards with values of the
+    wrong type; validate and check's planning must report, never raise."""
+    import random
+
+    from tonebridge_dash import check
+
+    rng = random.Random(7)
+    junk = ["x", None, 5, 1.5, True, [], {}, [1], {"a": 1}, "$x", "sum(", [{"a": 1}]]
+    for _ in range(300):
+        base = rng.choice(list(project.values())).data
+        paths = list(_paths(base))
+        data = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 4)):
+            *parents, last = rng.choice(paths)
+            target = data
+            try:
+                for key in parents:
+                    target = target[key]
+                target[last] = rng.choice(junk)
+            except (KeyError, IndexError, TypeError):
+                pass  # an earlier replacement removed the path
+        dashboards = [Rendered("fuzz", "fuzz", data)]
+        lint.format_text(lint.validate(dashboards, cfg))
+        check.plan(dashboards)

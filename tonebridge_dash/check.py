@@ -88,7 +88,7 @@ def plan(rendered: Iterable, rate_interval: str = "1m", interval: str = "1m",
     for r in rendered:
         values = promql.Values.for_check(rate_interval, interval, range_ or promql.dashboard_range(r.data))
         known = promql.dashboard_variables(r.data)
-        found = list(promql.targets(r.data, r.uid, r.panels()))
+        found = list(promql.targets(r.data, r.uid))
         if variables:
             found += list(promql.variable_targets(r.data, r.uid))
         for t in found:

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import promql_parser as pp
 
 from . import promql
+from .promql import as_list, as_object
 from .errors import UsageError
 from .findings import ERROR, WARNING, Outcome
 
@@ -117,7 +118,7 @@ class Dashboard:
     @classmethod
     def of(cls, rendered, cfg=None) -> "Dashboard":
         data = rendered.data
-        panels = list(_all_panels(data))
+        panels = list(promql.dashboard_panels(data))
         variables = promql.dashboard_variables(data)
         return cls(rendered.uid, rendered.title, data, panels, cfg, variables, _parse_targets(panels, variables))
 
@@ -128,7 +129,7 @@ class Dashboard:
         return None
 
     def templating(self) -> list[dict]:
-        return [v for v in (self.data.get("templating") or {}).get("list") or [] if isinstance(v, dict)]
+        return promql.template_variables(self.data)
 
     def datasource_variable(self) -> dict | None:
         for v in self.templating():
@@ -153,7 +154,7 @@ def _parse_targets(panels: list[dict], variables: dict[str, str]) -> list[tuple]
     values = promql.Values.for_lint()
     out = []
     for p in panels:
-        for t in p.get("targets") or []:
+        for t in as_list(p.get("targets")):
             if isinstance(t, dict) and isinstance(t.get("expr"), str):
                 s = promql.substitute(t["expr"], variables, values)
                 try:
@@ -162,15 +163,6 @@ def _parse_targets(panels: list[dict], variables: dict[str, str]) -> list[tuple]
                     expr = e
                 out.append((p, t, expr, s.undefined))
     return out
-
-
-def _all_panels(data: dict) -> Iterator[dict]:
-    for p in data.get("panels") or []:
-        if isinstance(p, dict):
-            yield p
-            for child in p.get("panels") or []:
-                if isinstance(child, dict):
-                    yield child
 
 
 def _ref(t: dict) -> str:
@@ -184,7 +176,7 @@ _PANEL_PATH = re.compile(r"^panels\[(\d+)\](?:\.panels\[(\d+)\])?")
 def rule_schema(d: Dashboard) -> Iterator[Issue]:
     from .schema import validate_dashboard
 
-    top = [p for p in d.data.get("panels") or []]
+    top = as_list(d.data.get("panels"))
     for issue in validate_dashboard(d.data):
         panel = None
         m = _PANEL_PATH.match(issue.path)
@@ -238,10 +230,10 @@ def _overlaps(panels: list[dict]) -> Iterator[Issue]:
 
 
 def rule_panel_overlap(d: Dashboard) -> Iterator[Issue]:
-    top = [p for p in d.data.get("panels") or [] if isinstance(p, dict)]
+    top = [p for p in as_list(d.data.get("panels")) if isinstance(p, dict)]
     yield from _overlaps(top)
     for row in top:  # a collapsed row keeps its panels inside it
-        inner = [p for p in row.get("panels") or [] if isinstance(p, dict)]
+        inner = [p for p in as_list(row.get("panels")) if isinstance(p, dict)]
         yield from _overlaps(inner)
 
 
@@ -251,6 +243,8 @@ def rule_panel_id_unique(d: Dashboard) -> Iterator[Issue]:
         pid = p.get("id")
         if pid is None:
             yield Issue(p, "has no id")
+        elif not isinstance(pid, int) or isinstance(pid, bool):
+            yield Issue(p, f"has id {pid!r}, not a number")
         elif pid in seen:
             yield Issue(p, f"has id {pid}, already used by panel '{seen[pid].get('title', '')}'")
         else:
@@ -280,7 +274,7 @@ def _datasource_problem(ds: Any, d: Dashboard) -> str | None:
     if ds.get("type") != PROMETHEUS:
         return f"datasource type is {ds.get('type')!r}, not 'prometheus'"
     if not _variable_reference(ds.get("uid"), d):
-        name = (d.datasource_variable() or {}).get("name", "datasource")
+        name = as_object(d.datasource_variable()).get("name", "datasource")
         return f"datasource uid is {ds.get('uid')!r}, not the dashboard's variable '${{{name}}}'"
     return None
 
@@ -311,7 +305,7 @@ def rule_panel_datasource(d: Dashboard) -> Iterator[Issue]:
 
 def rule_target_datasource(d: Dashboard) -> Iterator[Issue]:
     for p in d.panels:
-        for t in p.get("targets") or []:
+        for t in as_list(p.get("targets")):
             if isinstance(t, dict) and "datasource" in t:  # a target without one uses the panel's
                 problem = _datasource_problem(t["datasource"], d)
                 if problem:
@@ -329,7 +323,7 @@ def _filter_template(d: Dashboard, name: str) -> Iterator[Issue]:
         return
     if v.get("type") != "query":
         yield Issue(None, f"'{name}' variable is of type {v.get('type')!r}, should be a Prometheus query")
-    uid = (v.get("datasource") or {}).get("uid") if isinstance(v.get("datasource"), dict) else v.get("datasource")
+    uid = as_object(v.get("datasource")).get("uid") if isinstance(v.get("datasource"), dict) else v.get("datasource")
     if not _variable_reference(uid, d):
         yield Issue(None, f"'{name}' variable queries datasource {uid!r}, should use '${{{ds.get('name')}}}'")
     if not v.get("multi"):
@@ -379,15 +373,15 @@ def rule_panel_units(d: Dashboard) -> Iterator[Issue]:
     for p in d.panels:
         if p.get("type") not in DESCRIBED_PANELS:
             continue
-        defaults = (p.get("fieldConfig") or {}).get("defaults") or {}
-        unit = defaults.get("unit")
-        for o in (p.get("fieldConfig") or {}).get("overrides") or []:
-            for prop in (o.get("properties") or []) if isinstance(o, dict) else []:
+        field_config = as_object(p.get("fieldConfig"))
+        unit = as_object(field_config.get("defaults")).get("unit")
+        for o in as_list(field_config.get("overrides")):
+            for prop in as_list(as_object(o).get("properties")):
                 if isinstance(prop, dict) and prop.get("id") == "unit" and prop.get("value"):
                     unit = unit or prop["value"]
         if not unit:
             yield Issue(p, "has no unit")
-        elif unit not in UNITS and not CUSTOM_UNIT.match(str(unit)):
+        elif not isinstance(unit, str) or (unit not in UNITS and not CUSTOM_UNIT.match(unit)):
             yield Issue(p, f"unit {unit!r} is not one of Grafana's units", ERROR)
 
 

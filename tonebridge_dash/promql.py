@@ -38,10 +38,26 @@ def seconds(duration: str) -> float:
     return total
 
 
+def as_object(value: Any) -> dict:
+    """``value`` when it is a JSON object, else an empty one: dashboards read
+    from files may hold anything, and the schema rule reports wrong types."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """``value`` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def template_variables(data: Mapping[str, Any]) -> list[dict]:
+    """The dashboard's templating variables that are JSON objects."""
+    return [v for v in as_list(as_object(data.get("templating")).get("list")) if isinstance(v, dict)]
+
+
 def dashboard_range(data: Mapping[str, Any], default: str = "6h") -> str:
     """The length of a dashboard's default time range (``now-6h`` -> ``6h``),
     which is what Grafana substitutes for ``$__range``."""
-    time = data.get("time") or {}
+    time = as_object(data.get("time"))
     start, end = str(time.get("from", "")), str(time.get("to", "now"))
     m = re.fullmatch(r"now-(\d+[smhdwy])", start)
     if m and end == "now":
@@ -90,12 +106,12 @@ def variable_value(variable: Mapping[str, Any]) -> str:
     """The text Grafana would put in a query for this variable's current
     (or default) selection: "All" becomes its ``allValue`` (``.*`` when
     unset), several values become ``(a|b)``."""
-    current = variable.get("current") or {}
+    current = as_object(variable.get("current"))
     value = current.get("value", variable.get("query", "") if variable.get("type") == "constant" else "")
     values = value if isinstance(value, list) else [value]
     values = ["" if v is None else str(v) for v in values]
     if "$__all" in values:
-        return variable.get("allValue") or ".*"
+        return str(variable.get("allValue") or ".*")
     if variable.get("type") == "datasource":
         return values[0] if values else ""
     if len(values) == 1:
@@ -106,8 +122,8 @@ def variable_value(variable: Mapping[str, Any]) -> str:
 def dashboard_variables(data: Mapping[str, Any]) -> dict[str, str]:
     """Every templating variable of a dashboard -> its substituted text."""
     out = {}
-    for v in (data.get("templating") or {}).get("list") or []:
-        if isinstance(v, dict) and v.get("name"):
+    for v in template_variables(data):
+        if v.get("name"):
             out[str(v["name"])] = variable_value(v)
     return out
 
@@ -255,10 +271,21 @@ class Target:
     variable: VariableQuery | None = field(default=None, compare=False)
 
 
-def targets(data: Mapping[str, Any], uid: str, panels) -> Iterator[Target]:
-    """Every panel target with an ``expr`` (Prometheus) in ``panels``."""
-    for p in panels:
-        for i, t in enumerate(p.get("targets") or []):
+def dashboard_panels(data: Mapping[str, Any]) -> Iterator[dict]:
+    """Every panel, those inside rows included, skipping anything that is
+    not a JSON object (a hand-edited file may hold anything)."""
+    for p in as_list(data.get("panels")):
+        if isinstance(p, dict):
+            yield p
+            for child in as_list(p.get("panels")):
+                if isinstance(child, dict):
+                    yield child
+
+
+def targets(data: Mapping[str, Any], uid: str) -> Iterator[Target]:
+    """Every panel target with an ``expr`` (Prometheus)."""
+    for p in dashboard_panels(data):
+        for i, t in enumerate(as_list(p.get("targets"))):
             if isinstance(t, dict) and isinstance(t.get("expr"), str):
                 yield Target(uid, str(p.get("title", "")), p.get("id"), str(t.get("refId") or chr(65 + i)),
                              t["expr"], t.get("datasource"))
@@ -266,8 +293,8 @@ def targets(data: Mapping[str, Any], uid: str, panels) -> Iterator[Target]:
 
 def variable_targets(data: Mapping[str, Any], uid: str) -> Iterator[Target]:
     """Every query variable whose query holds PromQL."""
-    for v in (data.get("templating") or {}).get("list") or []:
-        if isinstance(v, dict) and v.get("type") == "query":
+    for v in template_variables(data):
+        if v.get("type") == "query":
             vq = variable_query(v.get("query"))
             if vq.promql is not None:
                 yield Target(uid, f"variable {v.get('name', '?')}", None, "", vq.promql,

@@ -129,11 +129,14 @@ def dashboard_validator() -> _Validator:
 
 
 def _panels(dashboard: dict) -> Iterator[tuple[str, dict]]:
-    for i, panel in enumerate(dashboard.get("panels") or []):
+    # Anything that is not a list of objects is the dashboard schema's to report.
+    panels = dashboard.get("panels")
+    for i, panel in enumerate(panels if isinstance(panels, list) else []):
         if not isinstance(panel, dict):
             continue
         yield f"panels[{i}]", panel
-        for j, child in enumerate(panel.get("panels") or []):
+        children = panel.get("panels")
+        for j, child in enumerate(children if isinstance(children, list) else []):
             if isinstance(child, dict):
                 yield f"panels[{i}].panels[{j}]", child
 
@@ -156,11 +159,14 @@ def validate_panel(panel: dict, path: str) -> list[SchemaIssue]:
         if options is not None and "options" in panel:
             issues += options.errors(panel["options"], f"{path}.options")
         custom = _validator(kind, "FieldConfig")
-        defaults = (panel.get("fieldConfig") or {}).get("defaults") or {}
-        if custom is not None and "custom" in defaults:
+        # A fieldConfig or defaults that is not an object is the dashboard schema's to report.
+        field_config = panel.get("fieldConfig")
+        defaults = field_config.get("defaults") if isinstance(field_config, dict) else None
+        if custom is not None and isinstance(defaults, dict) and "custom" in defaults:
             issues += custom.errors(defaults["custom"], f"{path}.fieldConfig.defaults.custom")
     query = _validator(PROMETHEUS, "Dataquery")
-    for k, t in enumerate(panel.get("targets") or []):
+    targets = panel.get("targets")
+    for k, t in enumerate(targets if isinstance(targets, list) else []):
         ds = t.get("datasource") if isinstance(t, dict) else None
         if isinstance(ds, dict) and ds.get("type") == PROMETHEUS:
             issues += query.errors(t, f"{path}.targets[{k}]")
