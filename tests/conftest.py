@@ -21,17 +21,15 @@ def rendered(cfg):
 
 
 @pytest.fixture(scope="session")
-def prometheus(cfg, tmp_path_factory):
+def prometheus(cfg):
     """A real Prometheus (Debian's ``prometheus``) over three hours of
     synthetic ToneBridge traffic, backfilled with promtool, with the
     project's recording rules backfilled over it; stopped after the session.
     Query it at ``prometheus.end``, the last sample."""
     from tonebridge_dash.promserver import SyntheticPrometheus, find_binary
-    from tonebridge_dash.rules import build_all, write_rule_files
 
     missing = [b for b in ("prometheus", "promtool") if find_binary(b) is None]
     if missing:
         pytest.skip(f"{' and '.join(missing)} not installed (apt-get install prometheus); .ci/run installs it")
-    rule_files = write_rule_files(build_all(cfg), tmp_path_factory.mktemp("rules"))
-    with SyntheticPrometheus(rule_files=rule_files) as prom:
+    with SyntheticPrometheus(cfg=cfg) as prom:
         yield prom

@@ -226,3 +226,9 @@ def test_demo_serves_until_interrupted_and_check_passes_against_it():
         demo.send_signal(signal.SIGINT)
         out, err = demo.communicate(timeout=30)
     assert demo.returncode == 0 and "stopped" in err and "Traceback" not in err
+
+
+def test_an_unknown_recorded_series_points_at_the_recording_rules(rendered, prometheus):
+    report = _run([_with_expr(rendered, "service:tonebridge_nothing:rate5m")], prometheus)
+    unknown = [f for f in report.findings if f.kind == check.UNKNOWN_METRIC]
+    assert len(unknown) == 1 and "recording rules" in unknown[0].message

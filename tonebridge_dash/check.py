@@ -112,7 +112,9 @@ def _findings(p: Planned, answer: QueryAnswer, known: set[str], budget: int) -> 
     undefined = f" (undefined variable(s): {', '.join('$' + u for u in p.undefined)})" if p.undefined else ""
     unknown = [n for n in p.metrics if n not in known]
     if unknown:
-        add(ERROR, UNKNOWN_METRIC, f"metric(s) unknown to the server: {', '.join(unknown)}")
+        recorded = " (recorded series: are the recording rules loaded? see tb-dash rules)" \
+            if any(":" in n for n in unknown) else ""
+        add(ERROR, UNKNOWN_METRIC, f"metric(s) unknown to the server: {', '.join(unknown)}{recorded}")
     if answer.error:
         add(ERROR, QUERY_ERROR, f"query error: {answer.error}{undefined}")
     elif answer.series == 0:

@@ -345,28 +345,24 @@ def demo(
     Example: tb-dash demo --port 9099, then in another terminal
     tb-dash check -p http://127.0.0.1:9099 --time <the time it prints>
     """
-    import tempfile
     import time as clock
     from datetime import datetime, timezone
 
     from .promserver import SyntheticPrometheus
-    from .rules import build_all, write_rule_files
 
     cfg = load_settings(config)
-    with tempfile.TemporaryDirectory(prefix="tb-dash-rules-") as rules_dir:
-        rule_files = write_rule_files(build_all(cfg), Path(rules_dir))
-        with SyntheticPrometheus(duration=int(hours * 3600), port=port, rule_files=rule_files) as prom:
-            end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
-                       f"last at {end}")
-            typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
-            typer.echo("Ctrl-C stops it.", err=True)
-            try:
-                while prom.running():
-                    clock.sleep(0.5)
-            except KeyboardInterrupt:
-                typer.echo("stopped", err=True)
-                return
+    with SyntheticPrometheus(duration=int(hours * 3600), port=port, cfg=cfg) as prom:
+        end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
+                   f"last at {end}")
+        typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
+        typer.echo("Ctrl-C stops it.", err=True)
+        try:
+            while prom.running():
+                clock.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopped", err=True)
+            return
     raise TbDashError("prometheus stopped unexpectedly")
 
 

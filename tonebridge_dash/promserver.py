@@ -8,7 +8,8 @@ targets, waits until it is ready and stops it on exit::
     with SyntheticPrometheus() as prom:
         check(..., url=prom.url, at=prom.end)
 
-With ``rule_files``, the recording rules in them are backfilled too
+With ``rule_files`` (or ``cfg``: the project's own rule files), the
+recording rules in them are backfilled too
 (``promtool tsdb create-blocks-from rules`` against the running server, then
 a restart so that Prometheus loads the new blocks; a second pass when a
 rule reads another rule's recorded series).
@@ -78,6 +79,7 @@ class SyntheticPrometheus:
     promtool: str = "promtool"
     startup_timeout: float = 60.0
     rule_files: Sequence[Path] = field(default_factory=tuple)  # recording rules to backfill
+    cfg: object = None  # with settings, the project's own rule files (tb-dash rules) are backfilled too
     port: int | None = None  # on 127.0.0.1; default a free one
 
     url: str = ""
@@ -115,6 +117,12 @@ class SyntheticPrometheus:
         self.url = f"http://127.0.0.1:{self._port}"
         self._log = open(self.workdir / "prometheus.log", "wb")
         self._launch(config, tsdb)
+        if self.cfg is not None:
+            from .rules import build_all, write_rule_files
+
+            rules_dir = self.workdir / "rules"
+            rules_dir.mkdir()
+            self.rule_files = [*self.rule_files, *write_rule_files(build_all(self.cfg), rules_dir)]
         if self.rule_files:
             for _ in range(2 if _reads_recorded_series(self.rule_files) else 1):
                 self._backfill_rules(tsdb)
