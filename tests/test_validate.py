@@ -342,3 +342,10 @@ def test_hand_edited_files_with_wrong_types_are_findings_not_crashes(project, cf
         dashboards = [Rendered("fuzz", "fuzz", data)]
         lint.format_text(lint.validate(dashboards, cfg))
         check.plan(dashboards)
+
+
+def test_cli_lists_the_rules():
+    r = _cli("--list-rules")
+    assert r.returncode == 0
+    names = [line.split()[0] for line in r.stdout.splitlines() if not line.startswith(" ")]
+    assert names == list(lint.RULE_NAMES)

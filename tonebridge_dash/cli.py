@@ -169,13 +169,14 @@ def validate(
     config: Optional[Path] = ConfigOption,
     fmt: str = FormatOption,
     strict: bool = StrictOption,
+    list_rules: bool = typer.Option(False, "--list-rules", help="List the rules (name, severity, hint) and exit."),
 ) -> None:
     """Lint dashboards: Grafana's schema, layout, datasource references,
     PromQL syntax and grafana/dashboard-linter's Prometheus rules.
 
     Errors exit 1, warnings only with --strict. Exclusions, each with a
-    reason, live in the settings under validate.exclude. The README lists
-    the rules.
+    reason, live in the settings under validate.exclude. --list-rules (or
+    the README) lists the rules.
 
     Examples:
 
@@ -183,9 +184,13 @@ def validate(
 
       tb-dash validate build/dashboards --format json
     """
-    from .lint import format_text, validate as run_rules
+    from .lint import RULES, format_text, validate as run_rules
 
     _format(fmt)
+    if list_rules:
+        for rule in RULES:
+            typer.echo(f"{rule.name:<24} {rule.severity:<8} {rule.summary}\n{'':<33} hint: {rule.hint}")
+        return
     cfg = load_settings(config)
     result = run_rules(_dashboards(directory, cfg, checked=False), cfg)
     if fmt == "json":
