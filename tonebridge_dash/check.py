@@ -20,7 +20,6 @@ from . import promql
 from .findings import ERROR, WARNING, Outcome
 from .prometheus import PrometheusClient, QueryAnswer
 
-
 QUERY_ERROR = "query-error"
 NO_DATA = "no-data"
 UNKNOWN_METRIC = "unknown-metric"
