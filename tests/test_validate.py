@@ -349,3 +349,14 @@ def test_cli_lists_the_rules():
     assert r.returncode == 0
     names = [line.split()[0] for line in r.stdout.splitlines() if not line.startswith(" ")]
     assert names == list(lint.RULE_NAMES)
+
+
+def test_labels_of_the_standard_variables_are_warnings(project, cfg):
+    def relabel(d):
+        _var(d, "datasource")["label"] = "Prom"
+        _var(d, "job")["label"] = "Service"
+
+    result = lint.validate([_broken(project, relabel)], cfg)
+    assert sorted((f.rule, f.severity) for f in result.findings) == [
+        ("template-datasource", lint.WARNING), ("template-job", lint.WARNING)]
+    assert not result.failed()
