@@ -150,6 +150,18 @@ def _format(fmt: str) -> str:
     return fmt
 
 
+def _finish(outcome, fmt: str, format_text, strict: bool) -> None:
+    """Print a validate or check outcome; exit 1 when it failed."""
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_text(outcome))
+    if outcome.failed(strict):
+        raise typer.Exit(1)
+
+
 def _dashboards(directory: Optional[Path], cfg, checked: bool):
     """The dashboards a command reads: files in DIR, or built in memory."""
     if directory is not None:
@@ -193,14 +205,7 @@ def validate(
         return
     cfg = load_settings(config)
     result = run_rules(_dashboards(directory, cfg, checked=False), cfg)
-    if fmt == "json":
-        import json
-
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        typer.echo(format_text(result))
-    if result.failed(strict):
-        raise typer.Exit(1)
+    _finish(result, fmt, format_text, strict)
 
 
 def _at(value: Optional[str]) -> Optional[float]:
@@ -294,14 +299,7 @@ def check(
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    if fmt == "json":
-        import json
-
-        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    else:
-        typer.echo(format_text(report))
-    if report.failed(strict):
-        raise typer.Exit(1)
+    _finish(report, fmt, format_text, strict)
 
 
 # -- push and diff -------------------------------------------------------------
