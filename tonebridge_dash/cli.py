@@ -348,11 +348,16 @@ def demo(
     Example: tb-dash demo --port 9099, then in another terminal
     tb-dash check -p http://127.0.0.1:9099 --time <the time it prints>
     """
+    import signal
     import time as clock
     from datetime import datetime, timezone
 
     from .promserver import SyntheticPrometheus
 
+    def stop(signum, frame):  # SIGTERM (kill, a service manager) stops it like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     cfg = load_settings(config)
     with SyntheticPrometheus(duration=int(hours * 3600), port=port, cfg=cfg) as prom:
         end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
