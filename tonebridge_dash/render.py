@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -25,6 +25,7 @@ from .schema import SchemaIssue, validate_dashboard
 
 DEFAULT_OUT = Path("build") / "dashboards"
 UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
+_tmp_names = itertools.count()  # unique temporary names within this process
 
 
 class RenderError(TbDashError):
@@ -100,16 +101,18 @@ def encode(data: dict) -> bytes:
 
 def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> None:
     """Write ``content`` to ``path`` so that readers see the old file or the
-    new one, never half of it (``mode`` 0o600 for a file holding secrets)."""
+    new one, never half of it. The file is created with ``mode`` (less the
+    umask): 0o600 for a file holding secrets is never readable by others,
+    not even for a moment."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content)
-        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
