@@ -104,3 +104,19 @@ def test_unknown_command_is_a_usage_error():
 def test_version():
     r = run("--version")
     assert r.returncode == 0 and r.stdout.startswith("tb-dash ")
+
+
+def test_unwritable_output_is_one_line_not_a_traceback(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = run("render", "--out", str(blocker / "sub"))
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"tb-dash: error: {blocker / 'sub'}/")
+    assert "cannot write" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_unknown_environment_without_settings_file(tmp_path):
+    r = run("push", "--env", "prod", cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.strip() == ("tb-dash: error: unknown environment 'prod': no environments are defined "
+                                "in the built-in settings (no tb-dash.yaml) (add them under 'environments:')")

@@ -551,6 +551,10 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("tb-dash: interrupted", err=True)
         sys.exit(130)
+    except OSError as e:  # a file the library did not anticipate; still one line
+        where = f"{e.filename}: " if e.filename else ""
+        typer.echo(f"tb-dash: error: {where}{e.strerror or e}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

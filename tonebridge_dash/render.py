@@ -10,10 +10,10 @@ dashboard through a temporary file and a rename.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
-import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -30,6 +30,10 @@ _tmp_names = itertools.count()  # unique temporary names within this process
 
 class RenderError(TbDashError):
     """A dashboard failed to build or does not match Grafana's schema."""
+
+
+class OutputError(TbDashError):
+    """A file could not be written (a read-only or missing location)."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +108,12 @@ def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> None:
     new one, never half of it. The file is created with ``mode`` (less the
     umask): 0o600 for a file holding secrets is never readable by others,
     not even for a moment."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as e:
+        raise OutputError(f"{path}: cannot write ({e.strerror or e.__class__.__name__})") from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content)

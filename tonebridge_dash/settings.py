@@ -224,6 +224,10 @@ class Settings:
     source: str = "defaults"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    @property
+    def source_name(self) -> str:
+        return "the built-in settings (no tb-dash.yaml)" if self.source == "defaults" else self.source
+
     def environment(self, name: str | None) -> Environment:
         """The named environment, or the top-level ``grafana`` defaults."""
         if name is None:
@@ -231,7 +235,11 @@ class Settings:
         try:
             return self.environments[name]
         except KeyError:
-            known = ", ".join(sorted(self.environments)) or "none defined"
+            if not self.environments:
+                raise SettingsError(
+                    f"unknown environment '{name}': no environments are defined in "
+                    f"{self.source_name} (add them under 'environments:')") from None
+            known = ", ".join(sorted(self.environments))
             raise SettingsError(
                 f"{self.source}: unknown environment '{name}' (environments: {known})"
             ) from None
