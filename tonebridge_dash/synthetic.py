@@ -57,7 +57,7 @@ LABEL_VALUES: dict[str, dict[str, float]] = {
     # 5xx add up to 1% of requests.
     "status": {"200": 0.955, "400": 0.025, "401": 0.007, "403": 0.003, "500": 0.007, "503": 0.003},
     "transformation_type": {"polite": 0.4, "casual": 0.25, "formal": 0.2, "concise": 0.15},
-    "model": {"gpt-4o-mini": 0.5, "claude-3-haiku": 0.35, "llama-3-8b": 0.15},
+    "model": {"gpt-4o-mini": 0.5, "gpt-4": 0.35, "llama-3-8b": 0.15},  # gpt-4: the spec's example
     "user_id": {f"u{i:03d}": 1.0 for i in range(1, 21)},
     "cache": {"response": 0.6, "prompt": 0.4},
     "result": {"hit": 0.85, "miss": 0.15},
