@@ -120,3 +120,13 @@ def test_unknown_environment_without_settings_file(tmp_path):
     assert r.returncode == 2
     assert r.stderr.strip() == ("tb-dash: error: unknown environment 'prod': no environments are defined "
                                 "in the built-in settings (no tb-dash.yaml) (add them under 'environments:')")
+
+
+def test_render_warns_about_json_it_did_not_write(tmp_path):
+    (tmp_path / "tb-removed.json").write_text("{}")
+    r = run("render", "--out", str(tmp_path))
+    assert r.returncode == 0
+    assert "tb-dash: warning:" in r.stderr and "tb-removed.json" in r.stderr
+    assert (tmp_path / "tb-removed.json").exists(), "render never deletes files it did not write"
+    r = run("render", "--out", str(tmp_path / "clean"))
+    assert "warning" not in r.stderr

@@ -102,6 +102,11 @@ def render(
     for r, p in zip(rendered, paths):
         typer.echo(f"{p}  {r.title}")
     typer.echo(f"rendered {len(paths)} dashboards to {out}", err=True)
+    stale = sorted(set(out.glob("*.json")) - set(paths))
+    if stale:  # push --from would send them too; say so rather than delete a file
+        names = ", ".join(p.name for p in stale)
+        typer.echo(f"tb-dash: warning: {out} also holds {names}, which this render did not write "
+                   "(a removed dashboard?); push --from would send it", err=True)
 
 
 @app.command("list")
