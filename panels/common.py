@@ -31,6 +31,11 @@ def _targets(targets: Sequence[g.Target]) -> list[g.Target]:
     return [attr.evolve(t, refId=t.refId or _REF_IDS[i]) for i, t in enumerate(targets)]
 
 
+def slo_target(value: float) -> Threshold:
+    """Red beyond an SLO target (above it, or below with ``lower_is_worse``)."""
+    return Threshold(critical=value)
+
+
 def _base(title: str, description: str, targets: Sequence[g.Target]) -> dict:
     """What every panel has: title, description, the datasource variable,
     targets with refIds, and Grafana's own data-point limit (grafanalib's
@@ -167,6 +172,3 @@ def heatmap(title: str, description: str, unit: str, targets: Sequence[g.Target]
     """A heatmap of histogram buckets; targets should use ``fmt="heatmap"``."""
     return Heatmap(**_base(title, description, targets), unit=unit)
 
-
-def text(title: str, content: str) -> g.Text:
-    return g.Text(title=title, content=content, mode="markdown", description=title, maxDataPoints=None)

@@ -15,7 +15,7 @@ Fixes to the seed's PromQL (the README lists them too):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from . import metrics as m
 
@@ -33,9 +33,6 @@ class Scope:
 
     window: str = RATE_INTERVAL
     matchers: tuple[str, ...] = ()
-
-    def with_window(self, window: str) -> "Scope":
-        return replace(self, window=window)
 
     def plus(self, *matchers: str) -> "Scope":
         return replace(self, matchers=self.matchers + tuple(matchers))

@@ -58,7 +58,7 @@ def success_ratio_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
         "line is the availability SLO target.",
         "percentunit",
         [c.target(q.success_ratio(cfg, scope), "success")],
-        threshold=_slo_floor(cfg),
+        threshold=c.slo_target(cfg.slo.availability),
         lower_is_worse=True,
         min_value=None,
         max_value=1,
@@ -71,16 +71,10 @@ def success_ratio_stat(cfg, scope: Scope = SERVICE) -> c.g.Stat:
         "Share of responses that are not 5xx, against the availability SLO.",
         "percentunit",
         [c.target(q.success_ratio(cfg, scope), "success")],
-        threshold=_slo_floor(cfg),
+        threshold=c.slo_target(cfg.slo.availability),
         lower_is_worse=True,
         decimals=3,
     )
-
-
-def _slo_floor(cfg):
-    from tonebridge_dash.settings import Threshold
-
-    return Threshold(critical=cfg.slo.availability)
 
 
 def latency_p95_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:

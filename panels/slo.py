@@ -18,11 +18,6 @@ from .slo_rules import BURN_RATE_ALERTS
 BURN_RATE_WINDOWS = ("5m", "30m", "1h", "6h", "3d")  # every window a burn-rate alert reads
 
 
-def _target(value: float) -> Threshold:
-    """Red beyond an SLO target (above it, or below with ``lower_is_worse``)."""
-    return Threshold(critical=value)
-
-
 def _budget_steps(cfg, scale: float = 1.0) -> Threshold:
     """Red when the budget is overspent, orange once the alert's share is consumed."""
     return Threshold(critical=0, warning=(1 - cfg.slo.error_budget_alert_consumed) * scale)
@@ -48,7 +43,7 @@ def availability_slo_stat(cfg) -> c.g.Stat:
         f"SLO: at least {cfg.slo.availability:.1%}.",
         "percentunit",
         [c.target(q.availability(cfg, w), "availability")],
-        threshold=_target(cfg.slo.availability), lower_is_worse=True, decimals=3, graph=False,
+        threshold=c.slo_target(cfg.slo.availability), lower_is_worse=True, decimals=3, graph=False,
     )
 
 
@@ -59,7 +54,7 @@ def error_ratio_slo_stat(cfg) -> c.g.Stat:
         f"Share of responses that were 5xx over the last {w}. SLO: below {cfg.slo.error_ratio:.1%}.",
         "percentunit",
         [c.target(q.sli_error_ratio_series(w), "5xx share")],
-        threshold=_target(cfg.slo.error_ratio), decimals=3, graph=False,
+        threshold=c.slo_target(cfg.slo.error_ratio), decimals=3, graph=False,
     )
 
 
@@ -71,7 +66,7 @@ def latency_p95_slo_stat(cfg) -> c.g.Stat:
         f"SLO: below {cfg.slo.latency_p95_seconds * 1000:g} ms.",
         "s",
         [c.target(q.sli_latency_p95_series(w), "p95")],
-        threshold=_target(cfg.slo.latency_p95_seconds), graph=False,
+        threshold=c.slo_target(cfg.slo.latency_p95_seconds), graph=False,
     )
 
 
@@ -82,7 +77,7 @@ def throughput_slo_stat(cfg) -> c.g.Stat:
         f"Mean requests per second over the last {w}. SLO: above {cfg.slo.throughput_rps:g} req/s.",
         "reqps",
         [c.target(q.sli_request_rate_series(w), "requests/s")],
-        threshold=_target(cfg.slo.throughput_rps), lower_is_worse=True, graph=False,
+        threshold=c.slo_target(cfg.slo.throughput_rps), lower_is_worse=True, graph=False,
     )
 
 
@@ -141,7 +136,7 @@ def latency_p95_slo_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
         f"above the SLO's {cfg.slo.latency_p95_seconds * 1000:g} ms.",
         "s",
         [c.target(q.latency_quantile(cfg, 0.95, scope), "p95")],
-        threshold=_target(cfg.slo.latency_p95_seconds),
+        threshold=c.slo_target(cfg.slo.latency_p95_seconds),
     )
 
 
@@ -152,5 +147,5 @@ def throughput_slo_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
         f"{cfg.slo.throughput_rps:g} req/s.",
         "reqps",
         [c.target(q.request_rate(cfg, scope), "requests/s")],
-        threshold=_target(cfg.slo.throughput_rps), lower_is_worse=True,
+        threshold=c.slo_target(cfg.slo.throughput_rps), lower_is_worse=True,
     )

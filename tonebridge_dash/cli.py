@@ -109,17 +109,25 @@ def render(
                    "(a removed dashboard?); push --from would send it", err=True)
 
 
+FormatOption = typer.Option("text", "--format", "-f", help="text or json.")
+
+
+def _format(fmt: str) -> str:
+    if fmt not in ("text", "json"):
+        raise TbDashError(f"--format must be 'text' or 'json', not '{fmt}'", exit_code=EXIT_USAGE)
+    return fmt
+
+
 @app.command("list")
 def list_dashboards(
     config: Optional[Path] = ConfigOption,
-    fmt: str = typer.Option("text", "--format", "-f", help="text or json."),
+    fmt: str = FormatOption,
 ) -> None:
     """List the dashboards and their panels (type, size, title).
 
     Example: tb-dash list --format json
     """
-    if fmt not in ("text", "json"):
-        raise TbDashError(f"--format must be 'text' or 'json', not '{fmt}'", exit_code=EXIT_USAGE)
+    _format(fmt)
     rendered = render_dashboards(load_settings(config))
     if fmt == "json":
         import json
@@ -142,17 +150,10 @@ def list_dashboards(
                            f"{p.get('title', '')}")
 
 
-FormatOption = typer.Option("text", "--format", "-f", help="text (grouped by dashboard) or json.")
 StrictOption = typer.Option(False, "--strict", help="Warnings fail too (exit 1).")
 DirArgument = typer.Argument(
     None, metavar="[DIR]", show_default=False,
     help="A directory of dashboard *.json files (default: what render would write, built in memory).")
-
-
-def _format(fmt: str) -> str:
-    if fmt not in ("text", "json"):
-        raise TbDashError(f"--format must be 'text' or 'json', not '{fmt}'", exit_code=EXIT_USAGE)
-    return fmt
 
 
 def _finish(outcome, fmt: str, format_text, strict: bool) -> None:

@@ -23,10 +23,10 @@ from . import promql
 from .promql import as_list, as_object
 from .errors import UsageError
 from .findings import ERROR, WARNING, Outcome
+from .render import UID_RE
 
 
 GRID_COLUMNS = 24
-UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
 DATASOURCE_VARIABLES = ("datasource", "prometheus_datasource")
 PROMETHEUS = "prometheus"
 COUNTER_FUNCTIONS = ("rate", "irate", "increase")

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from .render import UID_RE, Rendered, encode
+from .render import Rendered, encode
 from .errors import UsageError
 
 VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
@@ -90,24 +90,11 @@ def is_unchanged(rendered: Rendered, live: Live, folder_uid: str) -> bool:
 def check_before_write(dashboards: Sequence[Rendered]) -> None:
     """Everything must be valid before the first write: uids, titles, unique
     uids and Grafana's schema. Raises ``UsageError`` naming the first problem."""
-    from .schema import validate_dashboard
+    from .render import first_problem
 
-    seen: dict[str, str] = {}
-    for r in dashboards:
-        where = r.source or r.uid
-        if not isinstance(r.data.get("uid"), str) or not UID_RE.match(r.uid):
-            raise UsageError(f"{where}: uid {r.uid!r} is not valid for Grafana "
-                             "(1-40 characters of a-z, A-Z, 0-9, _ and -)")
-        if not r.title.strip():
-            raise UsageError(f"{where}: dashboard '{r.uid}' has an empty title")
-        if r.uid in seen:
-            raise UsageError(f"uid '{r.uid}' is used by both {seen[r.uid]} and {where}")
-        seen[r.uid] = where
-        issues = validate_dashboard(r.data)
-        if issues:
-            more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
-            raise UsageError(f"{where}: does not match Grafana's schema: {issues[0]}{more}; "
-                             "nothing was written")
+    problem = first_problem(dashboards)
+    if problem:
+        raise UsageError(f"{problem}; nothing was written")
 
 
 def existing_uids(client, uids: Iterable[str]) -> dict[str, dict]:

@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 from .errors import TbDashError, UsageError
 from .normalize import normalize
 from .registry import DEFAULT_PACKAGE, discover
-from .schema import SchemaIssue, validate_dashboard
+from .schema import validate_dashboard
 
 DEFAULT_OUT = Path("build") / "dashboards"
 UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")
@@ -73,29 +73,56 @@ def plain(obj: Any) -> Any:
 def build_one(build, cfg, source: str = "") -> Rendered:
     """Build, normalize and validate one dashboard."""
     data = normalize(plain(build(cfg)), cfg.dashboards.schema_version)
-    uid, title = data.get("uid", ""), data.get("title", "")
+    rendered = Rendered(str(data.get("uid", "")), str(data.get("title", "")), data, source)
+    problem = problem_of(rendered)
+    if problem:
+        raise RenderError(problem)
+    return rendered
+
+
+def problem_of(r: Rendered) -> str | None:
+    """What keeps one dashboard from being saved to Grafana as it is: its uid,
+    its title, or Grafana's schema; None when there is nothing."""
+    where = r.source or r.uid
+    uid = r.data.get("uid")
     if not isinstance(uid, str) or not UID_RE.match(uid):
-        raise RenderError(f"{source}: uid {uid!r} is not valid for Grafana "
-                          "(1-40 characters of a-z, A-Z, 0-9, _ and -)")
-    issues = validate_dashboard(data)
+        return (f"{where}: uid {uid!r} is not valid for Grafana "
+                "(1-40 characters of a-z, A-Z, 0-9, _ and -)")
+    if not r.title.strip():
+        return f"{where}: dashboard '{r.uid}' has an empty title"
+    issues = validate_dashboard(r.data)
     if issues:
-        raise RenderError(_issues_line(uid, issues))
-    return Rendered(uid, title, data, source)
+        more = f" (and {len(issues) - 1} more; run 'tb-dash validate')" if len(issues) > 1 else ""
+        return f"{where}: dashboard '{r.uid}' does not match Grafana's schema: {issues[0]}{more}"
+    return None
 
 
-def _issues_line(uid: str, issues: Sequence[SchemaIssue]) -> str:
-    more = f" (and {len(issues) - 1} more; run 'tb-dash validate')" if len(issues) > 1 else ""
-    return f"dashboard '{uid}' does not match Grafana's schema: {issues[0]}{more}"
+def first_problem(dashboards: Sequence[Rendered]) -> str | None:
+    """The first problem of a set of dashboards: one of them (``problem_of``),
+    or a uid that two of them share."""
+    for r in dashboards:
+        problem = problem_of(r)
+        if problem:
+            return problem
+    return shared_uid(dashboards)
+
+
+def shared_uid(dashboards: Sequence[Rendered]) -> str | None:
+    seen: dict[str, str] = {}
+    for r in dashboards:
+        where = r.source or r.uid
+        if r.uid in seen:
+            return f"uid '{r.uid}' is used by both {seen[r.uid]} and {where}"
+        seen[r.uid] = where
+    return None
 
 
 def render_all(cfg, package: str = DEFAULT_PACKAGE) -> list[Rendered]:
     """Every dashboard of ``package``, rendered and validated, sorted by uid."""
     out = [build_one(m.build, cfg, m.module) for m in discover(package)]
-    seen: dict[str, str] = {}
-    for r in out:
-        if r.uid in seen:
-            raise RenderError(f"uid '{r.uid}' is used by both {seen[r.uid]} and {r.source}")
-        seen[r.uid] = r.source
+    problem = shared_uid(out)  # each one is valid; only a shared uid is left to find
+    if problem:
+        raise RenderError(problem)
     return sorted(out, key=lambda r: r.uid)
 
 
