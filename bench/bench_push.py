@@ -30,8 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from grafana_emulator import GrafanaEmulator  # noqa: E402
 
 from tonebridge_dash.grafana import GrafanaClient, TokenAuth  # noqa: E402
-from tonebridge_dash.push import push  # noqa: E402
-from tonebridge_dash.render import Rendered, render_all  # noqa: E402
+from tonebridge_dash.grafana.push import push  # noqa: E402
+from tonebridge_dash.model import Rendered  # noqa: E402
+from tonebridge_dash.dashboard.render import build_all  # noqa: E402
 from tonebridge_dash.settings import from_mapping  # noqa: E402
 
 TOKEN = "bench-token"
@@ -42,7 +43,7 @@ TARGET = 0.25
 
 def dashboards(n: int) -> list[Rendered]:
     """``n`` distinct dashboards: the project's own, cycled, each with its own uid and title."""
-    base = render_all(from_mapping({}))
+    base = build_all(from_mapping({}))
     out = []
     for i in range(n):
         r = base[i % len(base)]

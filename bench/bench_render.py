@@ -24,21 +24,22 @@ from pathlib import Path
 import attr
 from grafanalib._gen import DashboardEncoder
 
-from tonebridge_dash.registry import discover
-from tonebridge_dash.render import build_one, encode, write_all
+from tonebridge_dash.content import discover
+from tonebridge_dash.output import encode_json as encode
+from tonebridge_dash.dashboard.render import build_one, write_dashboards
 from tonebridge_dash.settings import from_mapping
 
 
 def generated_builders(n: int):
     """``n`` distinct dashboards: the project's dashboards, cycled, each with
     its own uid and title."""
-    modules = discover()
+    modules = discover(from_mapping({}).content.dashboards, "build")
 
     def make(i: int):
         module = modules[i % len(modules)]
 
         def build(cfg):
-            d = module.build(cfg)
+            d = module.fn(cfg)
             return attr.evolve(d, uid=f"bench-{i:05d}", title=f"{d.title} #{i}")
         return build
 
@@ -52,7 +53,7 @@ def raw_grafanalib(builders, cfg) -> None:
 
 def tb_dash_render(builders, cfg, out: Path) -> None:
     rendered = [build_one(build, cfg) for build in builders]
-    write_all(rendered, out)
+    write_dashboards(rendered, out)
 
 
 def tb_dash_in_memory(builders, cfg) -> None:

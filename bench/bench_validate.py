@@ -21,6 +21,10 @@ import subprocess
 import sys
 import time
 
+from tonebridge_dash.dashboard import lint
+from tonebridge_dash.dashboard.render import build_all
+from tonebridge_dash.settings import from_mapping
+
 
 def _median(fn, runs: int) -> float:
     times = []
@@ -44,15 +48,13 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from tonebridge_dash import lint
-    from tonebridge_dash.settings import from_mapping
 
     cfg = from_mapping({})
-    first = lint.validate(lint.build_unchecked(cfg), cfg)
+    first = lint.validate(build_all(cfg, check=False), cfg)
     cold = time.perf_counter() - started
-    warm = _median(lambda: lint.validate(lint.build_unchecked(cfg), cfg), args.runs)
+    warm = _median(lambda: lint.validate(build_all(cfg, check=False), cfg), args.runs)
     rules_only = _median(lambda: lint.validate(dashboards, cfg), args.runs) if (
-        dashboards := lint.build_unchecked(cfg)) else 0.0
+        dashboards := build_all(cfg, check=False)) else 0.0
     print(f"dashboards: {len(first.dashboards)}, findings: {len(first.findings)}")
     print(f"validate in-process, first (imports + schema compile): {cold * 1000:7.1f} ms")
     print(f"validate in-process, warm (build + rules):             {warm * 1000:7.1f} ms")
@@ -61,7 +63,7 @@ def main() -> None:
           f"{_median(lambda: _cli('validate'), args.runs) * 1000:7.1f} ms")
 
     if args.check:
-        from tonebridge_dash.promserver import SyntheticPrometheus
+        from tonebridge_dash.prometheus.server import SyntheticPrometheus
 
         started = time.perf_counter()
         with SyntheticPrometheus(cfg=cfg) as prom:

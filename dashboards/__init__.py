@@ -1,3 +1,3 @@
 """ToneBridge's dashboards. Each public module has ``build(cfg)`` returning a
 grafanalib Dashboard; it holds layout only (no PromQL). The engine discovers
-them (``tonebridge_dash.registry``); a new module here is a new dashboard."""
+them (the settings' ``content.dashboards`` names this package); a new module here is a new dashboard."""

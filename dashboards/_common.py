@@ -8,8 +8,9 @@ from typing import Sequence
 from grafanalib import core as g
 
 from panels.common import DATASOURCE, DATASOURCE_VARIABLE
+from panels.metrics import Metric
 from panels.queries import label_values
-from tonebridge_dash.layout import Row, grid
+from tonebridge_dash.dashboard.layout import Row, grid
 
 TITLE_PREFIX = "ToneBridge - "
 ALL = "$__all"
@@ -53,11 +54,11 @@ def filter_variable(name: str, query: str, label: str | None = None) -> g.Templa
     )
 
 
-def job_instance_variables(metric: str) -> list[g.Template]:
+def job_instance_variables(cfg, metric: Metric) -> list[g.Template]:
     """The ``job`` (service) and ``instance`` filters on ``metric``."""
     return [
-        filter_variable("job", label_values(metric, "job")),
-        filter_variable("instance", label_values(metric, "instance", 'job=~"$job"')),
+        filter_variable("job", label_values(cfg, metric, "job")),
+        filter_variable("instance", label_values(cfg, metric, "instance", 'job=~"$job"')),
     ]
 
 

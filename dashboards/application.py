@@ -1,8 +1,9 @@
 """Application: traffic, latency, errors and sessions (seed §6.2)."""
 
 from panels import requests
+from panels.metrics import REQUESTS
 from panels.queries import ENDPOINT, label_values
-from tonebridge_dash.layout import Cell, row
+from tonebridge_dash.dashboard.layout import Cell, row
 
 from ._common import dashboard, filter_variable, job_instance_variables
 
@@ -31,8 +32,8 @@ def build(cfg):
                 Cell(requests.success_ratio_timeseries(cfg, s), w=12)),
         ],
         [
-            *job_instance_variables("tonebridge_requests_total"),
-            filter_variable("endpoint", label_values("tonebridge_requests_total", "endpoint",
+            *job_instance_variables(cfg, REQUESTS),
+            filter_variable("endpoint", label_values(cfg, REQUESTS, "endpoint",
                                                      'job=~"$job"', 'instance=~"$instance"')),
         ],
     )

@@ -1,7 +1,8 @@
 """Business: transformations, users, popular types, trends, cost (seed §4.2, §6.2)."""
 
 from panels import business, users
-from tonebridge_dash.layout import Cell, row
+from panels.metrics import REQUESTS
+from tonebridge_dash.dashboard.layout import Cell, row
 
 from ._common import dashboard, job_instance_variables
 
@@ -28,5 +29,5 @@ def build(cfg):
                 Cell(business.cost_per_transformation_stat(cfg), w=6),
                 Cell(business.llm_tokens_timeseries(cfg), w=24)),
         ],
-        job_instance_variables("tonebridge_requests_total"),
+        job_instance_variables(cfg, REQUESTS),
     )

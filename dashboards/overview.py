@@ -1,7 +1,8 @@
 """Overview: the four panels of the seed's §6.1."""
 
 from panels import requests, users
-from tonebridge_dash.layout import Cell, row
+from panels.metrics import REQUESTS
+from tonebridge_dash.dashboard.layout import Cell, row
 
 from ._common import dashboard, job_instance_variables
 
@@ -17,5 +18,5 @@ def build(cfg):
                 Cell(requests.error_ratio_timeseries(cfg), w=12, h=9),
                 Cell(users.active_users_timeseries(cfg), w=12, h=9)),
         ],
-        job_instance_variables("tonebridge_requests_total"),
+        job_instance_variables(cfg, REQUESTS),
     )

@@ -1,7 +1,8 @@
 """SLOs: each SLI against its target, burn rates and the error budget (seed §11)."""
 
 from panels import requests, slo
-from tonebridge_dash.layout import Cell, row
+from panels.metrics import REQUESTS
+from tonebridge_dash.dashboard.layout import Cell, row
 
 from ._common import dashboard, job_instance_variables
 
@@ -29,5 +30,5 @@ def build(cfg):
                 Cell(slo.latency_p95_slo_timeseries(cfg), w=8),
                 Cell(slo.throughput_slo_timeseries(cfg), w=8)),
         ],
-        job_instance_variables("tonebridge_requests_total"),
+        job_instance_variables(cfg, REQUESTS),
     )

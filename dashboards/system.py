@@ -1,8 +1,9 @@
 """System health: CPU, memory, disk, network, containers (seed §6.2)."""
 
 from panels import system
-from panels.queries import label_values
-from tonebridge_dash.layout import Cell, row
+from panels.metrics import CONTAINER_READY, NODE_CPU
+from panels.queries import configured, label_values
+from tonebridge_dash.dashboard.layout import Cell, row
 
 from ._common import dashboard, filter_variable, job_instance_variables
 
@@ -25,7 +26,8 @@ def build(cfg):
                 Cell(system.container_memory_timeseries(cfg), w=12)),
         ],
         [
-            *job_instance_variables("node_cpu_seconds_total"),
-            filter_variable("namespace", label_values("kube_pod_container_status_ready", "namespace")),
+            *job_instance_variables(cfg, NODE_CPU),
+            filter_variable("namespace", label_values(cfg, CONTAINER_READY, "namespace",
+                                                      *configured(cfg, "namespace"))),
         ],
     )

@@ -12,39 +12,20 @@ and ``instance`` when it scrapes, so every ToneBridge metric carries them too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, PROMETHEUS, SUMMARY, Metric
 
-COUNTER = "counter"
-GAUGE = "gauge"
-HISTOGRAM = "histogram"
-SUMMARY = "summary"
-
-TONEBRIDGE = "tonebridge"  # emitted by the gateway and the LLM service
+# Sources: what emits a metric. Each has a job selector in the settings
+# (``selectors``) and a job in the synthetic traffic profile (``panels.traffic``).
+GATEWAY = "gateway"  # the Go API gateway
+LLM = "llm"  # the Python LLM service
 NODE_EXPORTER = "node_exporter"
 CADVISOR = "cadvisor"
-KUBE_STATE_METRICS = "kube-state-metrics"
-PROMETHEUS = "prometheus"  # synthesised by Prometheus itself (up)
+KUBE_STATE_METRICS = "kube_state_metrics"
+POSTGRESQL = "postgresql"  # the PostgreSQL exporter (only its ``up`` is read)
 
 
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    type: str
-    unit: str
-    labels: tuple[str, ...]
-    help: str
-    source: str = TONEBRIDGE
-    seed: str = ""  # where the seed names or asks for it
-    buckets: tuple[float, ...] = ()  # histogram bucket upper bounds
-    quantiles: tuple[float, ...] = ()  # summary objectives
-
-    def series(self, suffix: str = "") -> str:
-        """The name of one of its series: ``_bucket``, ``_sum``, ``_count``."""
-        return self.name + suffix
-
-
-def _m(*args, **kwargs) -> Metric:
-    return Metric(*args, **kwargs)
+def _m(*args, source: str = GATEWAY, **kwargs) -> Metric:
+    return Metric(*args, source=source, **kwargs)
 
 
 # --- seed §4.1: application metrics, names exactly as in the seed ---------
@@ -58,7 +39,7 @@ ACTIVE_CONNECTIONS = _m("tonebridge_active_connections", GAUGE, "connections", (
 TRANSFORMATION_LATENCY = _m("tonebridge_transformation_latency_ms", SUMMARY, "milliseconds",
                             ("transformation_type", "model"),
                             "Transformation latency in milliseconds", seed="§4.1",
-                            quantiles=(0.5, 0.9, 0.99))
+                            quantiles=(0.5, 0.9, 0.99), source=LLM)
 USER_ACTIVITY = _m("tonebridge_user_activity", COUNTER, "actions", ("user_id",),
                    "Actions per user; a user is active in a window when their series increased",
                    seed="§6.1 Active Users")
@@ -67,18 +48,20 @@ USER_ACTIVITY = _m("tonebridge_user_activity", COUNTER, "actions", ("user_id",),
 TRANSFORMATIONS = _m("tonebridge_transformations_total", COUNTER, "transformations",
                      ("transformation_type", "model", "status"),
                      "Transformations completed, by type, model and outcome (status=success|error)",
-                     seed="§4.2 TransformationsPerMinute, ModelUsageDistribution; §6.2 transformation count")
+                     seed="§4.2 TransformationsPerMinute, ModelUsageDistribution; §6.2 transformation count",
+                     source=LLM)
 TEXT_LENGTH = _m("tonebridge_transformation_text_length_chars", HISTOGRAM, "characters",
                  ("transformation_type",),
                  "Length of the input text of each transformation, in characters",
                  seed="§4.2 AverageTextLength",
-                 buckets=(50, 100, 250, 500, 1000, 2500, 5000, 10000))
+                 buckets=(50, 100, 250, 500, 1000, 2500, 5000, 10000), source=LLM)
 CACHE_REQUESTS = _m("tonebridge_cache_requests_total", COUNTER, "lookups", ("cache", "result"),
                     "Cache look-ups by outcome (result=hit|miss)", seed="§4.2 CacheHitRate")
 LLM_TOKENS = _m("tonebridge_llm_tokens_total", COUNTER, "tokens", ("model", "kind"),
-                "LLM tokens used, by model and kind (kind=prompt|completion)", seed="§6.2 cost analysis")
+                "LLM tokens used, by model and kind (kind=prompt|completion)", seed="§6.2 cost analysis",
+                source=LLM)
 LLM_COST = _m("tonebridge_llm_cost_usd_total", COUNTER, "USD", ("model",),
-              "LLM spend in US dollars, by model", seed="§6.2 cost analysis")
+              "LLM spend in US dollars, by model", seed="§6.2 cost analysis", source=LLM)
 
 # --- §10.1 security metrics, names exactly as in the seed -------------------
 LOGIN_ATTEMPTS_FAILED = _m("login_attempts_failed", COUNTER, "attempts", ("method",),
@@ -132,12 +115,4 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in CATALOG}
 
 def series_names() -> set[str]:
     """Every series name the catalog implies (histograms and summaries expand)."""
-    names = set()
-    for m in CATALOG:
-        if m.type == HISTOGRAM:
-            names.update({m.name + "_bucket", m.name + "_sum", m.name + "_count"})
-        elif m.type == SUMMARY:
-            names.update({m.name, m.name + "_sum", m.name + "_count"})
-        else:
-            names.add(m.name)
-    return names
+    return set().union(*(m.series_names() for m in CATALOG))

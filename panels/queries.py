@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from . import metrics as m
+from .metrics import Metric
 
 RATE_INTERVAL = "$__rate_interval"
 STATUS_5XX = 'status=~"5.."'
@@ -58,14 +59,28 @@ def rule_scope(window: str = "5m", *matchers: str) -> Scope:
     return Scope(window=window, matchers=tuple(matchers))
 
 
-def selector(metric: str, scope: Scope, *extra: str) -> str:
-    """``metric{matchers}``: the scope's matchers first, then ``extra``."""
-    matchers = [*scope.matchers, *extra]
-    return f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
+def configured(cfg, name: str) -> tuple[str, ...]:
+    """The label matchers of ``selectors.<name>`` in the settings (none when empty)."""
+    matchers = cfg.selectors.get(name, "").strip()
+    return (matchers,) if matchers else ()
 
 
-def _rate(metric: str, scope: Scope, *extra: str, fn: str = "rate", window: str | None = None) -> str:
-    return f"{fn}({selector(metric, scope, *extra)}[{window or scope.window}])"
+def source_matchers(cfg, metric: Metric) -> tuple[str, ...]:
+    """The settings' label matchers for what emits ``metric`` (``selectors.<source>``)."""
+    return configured(cfg, metric.source)
+
+
+def selector(cfg, metric: Metric, scope: Scope, *extra: str, suffix: str = "") -> str:
+    """``metric{matchers}``: its source's selector from the settings, the
+    scope's matchers, then ``extra``."""
+    matchers = [*source_matchers(cfg, metric), *scope.matchers, *extra]
+    name = metric.series(suffix)
+    return f"{name}{{{', '.join(matchers)}}}" if matchers else name
+
+
+def _rate(cfg, metric: Metric, scope: Scope, *extra: str, fn: str = "rate", window: str | None = None,
+          suffix: str = "") -> str:
+    return f"{fn}({selector(cfg, metric, scope, *extra, suffix=suffix)}[{window or scope.window}])"
 
 
 def _by(labels: tuple[str, ...] | list[str]) -> str:
@@ -80,68 +95,68 @@ def _ratio(numerator: str, denominator: str) -> str:
 def request_rate(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     """Requests per second (the seed's ``rate(tonebridge_requests_total[5m])``,
     summed so the panel shows one line per ``by`` group, not per series)."""
-    return f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope)})"
+    return f"sum{_by(by)} ({_rate(cfg, m.REQUESTS, scope)})"
 
 
-def _error_rate(scope: Scope, by: tuple[str, ...] = ()) -> str:
-    return f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope, STATUS_5XX)})"
+def _error_rate(cfg, scope: Scope, by: tuple[str, ...] = ()) -> str:
+    return f"sum{_by(by)} ({_rate(cfg, m.REQUESTS, scope, STATUS_5XX)})"
 
 
 def error_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     """Share of responses that are 5xx, 0..1. Fix: the seed's "error rate" is
     a per-second rate of 5xx; compared with 5% it is not a ratio at all."""
-    return _ratio(_error_rate(scope, by), request_rate(cfg, scope, by))
+    return _ratio(_error_rate(cfg, scope, by), request_rate(cfg, scope, by))
 
 
 def sli_error_ratio(cfg, scope: Scope) -> str:
     """``error_ratio`` for the SLO recording rules: 0, not "no data", while no
     5xx series exists (client libraries create the ``status="500"`` series at
     the first 500), so availability and the budget are known when all is well."""
-    return _ratio(f"({_error_rate(scope)} or vector(0))", request_rate(cfg, scope))
+    return _ratio(f"({_error_rate(cfg, scope)} or vector(0))", request_rate(cfg, scope))
 
 
 def success_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     """Share of responses that are not 5xx, 0..1 (§11 availability SLI)."""
-    ok = f"sum{_by(by)} ({_rate(m.REQUESTS.name, scope, STATUS_NOT_5XX)})"
+    ok = f"sum{_by(by)} ({_rate(cfg, m.REQUESTS, scope, STATUS_NOT_5XX)})"
     return _ratio(ok, request_rate(cfg, scope, by))
 
 
 def forbidden_rate(cfg, scope: Scope = SERVICE) -> str:
     """403 responses per second (§10.1 UnauthorizedAPIAccess)."""
-    return f"sum ({_rate(m.REQUESTS.name, scope, STATUS_403)})"
+    return f"sum ({_rate(cfg, m.REQUESTS, scope, STATUS_403)})"
 
 
 def latency_quantile(cfg, q: float, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     """The q-quantile of request duration in seconds. Fix: buckets are
     aggregated ``sum by (le)`` before ``histogram_quantile``."""
     labels = ("le", *by)
-    buckets = f"sum{_by(labels)} ({_rate(m.REQUEST_DURATION.series('_bucket'), scope)})"
+    buckets = f"sum{_by(labels)} ({_rate(cfg, m.REQUEST_DURATION, scope, suffix='_bucket')})"
     return f"histogram_quantile({q:g}, {buckets})"
 
 
 def latency_buckets(cfg, scope: Scope = SERVICE) -> str:
     """Requests per second in each duration bucket, for a heatmap."""
-    return f"sum by (le) ({_rate(m.REQUEST_DURATION.series('_bucket'), scope)})"
+    return f"sum by (le) ({_rate(cfg, m.REQUEST_DURATION, scope, suffix='_bucket')})"
 
 
 def latency_mean(cfg, scope: Scope = SERVICE) -> str:
     """Mean request duration in seconds."""
     return _ratio(
-        f"sum ({_rate(m.REQUEST_DURATION.series('_sum'), scope)})",
-        f"sum ({_rate(m.REQUEST_DURATION.series('_count'), scope)})",
+        f"sum ({_rate(cfg, m.REQUEST_DURATION, scope, suffix='_sum')})",
+        f"sum ({_rate(cfg, m.REQUEST_DURATION, scope, suffix='_count')})",
     )
 
 
 def active_connections(cfg, scope: Scope = SERVICE) -> str:
     """Open connections. The gauge carries only job and instance, so other
     filters of the scope (the application dashboard's endpoint) are dropped."""
-    return f"sum ({selector(m.ACTIVE_CONNECTIONS.name, scope.only('job', 'instance'))})"
+    return f"sum ({selector(cfg, m.ACTIVE_CONNECTIONS, scope.only('job', 'instance'))})"
 
 
 def active_users(cfg, scope: Scope = SERVICE, window: str = "5m") -> str:
     """Users whose activity counter rose in the last ``window`` (seed §6.1).
     The window is the definition of "active", not a rate window."""
-    return f"count(increase({selector(m.USER_ACTIVITY.name, scope)}[{window}]) > 0)"
+    return f"count(increase({selector(cfg, m.USER_ACTIVITY, scope)}[{window}]) > 0)"
 
 
 def transformation_latency(cfg, quantile: float, scope: Scope = SERVICE,
@@ -149,17 +164,17 @@ def transformation_latency(cfg, quantile: float, scope: Scope = SERVICE,
     """A summary quantile of transformation latency in milliseconds. Summary
     quantiles cannot be averaged; the slowest instance is shown."""
     q = f'quantile="{quantile:g}"'
-    return f"max{_by(by)} ({selector(m.TRANSFORMATION_LATENCY.name, scope, q)})"
+    return f"max{_by(by)} ({selector(cfg, m.TRANSFORMATION_LATENCY, scope, q)})"
 
 
 # --- business (§4.2, §6.2) --------------------------------------------------
 def transformations_per_minute(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
-    return f"sum{_by(by)} ({_rate(m.TRANSFORMATIONS.name, scope)}) * 60"
+    return f"sum{_by(by)} ({_rate(cfg, m.TRANSFORMATIONS, scope)}) * 60"
 
 
 def transformations_in_range(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     """Transformations completed in the dashboard's time range."""
-    return f"sum{_by(by)} ({_rate(m.TRANSFORMATIONS.name, scope, fn='increase', window=RANGE)})"
+    return f"sum{_by(by)} ({_rate(cfg, m.TRANSFORMATIONS, scope, fn='increase', window=RANGE)})"
 
 
 def popular_transformation_types(cfg, scope: Scope = SERVICE, top: int = 5) -> str:
@@ -168,34 +183,34 @@ def popular_transformation_types(cfg, scope: Scope = SERVICE, top: int = 5) -> s
 
 def transformation_error_ratio(cfg, scope: Scope = SERVICE) -> str:
     """Share of transformations that failed, 0..1 (§4.2 ErrorRate)."""
-    failed = "sum (" + _rate(m.TRANSFORMATIONS.name, scope, 'status="error"') + ")"
-    return _ratio(failed, f"sum ({_rate(m.TRANSFORMATIONS.name, scope)})")
+    failed = "sum (" + _rate(cfg, m.TRANSFORMATIONS, scope, 'status="error"') + ")"
+    return _ratio(failed, f"sum ({_rate(cfg, m.TRANSFORMATIONS, scope)})")
 
 
 def average_text_length(cfg, scope: Scope = SERVICE) -> str:
     """Mean input length in characters (§4.2 AverageTextLength)."""
     return _ratio(
-        f"sum ({_rate(m.TEXT_LENGTH.series('_sum'), scope)})",
-        f"sum ({_rate(m.TEXT_LENGTH.series('_count'), scope)})",
+        f"sum ({_rate(cfg, m.TEXT_LENGTH, scope, suffix='_sum')})",
+        f"sum ({_rate(cfg, m.TEXT_LENGTH, scope, suffix='_count')})",
     )
 
 
 def cache_hit_ratio(cfg, scope: Scope = SERVICE) -> str:
     """Share of cache look-ups that hit, 0..1 (§4.2 CacheHitRate)."""
-    hits = "sum (" + _rate(m.CACHE_REQUESTS.name, scope, 'result="hit"') + ")"
-    return _ratio(hits, f"sum ({_rate(m.CACHE_REQUESTS.name, scope)})")
+    hits = "sum (" + _rate(cfg, m.CACHE_REQUESTS, scope, 'result="hit"') + ")"
+    return _ratio(hits, f"sum ({_rate(cfg, m.CACHE_REQUESTS, scope)})")
 
 
 def llm_tokens_rate(cfg, scope: Scope = SERVICE) -> str:
-    return f"sum by (model, kind) ({_rate(m.LLM_TOKENS.name, scope)})"
+    return f"sum by (model, kind) ({_rate(cfg, m.LLM_TOKENS, scope)})"
 
 
 def llm_cost_in_range(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ("model",)) -> str:
-    return f"sum{_by(by)} ({_rate(m.LLM_COST.name, scope, fn='increase', window=RANGE)})"
+    return f"sum{_by(by)} ({_rate(cfg, m.LLM_COST, scope, fn='increase', window=RANGE)})"
 
 
 def llm_cost_per_hour(cfg, scope: Scope = SERVICE) -> str:
-    return f"sum by (model) ({_rate(m.LLM_COST.name, scope)}) * 3600"
+    return f"sum by (model) ({_rate(cfg, m.LLM_COST, scope)}) * 3600"
 
 
 def cost_per_transformation(cfg, scope: Scope = SERVICE) -> str:
@@ -204,66 +219,67 @@ def cost_per_transformation(cfg, scope: Scope = SERVICE) -> str:
 
 # --- security (§10.1) -------------------------------------------------------
 def failed_login_rate(cfg, scope: Scope = SERVICE) -> str:
-    return f"sum ({_rate(m.LOGIN_ATTEMPTS_FAILED.name, scope)})"
+    return f"sum ({_rate(cfg, m.LOGIN_ATTEMPTS_FAILED, scope)})"
 
 
 def table_query_rate(cfg, table: str, scope: Scope = SERVICE) -> str:
-    return "sum (" + _rate(m.DATABASE_QUERIES.name, scope, f'table="{table}"') + ")"
+    return "sum (" + _rate(cfg, m.DATABASE_QUERIES, scope, f'table="{table}"') + ")"
 
 
-def target_up(cfg, scope: Scope, job: str) -> str:
-    return selector(m.UP.name, scope, f'job="{job}"')
+def target_up(cfg, scope: Scope, source: str) -> str:
+    """``up`` of the targets of ``source``, as its selector in the settings picks them."""
+    return selector(cfg, m.UP, scope, *configured(cfg, source))
 
 
 # --- system health (§6.2, §7.1) ---------------------------------------------
 def cpu_usage_ratio(cfg, scope: Scope = NODE) -> str:
     """Busy share of CPU time per instance, 0..1."""
-    idle = "avg by (instance) (" + _rate(m.NODE_CPU.name, scope, 'mode="idle"') + ")"
+    idle = "avg by (instance) (" + _rate(cfg, m.NODE_CPU, scope, 'mode="idle"') + ")"
     return f"1 - {idle}"
 
 
 def memory_usage_ratio(cfg, scope: Scope = NODE) -> str:
     """Used share of memory per instance, 0..1 (§7.1 HighMemoryUsage)."""
-    avail = selector(m.NODE_MEM_AVAILABLE.name, scope)
-    total = selector(m.NODE_MEM_TOTAL.name, scope)
+    avail = selector(cfg, m.NODE_MEM_AVAILABLE, scope)
+    total = selector(cfg, m.NODE_MEM_TOTAL, scope)
     return f"1 - ({avail} / {total})"
 
 
-_REAL_FS = 'fstype!~"tmpfs|overlay|squashfs"'
-
-
 def disk_usage_ratio(cfg, scope: Scope = NODE) -> str:
-    """Used share of each filesystem, 0..1 (§7.1 DiskSpaceRunningOut)."""
-    avail = selector(m.NODE_FS_AVAIL.name, scope, _REAL_FS)
-    size = selector(m.NODE_FS_SIZE.name, scope, _REAL_FS)
+    """Used share of each filesystem, 0..1 (§7.1 DiskSpaceRunningOut), on
+    the filesystems ``selectors.filesystem`` keeps (not tmpfs: always "full")."""
+    avail = selector(cfg, m.NODE_FS_AVAIL, scope, *configured(cfg, "filesystem"))
+    size = selector(cfg, m.NODE_FS_SIZE, scope, *configured(cfg, "filesystem"))
     return f"1 - ({avail} / {size})"
 
 
 def disk_io_bytes(cfg, direction: str, scope: Scope = NODE) -> str:
     metric = {"read": m.NODE_DISK_READ, "written": m.NODE_DISK_WRITTEN}[direction]
-    return f"sum by (instance) ({_rate(metric.name, scope)})"
+    return f"sum by (instance) ({_rate(cfg, metric, scope)})"
 
 
 def network_bytes(cfg, direction: str, scope: Scope = NODE) -> str:
     metric = {"receive": m.NODE_NET_RX, "transmit": m.NODE_NET_TX}[direction]
-    return "sum by (instance) (" + _rate(metric.name, scope, 'device!="lo"') + ")"
+    return "sum by (instance) (" + _rate(cfg, metric, scope, 'device!="lo"') + ")"
 
 
 def containers_ready(cfg, scope: Scope = CONTAINERS) -> str:
-    return f"sum by (namespace, pod, container) ({selector(m.CONTAINER_READY.name, scope)})"
+    ready = selector(cfg, m.CONTAINER_READY, scope, *configured(cfg, "namespace"))
+    return f"sum by (namespace, pod, container) ({ready})"
 
 
 def container_restarts(cfg, scope: Scope = CONTAINERS, window: str = "1h") -> str:
-    restarts = _rate(m.CONTAINER_RESTARTS.name, scope, fn="increase", window=window)
+    restarts = _rate(cfg, m.CONTAINER_RESTARTS, scope, *configured(cfg, "namespace"), fn="increase", window=window)
     return f"sum by (namespace, pod, container) ({restarts})"
 
 
 def container_cpu_cores(cfg, scope: Scope = CONTAINERS) -> str:
-    return "sum by (pod) (" + _rate(m.CONTAINER_CPU.name, scope, 'container!=""') + ")"
+    return "sum by (pod) (" + _rate(cfg, m.CONTAINER_CPU, scope, *configured(cfg, "namespace"), 'container!=""') + ")"
 
 
 def container_memory_bytes(cfg, scope: Scope = CONTAINERS) -> str:
-    return "sum by (pod) (" + selector(m.CONTAINER_MEMORY.name, scope, 'container!=""') + ")"
+    memory = selector(cfg, m.CONTAINER_MEMORY, scope, *configured(cfg, "namespace"), 'container!=""')
+    return f"sum by (pod) ({memory})"
 
 
 # --- alert conditions (§7.1, §10.1) ----------------------------------------
@@ -346,7 +362,7 @@ def error_budget_remaining_minutes(cfg, window: str, budget_minutes: float) -> s
 
 
 # --- template variables -----------------------------------------------------
-def label_values(metric: str, label: str, *matchers: str) -> str:
-    """A Grafana query-variable query: the values of ``label`` on ``metric``."""
-    sel = f"{metric}{{{', '.join(matchers)}}}" if matchers else metric
-    return f"label_values({sel}, {label})"
+def label_values(cfg, metric: Metric, label: str, *matchers: str) -> str:
+    """A Grafana query-variable query: the values of ``label`` on ``metric``
+    (of its source, as the settings select it)."""
+    return f"label_values({selector(cfg, metric, Scope(), *matchers)}, {label})"

@@ -1,19 +1,19 @@
 """SLO panels (seed §11): each SLI against its target, burn rates and the
 error budget left. The SLO-window and budget panels read the series the SLO
-recording rules store (``panels/slo_rules.py``), so they show what the
+recording rules store (``alerts/slo.py``), so they show what the
 alerts see, service-wide; the "now" panels read the raw series through the
 dashboard's job and instance filters. Targets and colours come from the
 same settings as the rules."""
 
 from __future__ import annotations
 
-from tonebridge_dash.promql import seconds
+from tonebridge_dash.prometheus.promql import seconds
 from tonebridge_dash.settings import Threshold
 
 from . import common as c
 from . import queries as q
 from .queries import SERVICE, Scope
-from .slo_rules import BURN_RATE_ALERTS
+from .objectives import BURN_RATE_ALERTS
 
 BURN_RATE_WINDOWS = ("5m", "30m", "1h", "6h", "3d")  # every window a burn-rate alert reads
 

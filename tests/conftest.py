@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tonebridge_dash.render import render_all
+from tonebridge_dash.dashboard.render import build_all
 from tonebridge_dash.settings import from_mapping
 
 
@@ -17,7 +17,7 @@ def cfg():
 @pytest.fixture(scope="session")
 def rendered(cfg):
     """Every dashboard rendered with the default settings, by uid."""
-    return {r.uid: r for r in render_all(cfg)}
+    return {r.uid: r for r in build_all(cfg)}
 
 
 @pytest.fixture(scope="session")
@@ -26,7 +26,7 @@ def prometheus(cfg):
     synthetic ToneBridge traffic, backfilled with promtool, with the
     project's recording rules backfilled over it; stopped after the session.
     Query it at ``prometheus.end``, the last sample."""
-    from tonebridge_dash.promserver import SyntheticPrometheus, find_binary
+    from tonebridge_dash.prometheus.server import SyntheticPrometheus, find_binary
 
     missing = [b for b in ("prometheus", "promtool") if find_binary(b) is None]
     if missing:

@@ -3,6 +3,7 @@ spec's §7.2 says, and secrets come only from the environment."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import stat
 import subprocess
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tonebridge_dash import alertmanager as am
-from tonebridge_dash.errors import UsageError
+from tonebridge_dash.alerting import alertmanager as am
+from tonebridge_dash.errors import SettingsError, UsageError
 from tonebridge_dash.settings import from_mapping
 
 from test_rules import run_cli
@@ -79,11 +80,37 @@ def test_the_spec_routing_grouping_and_channels(cfg):
 
 
 def test_channels_come_from_the_settings():
-    cfg = from_mapping({"alertmanager": {"channels": {"critical": "#oncall"}, "repeat_interval": "4h"}})
+    cfg = from_mapping({"alertmanager": {"receivers": {"critical": {"channel": "#oncall"}}, "repeat_interval": "4h"}})
     c = am.config(cfg, am.secrets_from_env(cfg, {}))
     critical = next(r for r in c["receivers"] if r["name"] == "critical")
     assert critical["slack_configs"][0]["channel"] == "#oncall"
+    assert critical["slack_configs"][0]["title"] == "🚨 CRITICAL: ToneBridge Alert"  # merged, not replaced
     assert c["route"]["repeat_interval"] == "4h"
+
+
+def test_receivers_routes_and_inhibitions_are_settings_not_engine_code():
+    cfg = from_mapping({"alertmanager": {
+        "receiver": "team",
+        "receivers": {"team": {"channel": "#team", "title": "Team alert"}, "pager": {"pagerduty": True}},
+        "routes": [{"receiver": "pager", "matchers": ['severity="page"']}],
+        "inhibit_rules": [],
+    }})
+    c = am.config(cfg, am.secrets_from_env(cfg, {}))
+    assert c["route"]["receiver"] == "team"
+    assert c["route"]["routes"] == [{"matchers": ['severity="page"'], "receiver": "pager"}]
+    assert "inhibit_rules" not in c
+    by_name = {r["name"]: r for r in c["receivers"]}
+    assert by_name["team"]["slack_configs"][0]["title"] == "Team alert"
+    assert "slack_configs" not in by_name["pager"] and "pagerduty_configs" in by_name["pager"]
+
+
+@pytest.mark.parametrize("alertmanager, key", [
+    ({"receiver": "nobody"}, "alertmanager.receiver"),
+    ({"routes": [{"receiver": "nobody", "matchers": ['severity="x"']}]}, "alertmanager.routes[0].receiver"),
+])
+def test_a_route_to_an_unknown_receiver_is_a_settings_error(alertmanager, key):
+    with pytest.raises(SettingsError, match=rf"key '{re.escape(key)}': no receiver named 'nobody'"):
+        from_mapping({"alertmanager": alertmanager}, "tb-dash.yaml")
 
 
 # --- secrets --------------------------------------------------------------------

@@ -14,9 +14,10 @@ import time
 
 import pytest
 
-from tonebridge_dash import check
-from tonebridge_dash.prometheus import PrometheusClient, PrometheusUnreachable
-from tonebridge_dash.render import Rendered, write_all
+from tonebridge_dash.prometheus import check
+from tonebridge_dash.prometheus.client import PrometheusClient, PrometheusUnreachable
+from tonebridge_dash.model import Rendered
+from tonebridge_dash.dashboard.render import write_dashboards
 
 GOOD_PANEL = "Response time (p95)"  # the second panel of tb-overview, left as it is
 
@@ -65,7 +66,7 @@ def test_seeded_fault_is_reported_with_its_panel(fault, rendered, prometheus):
     expr, kinds = SEEDED_FAULTS[fault]
     report = _run([_with_expr(rendered, expr)], prometheus)
     assert report.failed()
-    assert {f.kind for f in report.errors()} == kinds
+    assert {f.rule for f in report.errors()} == kinds
     assert {(f.dashboard, f.panel, f.ref_id) for f in report.errors()} == {("tb-overview", "Request rate", "A")}
     assert GOOD_PANEL not in {f.panel for f in report.findings}
     text = check.format_text(report)
@@ -76,7 +77,7 @@ def test_seeded_fault_is_reported_with_its_panel(fault, rendered, prometheus):
 
 def test_unknown_metric_is_named(rendered, prometheus):
     report = _run([_with_expr(rendered, 'sum (tonebridge_request_total{job=~"$job"})')], prometheus)
-    unknown = [f for f in report.findings if f.kind == check.UNKNOWN_METRIC]
+    unknown = [f for f in report.findings if f.rule == check.UNKNOWN_METRIC]
     assert len(unknown) == 1 and "tonebridge_request_total" in unknown[0].message
 
 
@@ -86,14 +87,14 @@ def test_a_variable_without_values_is_reported(rendered, prometheus):
     job = next(v for v in data["templating"]["list"] if v["name"] == "job")
     job["query"] = job["definition"] = "label_values(tonebridge_no_such_metric, job)"
     report = _run([Rendered(r.uid, r.title, data)], prometheus)
-    assert [(f.panel, f.kind) for f in report.errors()] == [("variable job", check.UNKNOWN_METRIC),
+    assert [(f.panel, f.rule) for f in report.errors()] == [("variable job", check.UNKNOWN_METRIC),
                                                             ("variable job", check.NO_DATA)]
 
 
 def test_series_over_the_budget_is_a_warning(rendered, prometheus):
     expr = 'sum by (endpoint, status) (rate(tonebridge_requests_total{job=~"$job"}[$__rate_interval]))'
     report = _run([_with_expr(rendered, expr)], prometheus, series_budget=5)
-    over = [f for f in report.findings if f.kind == check.OVER_BUDGET]
+    over = [f for f in report.findings if f.rule == check.OVER_BUDGET]
     assert [(f.panel, f.severity) for f in over] == [("Request rate", check.WARNING)]
     assert "24 series, over the budget of 5" in over[0].message
     assert not report.failed() and report.failed(strict=True)
@@ -102,7 +103,7 @@ def test_series_over_the_budget_is_a_warning(rendered, prometheus):
 def test_nan_everywhere_is_a_warning(rendered, prometheus):
     # what a ratio of two zero rates gives (e.g. errors / requests while idle)
     report = _run([_with_expr(rendered, "vector(0) / 0")], prometheus)
-    assert [(f.kind, f.severity) for f in report.findings] == [(check.NAN_ONLY, check.WARNING)]
+    assert [(f.rule, f.severity) for f in report.findings] == [(check.NAN_ONLY, check.WARNING)]
 
 
 def test_plan_substitutes_grafanas_variables(rendered):
@@ -149,7 +150,7 @@ def test_a_slow_query_times_out_as_a_finding(rendered):
     finally:
         server.shutdown()
         server.server_close()
-    errors = [f for f in report.errors() if f.kind == check.QUERY_ERROR]
+    errors = [f for f in report.errors() if f.rule == check.QUERY_ERROR]
     assert errors and all("timed out after 0.2s" in f.message for f in errors)
     assert elapsed < 2, "queries ran one after the other, or without a timeout"
 
@@ -168,13 +169,13 @@ def test_cli_passes_on_the_project(prometheus):
 
 def test_cli_names_the_broken_panel_and_exits_1(rendered, prometheus, tmp_path):
     broken = _with_expr(rendered, SEEDED_FAULTS["histogram_quantile without le"][0])
-    write_all([broken], tmp_path)
+    write_dashboards([broken], tmp_path)
     r = _cli(str(tmp_path), "-p", prometheus.url, "--time", str(prometheus.end), "--format", "json")
     assert r.returncode == 1, r.stderr
     assert "Traceback" not in r.stderr
     out = json.loads(r.stdout)
     assert out["ok"] is False
-    assert [(f["panel"], f["kind"]) for f in out["findings"]] == [("Request rate", "no-data")]
+    assert [(f["panel"], f["rule"]) for f in out["findings"]] == [("Request rate", "no-data")]
 
 
 def test_cli_unreachable_is_exit_2_without_traceback():
@@ -230,5 +231,5 @@ def test_demo_serves_until_interrupted_and_check_passes_against_it():
 
 def test_an_unknown_recorded_series_points_at_the_recording_rules(rendered, prometheus):
     report = _run([_with_expr(rendered, "service:tonebridge_nothing:rate5m")], prometheus)
-    unknown = [f for f in report.findings if f.kind == check.UNKNOWN_METRIC]
+    unknown = [f for f in report.findings if f.rule == check.UNKNOWN_METRIC]
     assert len(unknown) == 1 and "recording rules" in unknown[0].message

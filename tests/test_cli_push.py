@@ -201,7 +201,7 @@ def test_help_documents_the_exit_codes(tb):
 def test_the_progress_bar_is_drawn_only_on_a_terminal():
     import io
 
-    from tonebridge_dash.summary import progress
+    from tonebridge_dash.progress import progress
 
     class Terminal(io.StringIO):
         def isatty(self):

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from emulated import client, emu  # noqa: F401 (fixtures)
-from tonebridge_dash.diff import CHANGED, NEW, UNCHANGED, diff_all, panel_changes
+from tonebridge_dash.grafana.diff import CHANGED, NEW, UNCHANGED, diff_all, panel_changes
 from tonebridge_dash.grafana import Unauthorized
-from tonebridge_dash.push import push
+from tonebridge_dash.grafana.push import push
 
 FOLDER = "tonebridge"
 

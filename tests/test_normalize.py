@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from grafanalib import core as g
 
-from tonebridge_dash.normalize import NormalizeError, datasource_ref, normalize
-from tonebridge_dash.render import plain
-from tonebridge_dash.schema import validate_dashboard
+from tonebridge_dash.dashboard.normalize import NormalizeError, datasource_ref, normalize
+from tonebridge_dash.dashboard.render import plain
+from tonebridge_dash.dashboard.schema import validate_dashboard
 
 
 def _dash(*panels, **kw):

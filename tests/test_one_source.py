@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tonebridge_dash.render import render_all
-from tonebridge_dash.rules import build_all, encode
+from tonebridge_dash.alerting.rules import build_all as build_rule_files, encode
+from tonebridge_dash.dashboard.render import build_all
 from tonebridge_dash.settings import from_mapping
 
 CASES = {
@@ -29,11 +29,11 @@ def red_step(rendered, uid: str, title: str) -> float:
 
 
 def alert(cfg, name: str):
-    return next(a for f in build_all(cfg) for a in f.alerts() if a.name == name)
+    return next(a for f in build_rule_files(cfg) for a in f.alerts() if a.name == name)
 
 
 def dashboards(cfg) -> dict:
-    return {r.uid: r for r in render_all(cfg)}
+    return {r.uid: r for r in build_all(cfg)}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -50,7 +50,7 @@ def test_a_threshold_changed_in_the_settings_moves_panel_and_alert(case, cfg, re
 
     assert red_step(dashboards(changed), uid, title) == new
     assert alert(changed, name).expr.endswith(expr_end)
-    rule_files = b"".join(encode(f) for f in build_all(changed))
+    rule_files = b"".join(encode(f) for f in build_rule_files(changed))
     assert expr_end.encode() in rule_files
 
 
@@ -59,7 +59,7 @@ def test_the_availability_objective_moves_slo_panels_and_burn_rate_alerts(cfg, r
     assert red_step(rendered, "tb-slo", "Availability (30d)") is None  # red below the target
     stat = next(p for p in dashboards(changed)["tb-slo"].panels() if p.get("title") == "Availability (30d)")
     assert {"color": "green", "value": 0.995} in stat["fieldConfig"]["defaults"]["thresholds"]["steps"]
-    page = next(a for f in build_all(changed) for a in f.alerts() if a.labels.get("long_window") == "1h")
+    page = next(a for f in build_rule_files(changed) for a in f.alerts() if a.labels.get("long_window") == "1h")
     assert "/ 0.005 > 14.4" in page.expr
     budget = next(p for p in dashboards(changed)["tb-slo"].panels() if p.get("title") == "Error budget burn rate")
     assert all("/ 0.005" in t["expr"] for t in budget["targets"])

@@ -11,8 +11,8 @@ import panels.business
 import panels.requests
 import panels.system
 import panels.users
-from tonebridge_dash.layout import Cell, grid, row
-from tonebridge_dash.render import plain
+from tonebridge_dash.dashboard.layout import Cell, grid, row
+from tonebridge_dash.dashboard.render import plain
 from tonebridge_dash.settings import from_mapping
 
 MODULES = (panels.requests, panels.users, panels.system, panels.business)

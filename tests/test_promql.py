@@ -6,7 +6,7 @@ from __future__ import annotations
 import promql_parser as pp
 import pytest
 
-from tonebridge_dash import promql
+from tonebridge_dash.prometheus import promql
 
 CHECK = promql.Values.for_check()
 

@@ -12,9 +12,9 @@ import pytest
 from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
 from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, UsageError
 from tonebridge_dash.grafana import GrafanaClient, NotFound, RetryPolicy, ServerError, TokenAuth, Unauthorized
-from tonebridge_dash.plan import comparable, content_hash, version_message
-from tonebridge_dash.push import push
-from tonebridge_dash.render import Rendered
+from tonebridge_dash.grafana.plan import comparable, content_hash, version_message
+from tonebridge_dash.grafana.push import push
+from tonebridge_dash.model import Rendered
 
 FOLDER = {"folder_uid": "tonebridge", "folder_title": "ToneBridge"}
 
@@ -268,6 +268,6 @@ def test_same_titles_are_fine_from_grafana_11_3(client, emu, dashboards):
 @pytest.mark.parametrize("version, unique", [("11.2.3", True), ("11.3.0", False), ("12.0.1", False),
                                              ("10.4.0", True), (None, True)])
 def test_titles_unique_per_folder(version, unique):
-    from tonebridge_dash.push import titles_unique_per_folder
+    from tonebridge_dash.grafana.push import titles_unique_per_folder
 
     assert titles_unique_per_folder({"database": "ok", **({"version": version} if version else {})}) is unique

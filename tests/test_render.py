@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from tonebridge_dash.render import encode, load_dir, render_all, write_all
-from tonebridge_dash.schema import validate_dashboard, validate_panel
+from tonebridge_dash.output import encode_json as encode
+from tonebridge_dash.dashboard.render import load_dir, build_all, write_dashboards
+from tonebridge_dash.dashboard.schema import validate_dashboard, validate_panel
 from tonebridge_dash.settings import from_mapping
 
 EXPECTED = {
@@ -96,7 +97,7 @@ def test_panels_stay_in_the_grid_without_overlap_and_ids_are_unique(rendered):
 
 def test_thresholds_come_from_settings():
     cfg = from_mapping({"thresholds": {"error_ratio": {"warning": 0.02, "critical": 0.07}}})
-    r = {d.uid: d for d in render_all(cfg)}
+    r = {d.uid: d for d in build_all(cfg)}
     panel = next(p for p in r["tb-overview"].panels() if p["title"].startswith("Error rate"))
     steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
     assert steps == [{"color": "green", "value": None}, {"color": "orange", "value": 0.02},
@@ -106,12 +107,12 @@ def test_thresholds_come_from_settings():
 @pytest.mark.parametrize("version", [39, 42])
 def test_schema_version_is_configurable(version):
     cfg = from_mapping({"dashboards": {"schema_version": version}})
-    assert {r.data["schemaVersion"] for r in render_all(cfg)} == {version}
+    assert {r.data["schemaVersion"] for r in build_all(cfg)} == {version}
 
 
 def test_uid_prefix_from_settings():
     cfg = from_mapping({"dashboards": {"uid_prefix": "acme-"}})
-    assert "acme-overview" in {r.uid for r in render_all(cfg)}
+    assert "acme-overview" in {r.uid for r in build_all(cfg)}
 
 
 def test_encoding_is_sorted_indented_with_trailing_newline(rendered):
@@ -123,8 +124,8 @@ def test_encoding_is_sorted_indented_with_trailing_newline(rendered):
 
 def test_two_renders_write_identical_bytes(cfg, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    write_all(render_all(cfg), a)
-    write_all(render_all(cfg), b)
+    write_dashboards(build_all(cfg), a)
+    write_dashboards(build_all(cfg), b)
     names = sorted(p.name for p in a.iterdir())
     assert set(names) >= {f"{uid}.json" for uid in EXPECTED}
     for name in names:
@@ -133,8 +134,8 @@ def test_two_renders_write_identical_bytes(cfg, tmp_path):
 
 
 def test_load_dir_reads_back_what_render_wrote(cfg, tmp_path):
-    written = render_all(cfg)
-    write_all(written, tmp_path)
+    written = build_all(cfg)
+    write_dashboards(written, tmp_path)
     loaded = {r.uid: r.data for r in load_dir(tmp_path)}
     assert loaded == {r.uid: r.data for r in written}
 
@@ -144,7 +145,7 @@ def test_written_files_pass_the_reference_validator(cfg, tmp_path):
     plain jsonschema.Draft7Validator against the vendored schema files."""
     import jsonschema
 
-    from tonebridge_dash.schema import SCHEMA_DIR
+    from tonebridge_dash.dashboard.schema import SCHEMA_DIR
 
     def validator(name, definition=None):
         doc = json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text())
@@ -155,7 +156,7 @@ def test_written_files_pass_the_reference_validator(cfg, tmp_path):
         return jsonschema.Draft7Validator({"$ref": f"#/definitions/{definition}", "definitions": doc["definitions"]})
 
     dashboard, target = validator("dashboard"), validator("prometheus", "Dataquery")
-    write_all(render_all(cfg), tmp_path)
+    write_dashboards(build_all(cfg), tmp_path)
     checked = 0
     for f in sorted(tmp_path.glob("*.json")):
         data = json.loads(f.read_text())

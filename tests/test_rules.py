@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from panels import alerts, slo_rules
-from panels.slo_rules import BURN_RATE_ALERTS, BurnRateAlert
-from tonebridge_dash.rules import Alert, Group, RuleFile, RulesError, build_all, check_unique, encode, write_rule_files
+from alerts import service as alerts, slo as slo_rules
+from panels.objectives import BURN_RATE_ALERTS, BurnRateAlert
+from tonebridge_dash.alerting.rules import Alert, Group, RuleFile, RulesError, build_all, check_unique, encode, write_rule_files
 from tonebridge_dash.settings import from_mapping
 
 RULE_TESTS = Path(__file__).with_name("rules")
@@ -245,7 +245,7 @@ def test_rule_expressions_read_only_catalog_metrics_and_recorded_series(cfg):
     """The rules read what the services emit (the metric catalog) or what
     the rules themselves record: a typo'd metric name fails here."""
     from panels.metrics import series_names
-    from tonebridge_dash import promql
+    from tonebridge_dash.prometheus import promql
 
     files = build_all(cfg)
     known = series_names() | {r.name for f in files for r in f.records()}

@@ -27,7 +27,7 @@ def test_file_overrides_merge_over_defaults(tmp_path):
                  "environments:\n  prod:\n    url: https://grafana.example.com\n    org_id: 3\n")
     cfg = load_settings(f)
     assert cfg.thresholds.error_ratio.critical == 0.02
-    assert cfg.thresholds.error_ratio.warning == DEFAULTS["thresholds"]["error_ratio"]["warning"]
+    assert cfg.thresholds.error_ratio.warning == from_mapping({}).thresholds.error_ratio.warning == 0.01
     prod = cfg.environment("prod")
     assert (prod.url, prod.org_id, prod.folder.title) == ("https://grafana.example.com", 3, "ToneBridge")
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tonebridge_dash.registry import discover
-from tonebridge_dash.render import build_one
+from tonebridge_dash.content import discover
+from tonebridge_dash.dashboard.render import build_one
 from tonebridge_dash.settings import from_mapping
 
-MODULES = discover()
+MODULES = discover(from_mapping({}).content.dashboards, "build")
 
 
 @pytest.fixture
@@ -25,5 +25,5 @@ def snapshot_json(snapshot):
 
 @pytest.mark.parametrize("module", MODULES, ids=[m.name for m in MODULES])
 def test_dashboard_matches_snapshot(module, snapshot_json):
-    rendered = build_one(module.build, from_mapping({}), module.module)
+    rendered = build_one(module.fn, from_mapping({}), module.module)
     assert rendered.data == snapshot_json

@@ -11,8 +11,9 @@ from collections import defaultdict
 import pytest
 
 from panels import metrics as m
-from tonebridge_dash import synthetic
-from tonebridge_dash.promserver import PrometheusSetupError, backfill, find_binary
+from panels.traffic import PROFILE
+from tonebridge_dash.prometheus import synthetic
+from tonebridge_dash.prometheus.server import PrometheusSetupError, backfill, find_binary
 
 END = 1_800_000_000  # a fixed end: the output depends only on the arguments
 LINE = re.compile(r"^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+) (\d+)$")
@@ -20,7 +21,7 @@ LINE = re.compile(r"^([a-zA-Z_:][\w:]*)(\{.*\})? (\S+) (\d+)$")
 
 @pytest.fixture(scope="module")
 def text():
-    return "".join(synthetic.generate(synthetic.window(END, duration=1800, step=30)))
+    return "".join(synthetic.generate(synthetic.window(END, duration=1800, step=30), PROFILE))
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def _labels(key: str) -> dict[str, str]:
 
 
 def test_output_is_deterministic_and_ends_with_eof(text):
-    again = "".join(synthetic.generate(synthetic.window(END, duration=1800, step=30)))
+    again = "".join(synthetic.generate(synthetic.window(END, duration=1800, step=30), PROFILE))
     assert again == text
     assert text.endswith("# EOF\n")
     assert text.count("# EOF") == 1
@@ -124,14 +125,14 @@ def test_jobs_and_up(series):
 
 def test_three_hours_generate_in_a_few_seconds(tmp_path):
     started = time.perf_counter()
-    samples = synthetic.write(tmp_path / "data.om", synthetic.window(END))
+    samples = synthetic.write(tmp_path / "data.om", synthetic.window(END), PROFILE)
     assert time.perf_counter() - started < 5
     assert samples > 100_000
 
 
 @pytest.mark.skipif(find_binary("promtool") is None, reason="promtool not installed (apt-get install prometheus)")
 def test_promtool_accepts_it(tmp_path):
-    synthetic.write(tmp_path / "data.om", synthetic.window(END, duration=1800))
+    synthetic.write(tmp_path / "data.om", synthetic.window(END, duration=1800), PROFILE)
     backfill(tmp_path / "data.om", tmp_path / "tsdb")
     assert any((tmp_path / "tsdb").iterdir())
 

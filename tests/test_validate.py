@@ -12,14 +12,17 @@ import time
 
 import pytest
 
-from tonebridge_dash import lint
-from tonebridge_dash.render import Rendered, write_all
+from tonebridge_dash.dashboard import lint
+from tonebridge_dash.model import Rendered
+from tonebridge_dash.dashboard.render import write_dashboards
+from tonebridge_dash.dashboard.render import build_all
+from tonebridge_dash.findings import ERROR, WARNING
 from tonebridge_dash.settings import from_mapping
 
 
 @pytest.fixture(scope="module")
 def project(cfg):
-    return {r.uid: r for r in lint.build_unchecked(cfg)}
+    return {r.uid: r for r in build_all(cfg, check=False)}
 
 
 def _panel(data, title):
@@ -170,14 +173,14 @@ def test_uid_unique_across_dashboards(project, cfg):
 
 def test_an_unknown_unit_is_an_error_a_missing_one_a_warning(project, cfg):
     missing = lint.validate([_broken(project, _panel_units)], cfg)
-    assert [(f.rule, f.severity) for f in missing.findings] == [("panel-units", lint.WARNING)]
+    assert [(f.rule, f.severity) for f in missing.findings] == [("panel-units", WARNING)]
     assert not missing.failed() and missing.failed(strict=True)
 
     def unknown(d):
         _panel(d, "Request rate")["fieldConfig"]["defaults"]["unit"] = "requests per second"
 
     bad = lint.validate([_broken(project, unknown)], cfg)
-    assert [(f.rule, f.severity) for f in bad.findings] == [("panel-units", lint.ERROR)]
+    assert [(f.rule, f.severity) for f in bad.findings] == [("panel-units", ERROR)]
     custom = lint.validate([_broken(project, lambda d: _panel(d, "Request rate")["fieldConfig"]["defaults"]
                                     .update(unit="suffix: req"))], cfg)
     assert custom.findings == []
@@ -245,9 +248,9 @@ def test_text_output_groups_by_dashboard_and_json_is_machine_readable(project, c
 
 
 def test_whole_project_validates_well_under_a_second(cfg):
-    lint.validate(lint.build_unchecked(cfg), cfg)  # compile the schema validators once
+    lint.validate(build_all(cfg, check=False), cfg)  # compile the schema validators once
     started = time.perf_counter()
-    lint.validate(lint.build_unchecked(cfg), cfg)
+    lint.validate(build_all(cfg, check=False), cfg)
     assert time.perf_counter() - started < 0.5
 
 
@@ -270,7 +273,7 @@ def test_cli_names_each_problem_of_a_broken_copy(project, tmp_path):
         _panel(d, "Response time (p95)")["datasource"] = "Prometheus"
         _panel(d, "Error rate (5xx share)")["gridPos"]["w"] = 30
 
-    write_all([_broken(project, broken), project["tb-system"]], tmp_path)
+    write_dashboards([_broken(project, broken), project["tb-system"]], tmp_path)
     r = _cli(str(tmp_path))
     assert r.returncode == 1
     assert "Traceback" not in r.stderr and r.stderr == ""
@@ -285,7 +288,7 @@ def test_cli_names_each_problem_of_a_broken_copy(project, tmp_path):
 
 
 def test_cli_strict_fails_on_warnings(project, tmp_path):
-    write_all([_broken(project, _panel_title_description)], tmp_path)
+    write_dashboards([_broken(project, _panel_title_description)], tmp_path)
     assert _cli(str(tmp_path)).returncode == 0
     assert _cli(str(tmp_path), "--strict").returncode == 1
 
@@ -322,7 +325,7 @@ def test_hand_edited_files_with_wrong_types_are_findings_not_crashes(project, cf
     wrong type; validate and check's planning must report, never raise."""
     import random
 
-    from tonebridge_dash import check
+    from tonebridge_dash.prometheus import check
 
     rng = random.Random(7)
     junk = ["x", None, 5, 1.5, True, [], {}, [1], {"a": 1}, "$x", "sum(", [{"a": 1}]]
@@ -358,5 +361,5 @@ def test_labels_of_the_standard_variables_are_warnings(project, cfg):
 
     result = lint.validate([_broken(project, relabel)], cfg)
     assert sorted((f.rule, f.severity) for f in result.findings) == [
-        ("template-datasource", lint.WARNING), ("template-job", lint.WARNING)]
+        ("template-datasource", WARNING), ("template-job", WARNING)]
     assert not result.failed()

@@ -1,22 +1,45 @@
-"""What ``validate`` and ``check`` share about their findings: two
-severities, and the rule that errors fail while warnings fail only when
-asked to (``--strict``)."""
+"""What ``validate`` and ``check`` report: findings, each with a severity,
+a rule, where (dashboard uid, panel title) and a one-line fix hint; and the
+rule that errors fail while warnings fail only when asked to (``--strict``).
+"""
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
 
 
-class Outcome:
-    """Mixin for a result that holds ``findings``, each with a ``severity``."""
+@dataclass(frozen=True)
+class Finding:
+    severity: str
+    rule: str  # the rule (validate) or kind of problem (check) that found it
+    dashboard: str  # uid
+    panel: str  # panel title ("" for the dashboard itself)
+    message: str
+    hint: str = ""
+    panel_id: Any = None
+    ref_id: str = ""  # the target's refId (check)
+    query: str = ""  # the PromQL sent (check)
 
-    findings: list
+    def where(self) -> str:
+        return self.panel or "(dashboard)"
 
-    def errors(self) -> list:
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Findings:
+    """Mixin for a result that holds ``findings``."""
+
+    findings: list[Finding]
+
+    def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == ERROR]
 
-    def warnings(self) -> list:
+    def warnings(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == WARNING]
 
     def failed(self, strict: bool = False) -> bool:

@@ -1,9 +1,12 @@
 """Settings: one object, loaded from ``tb-dash.yaml`` and validated by the
-project's own JSON Schema (``schemas/settings.schema.json``).
+engine's own JSON Schema (``schemas/settings.schema.json``).
 
-Every key is optional. What the file leaves out takes the value in
-``DEFAULTS``; the README's settings reference lists them. Builders receive the
-``Settings`` object explicitly: nothing below the CLI reads the environment.
+Every key is optional. What the file leaves out takes the content's default
+(the ``DEFAULTS`` of the module named by ``content.defaults``: a service's
+thresholds, selectors, SLOs, alert teams, receivers, folder), else the
+engine's (``DEFAULTS`` here). Sections whose keys the content defines
+(thresholds, selectors) accept no others. Builders receive the ``Settings``
+object explicitly: nothing below the CLI reads the environment.
 """
 
 from __future__ import annotations
@@ -12,81 +15,66 @@ import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping, TypeVar
+
+import yaml
 
 from .errors import SettingsError
 
 DEFAULT_FILE = "tb-dash.yaml"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "settings.schema.json"
+DEFAULTS_PATH = SCHEMA_PATH.with_name("settings.defaults.yaml")
 
-# The seed's numbers (§7.1, §10.1, §11) are the defaults.
-DEFAULTS: dict[str, Any] = {
-    "datasource": {"type": "prometheus", "uid": "prometheus", "name": "Prometheus", "regex": ""},
-    "dashboards": {
-        "uid_prefix": "tb-",
-        "tags": ["tonebridge"],
-        "refresh": "30s",
-        "time_from": "now-6h",
-        "time_to": "now",
-        "timezone": "browser",
-        "schema_version": 41,
-        "editable": False,  # dashboards as code: change them here, not in the UI
-    },
-    "thresholds": {
-        "error_ratio": {"warning": 0.01, "critical": 0.05, "for": "5m"},
-        "latency_p95_seconds": {"warning": 0.5, "critical": 2.0, "for": "10m"},
-        "memory_usage_ratio": {"warning": 0.8, "critical": 0.9, "for": "5m"},
-        "disk_usage_ratio": {"warning": 0.7, "critical": 0.8, "for": "5m"},
-        "cpu_usage_ratio": {"warning": 0.8, "critical": 0.9, "for": "10m"},
-        "database_down": {"critical": 0, "for": "1m"},
-        "failed_logins_per_second": {"critical": 10, "for": "0s"},
-        "forbidden_requests_per_second": {"critical": 5, "for": "0s"},
-        "users_table_queries_per_second": {"critical": 100, "for": "0s"},
-        "cache_hit_ratio_min": {"warning": 0.8, "critical": 0.5, "for": "15m"},
-    },
-    "slo": {
-        "window": "30d",
-        "availability": 0.999,
-        "latency_p95_seconds": 0.5,
-        "error_ratio": 0.001,
-        "throughput_rps": 100,
-        "error_budget_alert_consumed": 0.2,
-    },
-    # Seed §7.1/§10.1: the rule group's evaluation interval and each alert's
-    # ``team`` label (the seed's security alerts name none: "security" here).
-    "alerts": {
-        "interval": "30s",
-        "teams": {
-            "HighErrorRate": "backend",
-            "HighResponseTime": "backend",
-            "DatabaseConnectionFailure": "database",
-            "HighMemoryUsage": "infrastructure",
-            "DiskSpaceRunningOut": "infrastructure",
-            "SuspiciousLoginAttempts": "security",
-            "UnauthorizedAPIAccess": "security",
-            "AbnormalDataAccess": "security",
-            "ErrorBudgetBurn": "backend",
-            "ErrorBudgetConsumed": "backend",
-        },
-    },
-    # Seed §7.2. Secrets are never in this file: see the README's Alertmanager section.
-    "alertmanager": {
-        "resolve_timeout": "5m",
-        "group_by": ["alertname", "cluster", "service"],
-        "group_wait": "10s",
-        "group_interval": "10s",
-        "repeat_interval": "12h",
-        "channels": {"default": "#alerts", "critical": "#critical-alerts", "warning": "#warnings"},
-        "secret_files": {
-            "slack_webhook_url": "/etc/alertmanager/secrets/slack-webhook-url",
-            "pagerduty_service_key": "/etc/alertmanager/secrets/pagerduty-service-key",
-        },
-    },
-    "grafana": {"folder": {"title": "ToneBridge", "uid": "tonebridge"}, "org_id": 1},
-    "environments": {},
-    "validate": {"exclude": []},
-    "check": {"series_budget": 500, "timeout_seconds": 10, "concurrency": 8},
-}
+# The engine's own defaults (``schemas/settings.defaults.yaml``): what any
+# service's monitoring repo starts from. The content's defaults
+# (``content.defaults``, a module's ``DEFAULTS``) go over them, and the
+# settings file over both.
+DEFAULTS: dict[str, Any] = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8"))
+# Sections whose keys the content defines: the settings file may change
+# their values, not invent new ones (a typo would be silently ignored).
+CONTENT_KEYED = ("thresholds", "selectors")
+
+T = TypeVar("T")
+
+
+class Named(Mapping[str, T]):
+    """A read-only mapping whose values are also attributes
+    (``cfg.thresholds.error_ratio``); an unknown name says which exist."""
+
+    def __init__(self, what: str, items: Mapping[str, T]) -> None:
+        self._what = what
+        self._items = dict(items)
+
+    def __getattr__(self, name: str) -> T:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self._items[name]
+        except KeyError:
+            known = ", ".join(sorted(self._items)) or "none"
+            raise AttributeError(f"no {self._what} '{name}' in the settings ({self._what}s: {known})") from None
+
+    def __getitem__(self, name: str) -> T:
+        return self._items[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Named({self._what!r}, {self._items!r})"
+
+
+@dataclass(frozen=True)
+class Content:
+    """Where the engine finds the content: Python modules and packages."""
+
+    dashboards: str
+    rules: str
+    defaults: str
+    traffic: str
 
 
 @dataclass(frozen=True)
@@ -138,20 +126,6 @@ class Threshold:
 
 
 @dataclass(frozen=True)
-class Thresholds:
-    error_ratio: Threshold
-    latency_p95_seconds: Threshold
-    memory_usage_ratio: Threshold
-    disk_usage_ratio: Threshold
-    cpu_usage_ratio: Threshold
-    database_down: Threshold
-    failed_logins_per_second: Threshold
-    forbidden_requests_per_second: Threshold
-    users_table_queries_per_second: Threshold
-    cache_hit_ratio_min: Threshold
-
-
-@dataclass(frozen=True)
 class Slo:
     window: str
     availability: float
@@ -168,13 +142,27 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class Receiver:
+    """Where an Alertmanager receiver sends: a Slack channel (with a message
+    title) and, optionally, PagerDuty."""
+
+    name: str
+    channel: str | None = None
+    title: str | None = None
+    pagerduty: bool = False
+
+
+@dataclass(frozen=True)
 class AlertmanagerSettings:
     resolve_timeout: str
     group_by: tuple[str, ...]
     group_wait: str
     group_interval: str
     repeat_interval: str
-    channels: Mapping[str, str]  # receiver name (default, critical, warning) -> Slack channel
+    receiver: str  # the route tree's default receiver
+    receivers: Mapping[str, Receiver]
+    routes: tuple[Mapping[str, Any], ...]  # {receiver, matchers, continue}, in order
+    inhibit_rules: tuple[Mapping[str, Any], ...]  # as Alertmanager writes them
     secret_files: Mapping[str, str]  # where Alertmanager reads each secret when no variable says
 
 
@@ -211,9 +199,11 @@ class CheckSettings:
 
 @dataclass(frozen=True)
 class Settings:
+    content: Content
     datasource: Datasource
     dashboards: DashboardDefaults
-    thresholds: Thresholds
+    selectors: Named[str]
+    thresholds: Named[Threshold]
     slo: Slo
     alerts: AlertSettings
     alertmanager: AlertmanagerSettings
@@ -299,11 +289,73 @@ def _folder(d: Mapping[str, Any]) -> Folder:
     return Folder(title=d["title"], uid=d["uid"])
 
 
+_content_defaults: dict[str, dict[str, Any]] = {}
+
+
+def content_defaults(module: str) -> dict[str, Any]:
+    """The ``DEFAULTS`` of the content module ``module`` (validated once);
+    none for an empty name."""
+    if not module:
+        return {}
+    if module not in _content_defaults:
+        from .content import import_content
+
+        raw = getattr(import_content(module, "content.defaults"), "DEFAULTS", None)
+        source = f"content defaults ({module}.DEFAULTS)"
+        if raw is None:
+            raise SettingsError(f"content.defaults: module '{module}' has no DEFAULTS")
+        validate_raw(raw, source)
+        if "content" in raw:
+            raise SettingsError(f"{source}: 'content' belongs in the settings file, not the content")
+        _content_defaults[module] = copy.deepcopy(dict(raw))
+    return _content_defaults[module]
+
+
+def _check_known_keys(raw: Mapping[str, Any], base: Mapping[str, Any], source: str) -> None:
+    """A threshold or selector the content does not define is a typo."""
+    for section in CONTENT_KEYED:
+        for key in raw.get(section) or {}:
+            if key not in base[section]:
+                allowed = ", ".join(sorted(base[section])) or "none are defined"
+                raise SettingsError(f"{source}: unknown key '{section}.{key}' (allowed: {allowed})")
+
+
+def _check_selector(name: str, matchers: str, source: str) -> None:
+    """Label matchers that PromQL accepts inside ``{...}``, or nothing."""
+    if not matchers.strip():
+        return
+    import promql_parser
+
+    try:
+        promql_parser.parse(f"up{{{matchers}}}")
+    except (ValueError, TypeError):
+        raise SettingsError(f"{source}: key 'selectors.{name}': {matchers!r} is not a list of PromQL "
+                            'label matchers (e.g. job="api", namespace=~"prod|stage")') from None
+
+
+def _alertmanager(am: Mapping[str, Any], source: str) -> AlertmanagerSettings:
+    receivers = {name: Receiver(name, r.get("channel"), r.get("title"), r.get("pagerduty", False))
+                 for name, r in am["receivers"].items()}
+    for where, name in [("receiver", am["receiver"]),
+                        *((f"routes[{i}].receiver", r["receiver"]) for i, r in enumerate(am["routes"]))]:
+        if name not in receivers:
+            raise SettingsError(f"{source}: key 'alertmanager.{where}': no receiver named '{name}' "
+                                f"(receivers: {', '.join(receivers) or 'none'})")
+    return AlertmanagerSettings(
+        **{k: am[k] for k in ("resolve_timeout", "group_wait", "group_interval", "repeat_interval", "receiver")},
+        group_by=tuple(am["group_by"]), receivers=receivers, routes=tuple(am["routes"]),
+        inhibit_rules=tuple(am["inhibit_rules"]), secret_files=dict(am["secret_files"]))
+
+
 def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults") -> Settings:
-    """Validate ``raw`` (the YAML's content) and build Settings over the defaults."""
+    """Validate ``raw`` (the YAML's content) and build Settings over the
+    content's defaults and the engine's."""
     raw = {} if raw is None else raw
     validate_raw(raw, source)
-    merged = _merge(DEFAULTS, raw)
+    content = Content(**_merge(DEFAULTS["content"], raw.get("content") or {}))
+    base = _merge(DEFAULTS, content_defaults(content.defaults))
+    _check_known_keys(raw, base, source)
+    merged = _merge(base, raw)
     g = merged["grafana"]
     top = Environment(name="default", url=g.get("url"), folder=_folder(g["folder"]), org_id=g["org_id"])
     envs = {}
@@ -313,15 +365,18 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
     for key, t in merged["thresholds"].items():
         if "critical" not in t:
             raise SettingsError(f"{source}: key 'thresholds.{key}' needs a 'critical' value")
+    for name, matchers in merged["selectors"].items():
+        _check_selector(name, matchers, source)
     d = merged["dashboards"]
     return Settings(
+        content=content,
         datasource=Datasource(**merged["datasource"]),
         dashboards=DashboardDefaults(**{**d, "tags": tuple(d["tags"])}),
-        thresholds=Thresholds(**{k: _threshold(v) for k, v in merged["thresholds"].items()}),
+        selectors=Named("selector", merged["selectors"]),
+        thresholds=Named("threshold", {k: _threshold(v) for k, v in merged["thresholds"].items()}),
         slo=Slo(**merged["slo"]),
         alerts=AlertSettings(interval=merged["alerts"]["interval"], teams=dict(merged["alerts"]["teams"])),
-        alertmanager=AlertmanagerSettings(**{**merged["alertmanager"],
-                                             "group_by": tuple(merged["alertmanager"]["group_by"])}),
+        alertmanager=_alertmanager(merged["alertmanager"], source),
         grafana=top,
         environments=envs,
         exclusions=tuple(Exclusion(**e) for e in merged["validate"]["exclude"]),
@@ -348,8 +403,6 @@ def load_settings(path: str | Path | None = None) -> Settings:
         raise SettingsError(f"{source}: is a directory, not a settings file") from None
     except (OSError, UnicodeDecodeError) as e:
         raise SettingsError(f"{source}: cannot read settings file ({e.__class__.__name__})") from None
-    import yaml
-
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:

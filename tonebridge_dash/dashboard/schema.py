@@ -17,13 +17,14 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
-SCHEMA_DIR = Path(__file__).with_name("schemas") / "grafana"
+from ..model import PROMETHEUS, walk_panels
+
+SCHEMA_DIR = Path(__file__).parent.parent / "schemas" / "grafana"
 
 # Panel plugin id -> its schema file; the plugins tb-dash knows how to check.
 PANEL_PLUGINS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text")
-PROMETHEUS = "prometheus"
 
 
 @dataclass(frozen=True)
@@ -128,23 +129,10 @@ def dashboard_validator() -> _Validator:
     return _validator("dashboard", None)
 
 
-def _panels(dashboard: dict) -> Iterator[tuple[str, dict]]:
-    # Anything that is not a list of objects is the dashboard schema's to report.
-    panels = dashboard.get("panels")
-    for i, panel in enumerate(panels if isinstance(panels, list) else []):
-        if not isinstance(panel, dict):
-            continue
-        yield f"panels[{i}]", panel
-        children = panel.get("panels")
-        for j, child in enumerate(children if isinstance(children, list) else []):
-            if isinstance(child, dict):
-                yield f"panels[{i}].panels[{j}]", child
-
-
 def validate_dashboard(dashboard: dict) -> list[SchemaIssue]:
     """Every schema error of one dashboard JSON; an empty list when valid."""
     issues = dashboard_validator().errors(dashboard, "")
-    for path, panel in _panels(dashboard):
+    for path, panel in walk_panels(dashboard):
         issues.extend(validate_panel(panel, path))
     return issues
 

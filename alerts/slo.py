@@ -10,44 +10,16 @@ seed's HighResponseTime and the dashboard's colours.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from panels import queries as q
+from panels.objectives import BURN_RATE_ALERTS, WINDOWS, BurnRateAlert
+from tonebridge_dash.alerting.rules import Alert, Group, Record, RuleFile
 
-from tonebridge_dash.promql import seconds
-from tonebridge_dash.rules import Alert, Group, Record, RuleFile
-
-from . import queries as q
-from .alerts import CRITICAL, WARNING, percent
+from ._common import WARNING, labels, percent
 
 FILENAME = "tonebridge-slo.rules.yml"
 SERVICE = {"service": "tonebridge"}  # the one label the recorded SLIs keep
-WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d")
 BURN_ALERT = "ErrorBudgetBurn"
 BUDGET_ALERT = "ErrorBudgetConsumed"
-
-
-@dataclass(frozen=True)
-class BurnRateAlert:
-    """Fire when ``budget_spent`` of the SLO window's budget would be spent
-    within ``long_window`` at the current rate, in both windows."""
-
-    severity: str
-    budget_spent: float
-    long_window: str
-    short_window: str
-
-    def factor(self, slo_window: str) -> float:
-        """The burn rate that spends ``budget_spent`` in ``long_window``
-        (14.4 for 2% in 1h of a 30-day window)."""
-        return round(self.budget_spent * seconds(slo_window) / seconds(self.long_window), 6)
-
-
-# The workbook's recommended table: page at 2% of the budget in 1h (14.4x
-# for 30 days) and 5% in 6h (6x); ticket at 10% in 3 days (1x).
-BURN_RATE_ALERTS = (
-    BurnRateAlert(CRITICAL, 0.02, "1h", "5m"),
-    BurnRateAlert(CRITICAL, 0.05, "6h", "30m"),
-    BurnRateAlert(WARNING, 0.10, "3d", "6h"),
-)
 
 
 def windows(cfg) -> tuple[str, ...]:
@@ -69,20 +41,13 @@ def recordings(cfg) -> list[Record]:
     return out
 
 
-def _labels(cfg, name: str, severity: str, **extra: str) -> dict[str, str]:
-    labels = {"severity": severity, "slo": "availability", **extra}
-    team = cfg.alerts.teams.get(name)
-    if team:
-        labels["team"] = team
-    return labels
-
-
 def burn_rate_alert(cfg, b: BurnRateAlert) -> Alert:
     window, factor = cfg.slo.window, b.factor(cfg.slo.window)
     return Alert(
         BURN_ALERT,
         q.burn_rate_exceeds(cfg, factor, b.long_window, b.short_window),
-        labels=_labels(cfg, BURN_ALERT, b.severity, long_window=b.long_window, short_window=b.short_window),
+        labels=labels(cfg, BURN_ALERT, b.severity, slo="availability", long_window=b.long_window,
+                      short_window=b.short_window),
         annotations={
             "summary": f"Availability error budget burn rate above {factor:g}x",
             "description": (
@@ -99,7 +64,7 @@ def error_budget_consumed_alert(cfg) -> Alert:
     return Alert(
         BUDGET_ALERT,
         q.below(q.error_budget_remaining_series(window), round(1 - consumed, 12)),
-        labels=_labels(cfg, BUDGET_ALERT, WARNING),
+        labels=labels(cfg, BUDGET_ALERT, WARNING, slo="availability"),
         annotations={
             "summary": f"More than {percent(consumed)} of the {window} error budget is spent",
             "description": (

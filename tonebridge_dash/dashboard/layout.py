@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import attr
 from grafanalib import core as g
 
-GRID_COLUMNS = 24
+from ..model import GRID_COLUMNS
 
 
 @dataclass(frozen=True)

@@ -1,28 +1,25 @@
 """Prometheus rule files from rule definitions: build -> encode -> write.
 
-Definitions come from every module of a package (``panels`` by default)
-that defines ``rule_file(cfg)`` returning a ``RuleFile``; the engine never
-names one. ``encode`` gives the bytes on disk (the keys in the order
-Prometheus documents them, multi-line expressions as YAML block scalars), so
-the same settings always give the same bytes; ``write_rule_files`` writes
-through a temporary file and a rename, like ``render``.
+Definitions come from every public module of the package the settings name
+(``content.rules``) that defines ``rule_file(cfg)`` returning a
+``RuleFile``; the engine never names one. ``encode`` gives the bytes on disk
+(the keys in the order Prometheus documents them, multi-line expressions as
+YAML block scalars), so the same settings always give the same bytes;
+``write_rule_files`` writes them with the project's file output, like
+``render``.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-import yaml
-
-from .errors import TbDashError, UsageError
-from .render import write_atomic
+from ..content import discover
+from ..errors import TbDashError
+from ..output import dump_yaml, write_files
 
 DEFAULT_OUT = Path("build") / "rules"
-DEFAULT_PACKAGE = "panels"
 NO_WAIT = ("0s", "0m", "0h", "0")
 
 
@@ -78,7 +75,7 @@ class Group:
 
 @dataclass(frozen=True)
 class RuleFile:
-    filename: str  # e.g. "tonebridge-alerts.rules.yml"
+    filename: str  # e.g. "service-alerts.rules.yml"
     groups: Sequence[Group]
     source: str = ""
 
@@ -87,26 +84,6 @@ class RuleFile:
 
     def records(self) -> list[Record]:
         return [r for g in self.groups for r in g.rules if isinstance(r, Record)]
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block scalars for multi-line strings, so a PromQL expression reads as
-    written; kept off PyYAML's global dumper."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str):
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
-def dump_yaml(data: object, header: str = "") -> bytes:
-    """Deterministic YAML: insertion order, 2-space indent, no line folding."""
-    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     default_flow_style=False, width=10_000, indent=2)
-    return (header + body).encode("utf-8")
 
 
 def encode(rule_file: RuleFile) -> bytes:
@@ -129,40 +106,15 @@ def check_unique(files: Sequence[RuleFile]) -> None:
             seen_groups[g.name] = f.filename
 
 
-def discover(package: str = DEFAULT_PACKAGE) -> list[tuple[str, object]]:
-    """(module name, ``rule_file`` function) of every module of ``package`` that has one."""
-    pkg = importlib.import_module(package)
-    found = []
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{package}.{info.name}")
-        builder = getattr(module, "rule_file", None)
-        if callable(builder):
-            found.append((module.__name__, builder))
-    return found
-
-
-def build_all(cfg, package: str = DEFAULT_PACKAGE) -> list[RuleFile]:
-    """Every rule file the package defines, sorted by file name."""
+def build_all(cfg) -> list[RuleFile]:
+    """Every rule file the content defines, sorted by file name."""
     files = []
-    for module, builder in discover(package):
-        f = builder(cfg)
-        files.append(f if f.source else RuleFile(f.filename, f.groups, module))
+    for found in discover(cfg.content.rules, "rule_file", "content.rules"):
+        f = found.fn(cfg)
+        files.append(f if f.source else RuleFile(f.filename, f.groups, found.module))
     check_unique(files)
     return sorted(files, key=lambda f: f.filename)
 
 
-def write_file(path: Path, content: bytes, mode: int = 0o644) -> Path:
-    """Write ``content`` atomically unless the file already holds it."""
-    try:
-        same = path.read_bytes() == content and (path.stat().st_mode & 0o777) == mode
-    except OSError:
-        same = False
-    if not same:
-        write_atomic(path, content, mode)
-    return path
-
-
 def write_rule_files(files: Sequence[RuleFile], out_dir: Path) -> list[Path]:
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"{out_dir}: exists and is not a directory")
-    return [write_file(out_dir / f.filename, encode(f)) for f in files]
+    return write_files(out_dir, ((f.filename, encode(f)) for f in files))

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from .render import Rendered, encode
-from .errors import UsageError
+from ..model import Rendered
+from ..output import encode_json
 
 VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
 MESSAGE_PREFIX = "tb-dash: "
@@ -32,7 +32,7 @@ def comparable(data: dict) -> dict:
 
 def content_hash(data: dict) -> str:
     """A short, stable hash of what a dashboard shows."""
-    return hashlib.sha256(encode(comparable(data))).hexdigest()[:12]
+    return hashlib.sha256(encode_json(comparable(data))).hexdigest()[:12]
 
 
 def version_message(data: dict, revision: str | None) -> str:
@@ -85,16 +85,6 @@ class Live:
 
 def is_unchanged(rendered: Rendered, live: Live, folder_uid: str) -> bool:
     return live.folder_uid == folder_uid and comparable(live.data) == comparable(rendered.data)
-
-
-def check_before_write(dashboards: Sequence[Rendered]) -> None:
-    """Everything must be valid before the first write: uids, titles, unique
-    uids and Grafana's schema. Raises ``UsageError`` naming the first problem."""
-    from .render import first_problem
-
-    problem = first_problem(dashboards)
-    if problem:
-        raise UsageError(f"{problem}; nothing was written")
 
 
 def existing_uids(client, uids: Iterable[str]) -> dict[str, dict]:

@@ -13,8 +13,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__
-from .errors import EXIT_USAGE, TbDashError
+from .. import __version__
+from ..errors import EXIT_USAGE, TbDashError
 
 
 class PrometheusUnreachable(TbDashError):

@@ -1,34 +1,29 @@
-"""``tb-dash validate``: the rules a dashboard must pass before it ships.
+"""The rules a dashboard must pass before it ships, and their table.
 
-Each rule is a small function over one dashboard (or, for uid uniqueness,
-all of them) that yields ``(panel, message)`` pairs; ``RULES`` gives each its
-severity and a one-line fix hint. The Prometheus rules follow
-grafana/dashboard-linter's (same names, without its ``-rule`` suffix);
-``schema`` reuses ``schema.py``'s compiled validators; the layout rules
-catch what Grafana would silently rearrange.
-
-Exclusions come from the settings (``validate.exclude``): a rule, optionally
-narrowed to a dashboard uid and a panel title, and a reason.
+Each rule is a small function over one dashboard (``view.Dashboard``) that
+yields ``Issue``s; ``RULES`` gives each its severity and a one-line fix
+hint. The Prometheus rules follow grafana/dashboard-linter's (same names,
+without its ``-rule`` suffix); ``schema`` reuses the compiled validators of
+``dashboard.schema``; the layout rules catch what Grafana would silently
+rearrange. ``uid-unique`` compares dashboards with each other and runs in
+``lint.validate``.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Iterator
 
 import promql_parser as pp
 
-from . import promql
-from .promql import as_list, as_object
-from .errors import UsageError
-from .findings import ERROR, WARNING, Outcome
-from .render import UID_RE
+from ...findings import ERROR, WARNING
+from ...model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object
+from ...prometheus import promql
+from ..schema import validate_dashboard
+from .units import CUSTOM_UNIT, UNITS
+from .view import Dashboard, Issue, Rule, ref as _ref
 
-
-GRID_COLUMNS = 24
 DATASOURCE_VARIABLES = ("datasource", "prometheus_datasource")
-PROMETHEUS = "prometheus"
 COUNTER_FUNCTIONS = ("rate", "irate", "increase")
 RATE_FUNCTIONS = ("rate", "irate")
 # Panel types that show data and so need targets (rows, text and the like do not).
@@ -37,145 +32,12 @@ QUERY_PANELS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "
 # dashboard-linter applies its title/description and unit rules to these.
 DESCRIBED_PANELS = ("stat", "singlestat", "graph", "table", "timeseries", "gauge")
 
-# Grafana's unit ids (packages/grafana-data/src/valueFormats/categories.ts).
-UNITS = frozenset("""
-none string short percent percentunit humidity dB hex0x hex sci locale pixel
-accMS2 accFS2 accG degree radian grad arcmin arcsec areaM2 areaF2 areaMI2
-flops mflops gflops tflops pflops eflops zflops yflops
-ppm conppb conngm3 conngNm3 conμgm3 conμgNm3 conmgm3 conmgNm3 congm3 congNm3 conmgdL conmmolL
-currencyUSD currencyGBP currencyEUR currencyJPY currencyRUB currencyUAH currencyBRL currencyDKK
-currencyISK currencyNOK currencySEK currencyCZK currencyCHF currencyPLN currencyBTC currencymBTC
-currencyμBTC currencyZAR currencyINR currencyKRW currencyIDR currencyPHP currencyVND
-bytes decbytes bits decbits kbytes deckbytes mbytes decmbytes gbytes decgbytes tbytes dectbytes
-pbytes decpbytes pps binBps Bps binbps bps KiBs Kibits KBs Kbits MiBs Mibits MBs Mbits GiBs Gibits
-GBs Gbits TiBs Tibits TBs Tbits PiBs Pibits PBs Pbits
-dateTimeAsIso dateTimeAsIsoNoDateIfToday dateTimeAsUS dateTimeAsUSNoDateIfToday dateTimeAsLocal
-dateTimeAsLocalNoDateIfToday dateTimeAsSystem dateTimeFromNow
-watt kwatt megwatt gwatt mwatt Wm2 voltamp kvoltamp voltampreact kvoltampreact watth watthperkg
-kwatth kwattm amph kamph mamph joule ev amp kamp mamp volt kvolt mvolt dBm ohm kohm Mohm farad
-µfarad nfarad pfarad ffarad henry mhenry µhenry lumens
-flowgpm flowcms flowcfs flowcfm litreh flowlpm flowmlpm lux forceNm forcekNm forceN forcekN
-Hs KHs MHs GHs THs PHs EHs massmg massg masslb masskg masst
-lengthmm lengthin lengthft lengthm lengthkm lengthmi
-pressurembar pressurebar pressurekbar pressurepa pressurehpa pressurekpa pressurehg pressurepsi
-radbq radci radgy radrad radsv radmsv radusv radrem radexpckg radr radsvh radmsvh radusvh
-rotrpm rothz rotrads rotdegs celsius fahrenheit kelvin
-hertz ns µs ms s m h d dtdurationms dtdurations dthms dtdhms timeticks clockms clocks
-cps ops reqps rps wps iops cpm opm rpm wpm
-velocityms velocitykmh velocitymph velocityknot mlitre litre m3 Nm3 dm3 gallons
-bool bool_yes_no bool_on_off
-""".split())
-# Custom units Grafana formats itself: "suffix:req", "currency:CHF", "si:g"...
-CUSTOM_UNIT = re.compile(r"^(prefix|suffix|si|count|currency|time|bool):")
-
-
-@dataclass(frozen=True)
-class Finding:
-    severity: str
-    rule: str
-    dashboard: str  # uid
-    panel: str  # panel title ("" for the dashboard itself)
-    message: str
-    hint: str
-    panel_id: Any = None
-
-    def where(self) -> str:
-        return self.panel or "(dashboard)"
-
-
-@dataclass(frozen=True)
-class Issue:
-    """What a rule function yields: where and what, optionally a severity
-    other than the rule's."""
-
-    panel: dict | None
-    message: str
-    severity: str | None = None
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    severity: str
-    summary: str
-    hint: str
-    fn: Callable[["Dashboard"], Iterable[Issue]]
-
-
-@dataclass
-class Dashboard:
-    """One dashboard as the rules see it: its JSON, its panels and the
-    settings (for rules that depend on what the project asked for)."""
-
-    uid: str
-    title: str
-    data: dict
-    panels: list[dict]
-    cfg: Any = None
-    variables: dict[str, str] = field(default_factory=dict)
-    parsed: list[tuple] = field(default_factory=list)  # (panel, target, expr or error, undefined)
-
-    @classmethod
-    def of(cls, rendered, cfg=None) -> "Dashboard":
-        data = rendered.data
-        panels = list(promql.dashboard_panels(data))
-        variables = promql.dashboard_variables(data)
-        return cls(rendered.uid, rendered.title, data, panels, cfg, variables, _parse_targets(panels, variables))
-
-    def template(self, name: str) -> dict | None:
-        for v in self.templating():
-            if v.get("name") == name:
-                return v
-        return None
-
-    def templating(self) -> list[dict]:
-        return promql.template_variables(self.data)
-
-    def datasource_variable(self) -> dict | None:
-        for v in self.templating():
-            if v.get("type") == "datasource":
-                return v
-        return None
-
-    def parsed_targets(self) -> Iterator[tuple[dict, dict, Any]]:
-        """(panel, target, parsed expression or PromQLSyntaxError) for every
-        Prometheus target."""
-        for p, t, expr, _ in self.parsed:
-            yield p, t, expr
-
-    def undefined_variables(self) -> Iterator[tuple[dict, dict, tuple[str, ...]]]:
-        for p, t, _, undefined in self.parsed:
-            if undefined:
-                yield p, t, undefined
-
-
-def _parse_targets(panels: list[dict], variables: dict[str, str]) -> list[tuple]:
-    """Every Prometheus target, parsed once per dashboard for all the rules."""
-    values = promql.Values.for_lint()
-    out = []
-    for p in panels:
-        for t in as_list(p.get("targets")):
-            if isinstance(t, dict) and isinstance(t.get("expr"), str):
-                s = promql.substitute(t["expr"], variables, values)
-                try:
-                    expr: Any = promql.parse(s.text)
-                except promql.PromQLSyntaxError as e:
-                    expr = e
-                out.append((p, t, expr, s.undefined))
-    return out
-
-
-def _ref(t: dict) -> str:
-    return f"[{t.get('refId', '?')}]"
-
 
 # --- Grafana's schema ---------------------------------------------------------
 _PANEL_PATH = re.compile(r"^panels\[(\d+)\](?:\.panels\[(\d+)\])?")
 
 
 def rule_schema(d: Dashboard) -> Iterator[Issue]:
-    from .schema import validate_dashboard
-
     top = as_list(d.data.get("panels"))
     for issue in validate_dashboard(d.data):
         panel = None
@@ -441,11 +303,11 @@ RULES: tuple[Rule, ...] = (
     Rule("schema", ERROR, "matches Grafana's dashboard and panel-plugin JSON Schemas",
          "fix the key named in the message (see Grafana's dashboard JSON model)", rule_schema),
     Rule("uid-format", ERROR, "uid is 1-40 characters of a-z, A-Z, 0-9, _ and -",
-         "set a short stable uid, e.g. tb-<module>", rule_uid_format),
+         "set a short stable uid, e.g. a prefix and the module name", rule_uid_format),
     Rule("uid-unique", ERROR, "no two dashboards share a uid",
          "give each dashboard its own uid (derived from its module name)", None),  # across dashboards
     Rule("panel-id-unique", ERROR, "every panel has an id, unique in its dashboard",
-         "let the dashboard number its panels (auto_panel_ids)", rule_panel_id_unique),
+         "number the panels once per dashboard (grafanalib: auto_panel_ids())", rule_panel_id_unique),
     Rule("grid-bounds", ERROR, "every panel fits the 24-column grid (x >= 0, w >= 1, x + w <= 24)",
          "reduce w or x so that x + w <= 24", rule_grid_bounds),
     Rule("panel-overlap", ERROR, "no two panels cover the same grid cells",
@@ -454,26 +316,30 @@ RULES: tuple[Rule, ...] = (
          "add the datasource variable (type datasource, query prometheus, label 'Data source')",
          rule_template_datasource),
     Rule("panel-datasource", ERROR, "every panel with queries uses {type: prometheus, uid: ${datasource}}",
-         "use panels.common.DATASOURCE, never a datasource name or a fixed uid", rule_panel_datasource),
+         "reference the variable, {\"type\": \"prometheus\", \"uid\": \"${datasource}\"}, never a "
+         "datasource name or a fixed uid", rule_panel_datasource),
     Rule("target-datasource", ERROR, "every target's datasource, when set, is {type: prometheus, "
-         "uid: ${datasource}}", "use panels.common.target(), which sets the reference", rule_target_datasource),
+         "uid: ${datasource}}", "give the target the panel's reference, or none (it then uses the panel's)",
+         rule_target_datasource),
     Rule("template-job", ERROR, "a 'job' query variable: multi, allValue '.+', on ${datasource}",
-         "use dashboards._common.job_instance_variables()", rule_template_job),
+         "add a query variable 'job' on ${datasource}: label_values(<metric>, job), multi, include All "
+         "with allValue '.+'", rule_template_job),
     Rule("template-instance", ERROR, "an 'instance' query variable: multi, allValue '.+', on ${datasource}",
-         "use dashboards._common.job_instance_variables()", rule_template_instance),
+         "add a query variable 'instance' on ${datasource}: label_values(<metric>{job=~\"$job\"}, instance), "
+         "multi, include All with allValue '.+'", rule_template_instance),
     Rule("template-label-promql", ERROR, "every query variable's PromQL parses",
          "fix the selector inside label_values(...) or query_result(...)", rule_template_label_promql),
     Rule("panel-title-description", WARNING, "every data panel has a title and a description",
-         "pass a description to the panel factory", rule_panel_title_description),
+         "give the panel a description (shown as its tooltip)", rule_panel_title_description),
     Rule("panel-units", WARNING, "every data panel has a unit (an unknown unit id is an error)",
          "set unit= to one of Grafana's unit ids (reqps, s, percentunit, bytes...)", rule_panel_units),
     Rule("panel-no-targets", ERROR, "every data panel has at least one query",
          "add a target, or remove the panel", rule_panel_no_targets),
     Rule("target-promql", ERROR, "every target parses as PromQL once Grafana's variables are substituted",
-         "fix the expression in panels/queries.py; test it with promtool or the Prometheus UI",
+         "fix the expression; try it in the Prometheus UI or with promtool",
          rule_target_promql),
     Rule("target-rate-interval", ERROR, "rate() and irate() use [$__rate_interval]",
-         "use the dashboard scope's window ($__rate_interval) instead of a fixed range",
+         "use [$__rate_interval], which Grafana fits to the scrape interval and step",
          rule_target_rate_interval),
     Rule("target-counter-agg", ERROR, "a *_total counter is only read inside rate(), irate() or increase()",
          "wrap the counter in rate(...[$__rate_interval]) or increase(...)", rule_target_counter_agg),
@@ -483,112 +349,3 @@ RULES: tuple[Rule, ...] = (
          rule_uneditable_dashboard),
 )
 RULE_NAMES = tuple(r.name for r in RULES)
-
-
-def _uid_unique(dashboards: Sequence[Dashboard]) -> Iterator[tuple[Dashboard, Issue]]:
-    seen: dict[str, Dashboard] = {}
-    for d in dashboards:
-        if d.uid in seen:
-            yield d, Issue(None, f"uid '{d.uid}' is also used by '{seen[d.uid].title}'")
-        else:
-            seen[d.uid] = d
-
-
-@dataclass
-class Result(Outcome):
-    findings: list[Finding] = field(default_factory=list)
-    excluded: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason)
-    dashboards: list[tuple[str, str]] = field(default_factory=list)  # (uid, title)
-    seconds: float = 0.0
-
-    def to_json(self) -> dict:
-        return {
-            "ok": not self.errors(),
-            "dashboards": len(self.dashboards),
-            "errors": len(self.errors()),
-            "warnings": len(self.warnings()),
-            "excluded": len(self.excluded),
-            "seconds": round(self.seconds, 4),
-            "findings": [asdict(f) for f in self.findings],
-            "excluded_findings": [{**asdict(f), "reason": reason} for f, reason in self.excluded],
-        }
-
-
-def check_exclusions(exclusions: Iterable) -> None:
-    for i, e in enumerate(exclusions):
-        if e.rule not in RULE_NAMES:
-            raise UsageError(f"validate.exclude[{i}]: unknown rule '{e.rule}' (rules: {', '.join(RULE_NAMES)})")
-
-
-def _excluded_by(f: Finding, exclusions: Iterable) -> str | None:
-    for e in exclusions:
-        if (e.rule == f.rule and (e.dashboard is None or e.dashboard == f.dashboard)
-                and (e.panel is None or e.panel == f.panel)):
-            return e.reason
-    return None
-
-
-def validate(rendered: Sequence, cfg=None, rules: Sequence[Rule] = RULES) -> Result:
-    """Run ``rules`` over every dashboard of ``rendered``."""
-    import time
-
-    started = time.perf_counter()
-    exclusions = tuple(getattr(cfg, "exclusions", ()) or ())
-    check_exclusions(exclusions)
-    dashboards = [Dashboard.of(r, cfg) for r in rendered]
-    by_rule = {r.name: r for r in rules}
-    result = Result(dashboards=[(d.uid, d.title) for d in dashboards])
-    raw: list[tuple[Rule, Dashboard, Issue]] = []
-    for d in dashboards:
-        for rule in rules:
-            if rule.fn is not None:
-                raw.extend((rule, d, issue) for issue in rule.fn(d))
-    if "uid-unique" in by_rule:
-        raw.extend((by_rule["uid-unique"], d, issue) for d, issue in _uid_unique(dashboards))
-    for rule, d, issue in raw:
-        p = issue.panel or {}
-        f = Finding(issue.severity or rule.severity, rule.name, d.uid, str(p.get("title", "")) if issue.panel
-                    is not None else "", issue.message, rule.hint, p.get("id"))
-        reason = _excluded_by(f, exclusions)
-        if reason is None:
-            result.findings.append(f)
-        else:
-            result.excluded.append((f, reason))
-    result.seconds = time.perf_counter() - started
-    return result
-
-
-def format_text(result: Result) -> str:
-    """Findings grouped by dashboard, then a summary line."""
-    lines = []
-    for uid, title in result.dashboards:
-        found = [f for f in result.findings if f.dashboard == uid]
-        seen = set()
-        if not found:
-            lines.append(f"{uid}  {title}: ok")
-            continue
-        lines.append(f"{uid}  {title}")
-        for f in found:
-            lines.append(f"  {f.severity:<7} {f.rule:<23} {f.where()}: {f.message}")
-            if (f.rule, f.hint) not in seen:  # one hint per rule and dashboard is enough
-                seen.add((f.rule, f.hint))
-                lines.append(f"  {'':<7} {'':<23} hint: {f.hint}")
-    e, w, x = len(result.errors()), len(result.warnings()), len(result.excluded)
-    excluded = f", {x} excluded by the settings" if x else ""
-    lines.append(f"validated {len(result.dashboards)} dashboards: {e} error(s), {w} warning(s){excluded}")
-    return "\n".join(lines)
-
-
-def build_unchecked(cfg, package: str | None = None) -> list:
-    """What ``render`` would write, built in memory but not yet checked
-    against the schema (``validate`` reports every problem instead of
-    stopping at the first)."""
-    from .normalize import normalize
-    from .registry import DEFAULT_PACKAGE, discover
-    from .render import Rendered, plain
-
-    out = []
-    for m in discover(package or DEFAULT_PACKAGE):
-        data = normalize(plain(m.build(cfg)), cfg.dashboards.schema_version)
-        out.append(Rendered(str(data.get("uid", "")), str(data.get("title", "")), data, m.module))
-    return sorted(out, key=lambda r: r.uid)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import TbDashError
+from ..errors import TbDashError
 
 SCHEMA_VERSIONS = range(39, 43)
 DEFAULT_SCHEMA_VERSION = 41

@@ -12,42 +12,23 @@ series, carry a ``team`` and say what they saw.
 
 from __future__ import annotations
 
-from tonebridge_dash.rules import Alert, Group, RuleFile
+from panels import metrics as m
+from panels import queries as q
+from tonebridge_dash.alerting.rules import Alert, Group, RuleFile
 from tonebridge_dash.settings import Threshold
 
-from . import queries as q
+from ._common import CRITICAL, SECURITY, WARNING, labels, per_second, percent, seconds
 
 FILENAME = "tonebridge-alerts.rules.yml"
 WINDOW = "5m"  # the seed's rate window for every rule
 SCOPE = q.rule_scope(WINDOW)
-POSTGRES_JOB = "postgresql"
-
-CRITICAL = "critical"
-WARNING = "warning"
-SECURITY = "security"
-
-
-def percent(ratio: float) -> str:
-    """0.05 -> "5%": thresholds printed in descriptions as the summary's unit."""
-    return f"{ratio * 100:g}%"
-
-
-def seconds(value: float) -> str:
-    return f"{value:g}s"
-
-
-def per_second(value: float) -> str:
-    return f"{value:g}/s"
 
 
 def alert(cfg, name: str, expr: str, threshold: Threshold, severity: str,
           summary: str, description: str) -> Alert:
     """An alert with the seed's labels: ``severity`` and the ``team`` from the settings."""
-    labels = {"severity": severity}
-    team = cfg.alerts.teams.get(name)
-    if team:
-        labels["team"] = team
-    return Alert(name, expr, threshold.for_, labels, {"summary": summary, "description": description})
+    return Alert(name, expr, threshold.for_, labels(cfg, name, severity),
+                 {"summary": summary, "description": description})
 
 
 def above(cfg, name: str, measure: str, threshold: Threshold, severity: str,
@@ -75,7 +56,7 @@ def high_response_time(cfg) -> Alert:
 def database_connection_failure(cfg) -> Alert:
     t = cfg.thresholds.database_down
     return alert(cfg, "DatabaseConnectionFailure",
-                 q.equal_to(q.target_up(cfg, SCOPE, POSTGRES_JOB), t.critical), t, CRITICAL,
+                 q.equal_to(q.target_up(cfg, SCOPE, m.POSTGRESQL), t.critical), t, CRITICAL,
                  "Database connection failed",
                  "Cannot connect to PostgreSQL: target {{ $labels.instance }} is down")
 

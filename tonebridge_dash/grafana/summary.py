@@ -1,9 +1,8 @@
-"""Plain-text summaries of a push and a diff, and a progress line for terminals."""
+"""Plain-text summaries of a push and a diff."""
 
 from __future__ import annotations
 
-import sys
-from typing import Callable, Sequence, TextIO
+from typing import Sequence
 
 from .diff import CHANGED, NEW, UNCHANGED, DashboardDiff
 from .push import ACTIONS, FAILED, REFUSED, PushReport
@@ -63,20 +62,3 @@ def diff_lines(diffs: Sequence[DashboardDiff], full: bool = False) -> list[str]:
     n = {s: sum(1 for d in diffs if d.state == s) for s in (NEW, CHANGED, UNCHANGED)}
     lines.append(f"{len(diffs)} dashboards: {n[NEW]} new, {n[CHANGED]} changed, {n[UNCHANGED]} unchanged")
     return lines
-
-
-def progress(label: str, stream: TextIO | None = None) -> Callable[[int, int], None] | None:
-    """A progress callback drawing one line on a terminal; None elsewhere."""
-    out = stream or sys.stderr
-    if not out.isatty():
-        return None
-
-    def draw(done: int, total: int) -> None:
-        width = 30
-        filled = width * done // max(total, 1)
-        out.write(f"\r{label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-        if done == total:
-            out.write("\r" + " " * (len(label) + width + 16) + "\r")
-        out.flush()
-
-    return draw

@@ -16,6 +16,8 @@ from typing import Any, Iterator, Mapping
 
 import promql_parser as pp
 
+from ..model import as_list, as_object, iter_panels, template_variables
+
 # Grafana's variable syntaxes: ${var}, ${var:format}, [[var]], [[var:format]], $var.
 _VARIABLE = re.compile(r"\$\{(\w+)(?::[\w-]+)?\}|\[\[(\w+)(?::[\w-]+)?\]\]|\$(\w+)")
 
@@ -36,22 +38,6 @@ def seconds(duration: str) -> float:
     if not rest or re.sub(r"(\d+)(ms|s|m|h|d|w|y)", "", rest):
         raise ValueError(f"not a duration: {duration!r}")
     return total
-
-
-def as_object(value: Any) -> dict:
-    """``value`` when it is a JSON object, else an empty one: dashboards read
-    from files may hold anything, and the schema rule reports wrong types."""
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list:
-    """``value`` when it is a JSON array, else an empty one."""
-    return value if isinstance(value, list) else []
-
-
-def template_variables(data: Mapping[str, Any]) -> list[dict]:
-    """The dashboard's templating variables that are JSON objects."""
-    return [v for v in as_list(as_object(data.get("templating")).get("list")) if isinstance(v, dict)]
 
 
 def dashboard_range(data: Mapping[str, Any], default: str = "6h") -> str:
@@ -271,20 +257,9 @@ class Target:
     variable: VariableQuery | None = field(default=None, compare=False)
 
 
-def dashboard_panels(data: Mapping[str, Any]) -> Iterator[dict]:
-    """Every panel, those inside rows included, skipping anything that is
-    not a JSON object (a hand-edited file may hold anything)."""
-    for p in as_list(data.get("panels")):
-        if isinstance(p, dict):
-            yield p
-            for child in as_list(p.get("panels")):
-                if isinstance(child, dict):
-                    yield child
-
-
 def targets(data: Mapping[str, Any], uid: str) -> Iterator[Target]:
     """Every panel target with an ``expr`` (Prometheus)."""
-    for p in dashboard_panels(data):
+    for p in iter_panels(data):
         for i, t in enumerate(as_list(p.get("targets"))):
             if isinstance(t, dict) and isinstance(t.get("expr"), str):
                 yield Target(uid, str(p.get("title", "")), p.get("id"), str(t.get("refId") or chr(65 + i)),

@@ -8,10 +8,13 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
+from ..dashboard.render import check_all
+from ..model import Rendered, iter_panels
+from ..output import encode_json
+from ..progress import Progress
 from .plan import Live, comparable, existing_uids, hand_edit, is_unchanged, read_live, run_all
-from .render import Rendered, encode, iter_panels
 
 NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"
 PANEL_IGNORED = ("id", "panels")  # ids are renumbered freely; a row's panels are compared one by one
@@ -111,17 +114,19 @@ def dashboard_changes(live: Live, rendered: Rendered, folder_uid: str) -> list[s
 
 
 def unified(live: Live | None, rendered: Rendered) -> str:
-    before = encode(comparable(live.data)).decode() if live else ""
-    after = encode(comparable(rendered.data)).decode()
+    before = encode_json(comparable(live.data)).decode() if live else ""
+    after = encode_json(comparable(rendered.data)).decode()
     return "".join(difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True),
         fromfile=f"grafana/{rendered.uid}.json", tofile=f"rendered/{rendered.uid}.json"))
 
 
 def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: bool = False,
-             concurrency: int = 8, on_progress: Callable[[int, int], None] | None = None
-             ) -> list[DashboardDiff]:
-    """Compare every dashboard with Grafana. Grafana errors raise."""
+             concurrency: int = 8, on_progress: Progress | None = None) -> list[DashboardDiff]:
+    """Compare every dashboard with Grafana, once each is known to be valid
+    (``check_all``: a diff of what push would refuse is no answer). Grafana
+    errors raise."""
+    check_all(dashboards)
     hits = existing_uids(client, [r.uid for r in dashboards])
 
     def one(r: Rendered) -> DashboardDiff:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
 
+from ..findings import ERROR, WARNING, Finding, Findings
+from ..progress import Progress
 from . import promql
-from .findings import ERROR, WARNING, Outcome
-from .prometheus import PrometheusClient, QueryAnswer
+from .client import PrometheusClient, QueryAnswer
 
 QUERY_ERROR = "query-error"
 NO_DATA = "no-data"
@@ -30,7 +31,7 @@ _HINTS = {
     QUERY_ERROR: "fix the PromQL; 'tb-dash validate' shows syntax errors without a server",
     NO_DATA: "check metric and label names, 'by (le)' for histogram_quantile, and that both sides of "
              "an operator keep the labels they are matched on",
-    UNKNOWN_METRIC: "compare the name with panels/metrics.py and the service's /metrics",
+    UNKNOWN_METRIC: "compare the name with what the exporter serves on /metrics (or the recording rules' names)",
     OVER_BUDGET: "aggregate (sum by ...) or filter the query, or raise check.series_budget",
     NAN_ONLY: "a ratio of two zero rates: guard the denominator or accept 'No data' when idle",
 }
@@ -44,20 +45,8 @@ class Planned:
     undefined: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Finding:
-    severity: str
-    kind: str
-    dashboard: str
-    panel: str
-    ref_id: str
-    message: str
-    query: str
-    hint: str = ""
-
-
 @dataclass
-class Report(Outcome):
+class Report(Findings):
     findings: list[Finding] = field(default_factory=list)
     queries: int = 0
     panels: int = 0
@@ -76,7 +65,7 @@ class Report(Outcome):
             "errors": len(self.errors()),
             "warnings": len(self.warnings()),
             "seconds": round(self.seconds, 3),
-            "findings": [asdict(f) for f in self.findings],
+            "findings": [f.to_json() for f in self.findings],
         }
 
 
@@ -106,7 +95,8 @@ def _findings(p: Planned, answer: QueryAnswer, known: set[str], budget: int) -> 
     found: list[Finding] = []
 
     def add(severity: str, kind: str, message: str) -> None:
-        found.append(Finding(severity, kind, t.dashboard, t.panel, t.ref_id, message, p.query, _HINTS[kind]))
+        found.append(Finding(severity, kind, t.dashboard, t.panel, message, _HINTS[kind], t.panel_id,
+                             t.ref_id, p.query))
 
     undefined = f" (undefined variable(s): {', '.join('$' + u for u in p.undefined)})" if p.undefined else ""
     unknown = [n for n in p.metrics if n not in known]
@@ -129,7 +119,7 @@ def _findings(p: Planned, answer: QueryAnswer, known: set[str], budget: int) -> 
 
 def run(rendered: Sequence, client: PrometheusClient, *, series_budget: int = 500, concurrency: int = 8,
         at: float | None = None, rate_interval: str = "1m", interval: str = "1m",
-        range_: str | None = None, progress: Callable[[int, int], None] | None = None) -> Report:
+        range_: str | None = None, progress: Progress | None = None) -> Report:
     """Check every query of ``rendered``; ``progress(done, total)`` is called
     (from this thread) as answers come in."""
     started = time.perf_counter()

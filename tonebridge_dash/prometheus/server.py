@@ -1,6 +1,7 @@
-"""A throwaway Prometheus over synthetic ToneBridge traffic.
+"""A throwaway Prometheus over synthetic traffic.
 
-``SyntheticPrometheus`` writes the OpenMetrics file (``synthetic``),
+``SyntheticPrometheus`` writes the OpenMetrics file (``synthetic``) from a
+traffic profile (``profile``, or the content's: ``content.traffic``),
 backfills it with ``promtool tsdb create-blocks-from openmetrics`` into a
 temporary TSDB, starts ``prometheus`` on 127.0.0.1 over it with no scrape
 targets, waits until it is ready and stops it on exit::
@@ -31,8 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+from ..errors import TbDashError
 from . import synthetic
-from .errors import TbDashError
 
 _CONFIG = """\
 # No scrape targets: every series comes from the backfilled blocks.
@@ -79,7 +80,8 @@ class SyntheticPrometheus:
     promtool: str = "promtool"
     startup_timeout: float = 60.0
     rule_files: Sequence[Path] = field(default_factory=tuple)  # recording rules to backfill
-    cfg: object = None  # with settings, the project's own rule files (tb-dash rules) are backfilled too
+    cfg: object = None  # with settings, the content's traffic profile and rule files (tb-dash rules)
+    profile: synthetic.Profile | None = None  # the traffic; default the content's (cfg.content.traffic)
     port: int | None = None  # on 127.0.0.1; default a free one
 
     url: str = ""
@@ -107,7 +109,12 @@ class SyntheticPrometheus:
         self.end = w.end
         self.start = w.start
         data = self.workdir / "synthetic.om"
-        self.samples = synthetic.write(data, w, self.seed)
+        profile = self.profile
+        if profile is None:
+            if self.cfg is None:
+                raise PrometheusSetupError("no traffic profile: pass profile= or cfg= (content.traffic)")
+            profile = synthetic.load_profile(self.cfg.content.traffic)
+        self.samples = synthetic.write(data, w, profile, self.seed)
         tsdb = self.workdir / "tsdb"
         backfill(data, tsdb, self.promtool)
         data.unlink()
@@ -118,7 +125,7 @@ class SyntheticPrometheus:
         self._log = open(self.workdir / "prometheus.log", "wb")
         self._launch(config, tsdb)
         if self.cfg is not None:
-            from .rules import build_all, write_rule_files
+            from ..alerting.rules import build_all, write_rule_files
 
             rules_dir = self.workdir / "rules"
             rules_dir.mkdir()

@@ -19,13 +19,15 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
-from .errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
-from .grafana.errors import Conflict, GrafanaError, NotFound
-from .plan import (Live, check_before_write, existing_uids, hand_edit, in_parallel, is_unchanged,
-                   read_live, run_all, version_message)
-from .render import Rendered, encode, write_atomic
+from ..dashboard.render import RenderError, check_all
+from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, UsageError
+from ..model import Rendered
+from ..output import encode_json, write_atomic
+from ..progress import Progress
+from .errors import Conflict, GrafanaError, NotFound
+from .plan import Live, existing_uids, hand_edit, in_parallel, is_unchanged, read_live, run_all, version_message
 
 CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
 ACTIONS = (CREATED, UPDATED, UNCHANGED, REFUSED, FAILED)
@@ -100,7 +102,7 @@ def create_folder(client, uid: str, title: str) -> bool:
 def backup(live: Live, backup_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     path = backup_dir / f"{live.uid}.v{live.version}.{stamp}.json"
-    write_atomic(path, encode(live.data))
+    write_atomic(path, encode_json(live.data))
     return path
 
 
@@ -187,12 +189,15 @@ class Pusher:
 def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_title: str,
          force: bool = False, dry_run: bool = False, backup_dir: Path = DEFAULT_BACKUP_DIR,
          revision: str | None = None, concurrency: int = 8,
-         on_progress: Callable[[int, int], None] | None = None) -> PushReport:
+         on_progress: Progress | None = None) -> PushReport:
     """Push ``dashboards`` into the folder; see the module's docstring.
     Errors before the per-dashboard work (invalid input, Grafana unhealthy or
     unreachable, bad credentials, the folder) raise; per-dashboard failures
     are reported in the outcome list."""
-    check_before_write(dashboards)
+    try:
+        check_all(dashboards)  # the one validation of a push: before the first write
+    except RenderError as e:
+        raise UsageError(f"{e.message}; nothing was written") from None
     # Three independent reads at once: one round trip instead of three. The
     # health check's error, if any, is the one reported.
     health, has_folder, hits = in_parallel(

@@ -1,0 +1,2 @@
+"""Alerting: Prometheus rule files from the content's rule definitions, and
+the Alertmanager configuration from the settings."""

@@ -1,0 +1,49 @@
+"""The rules command: Prometheus rule files and alertmanager.yml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import ConfigOption, app, load_settings
+
+
+@app.command()
+def rules(
+    out: Path = typer.Option(Path("build/rules"), "--out", "-o", metavar="DIR",
+                             help="Directory for the rule files and alertmanager.yml."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Write Prometheus rule files (the content's alerts, SLO recordings and
+    burn-rate alerts) and alertmanager.yml, from the same queries and
+    thresholds as the dashboards.
+
+    Secrets are never in the settings: SLACK_WEBHOOK_URL_FILE and
+    PAGERDUTY_SERVICE_KEY_FILE name files Alertmanager reads;
+    SLACK_WEBHOOK_URL and PAGERDUTY_SERVICE_KEY put the values in the
+    config (then written with mode 0600); with neither, the paths in the
+    settings' alertmanager.secret_files are used.
+
+    Examples:
+
+      tb-dash rules
+
+      tb-dash rules --out /etc/prometheus/rules && promtool check rules /etc/prometheus/rules/*.rules.yml
+    """
+    import os
+
+    from ..alerting import alertmanager
+    from ..alerting.rules import build_all, write_rule_files
+
+    cfg = load_settings(config)
+    files = build_all(cfg)
+    secrets = alertmanager.secrets_from_env(cfg, os.environ)
+    for f, p in zip(files, write_rule_files(files, out)):
+        typer.echo(f"{p}  {len(f.alerts())} alerts, {len(f.records())} recording rules")
+    am_path = alertmanager.write(cfg, secrets, out)
+    inline = sorted(alertmanager.env_variable(s.name) for s in secrets.values() if s.inline)
+    note = f" (holds {', '.join(inline)}: mode 0600, do not commit)" if inline else ""
+    typer.echo(f"{am_path}  Alertmanager configuration{note}")
+    typer.echo(f"wrote {len(files)} rule files and {alertmanager.FILENAME} to {out}", err=True)

@@ -1,0 +1,93 @@
+"""What the commands share: the Typer app, the options used by several
+commands, loading the settings and the dashboards once per command, and
+printing a validate or check outcome.
+
+Heavy imports (grafanalib, jsonschema, requests) happen inside the commands
+so that ``tb-dash --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .. import __version__
+from ..errors import EXIT_USAGE, TbDashError
+
+app = typer.Typer(
+    name="tb-dash",
+    help=(
+        "Monitoring as code: render Grafana dashboards, push them, and "
+        "generate alert rules from one set of PromQL definitions.\n\n"
+        "Exit codes: 0 success; 1 failure (diff/check/validate: differences or "
+        "problems found); 2 usage or settings error; 3 push refused to overwrite "
+        "a dashboard edited by hand.\n\n"
+        "Example: tb-dash render --out build/dashboards"
+    ),
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+ConfigOption = typer.Option(
+    None, "--config", "-c", metavar="PATH",
+    help="Settings file (default: ./tb-dash.yaml when it exists, else built-in defaults).",
+)
+FormatOption = typer.Option("text", "--format", "-f", help="text or json.")
+StrictOption = typer.Option(False, "--strict", help="Warnings fail too (exit 1).")
+DirArgument = typer.Argument(
+    None, metavar="[DIR]", show_default=False,
+    help="A directory of dashboard *.json files (default: what render would write, built in memory).")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tb-dash {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    pass
+
+
+def load_settings(config: Optional[Path]):
+    from ..settings import load_settings as load
+
+    return load(config)
+
+
+def dashboards(cfg, directory: Optional[Path] = None, check: bool = True):
+    """The dashboards a command reads: the ``*.json`` files in ``directory``
+    as they are, or the content's built in memory (checked unless the command
+    checks them itself)."""
+    from ..dashboard.render import build_all, load_dir
+
+    if directory is not None:
+        return load_dir(directory)
+    return build_all(cfg, check=check)
+
+
+def output_format(fmt: str) -> str:
+    if fmt not in ("text", "json"):
+        raise TbDashError(f"--format must be 'text' or 'json', not '{fmt}'", exit_code=EXIT_USAGE)
+    return fmt
+
+
+def finish(outcome, fmt: str, format_text, strict: bool) -> None:
+    """Print a validate or check outcome; exit 1 when it failed."""
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(format_text(outcome))
+    if outcome.failed(strict):
+        raise typer.Exit(1)

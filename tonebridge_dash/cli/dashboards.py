@@ -1,0 +1,117 @@
+"""Commands on the dashboards themselves: render, list, validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import (ConfigOption, DirArgument, FormatOption, StrictOption, app, dashboards, finish,
+                     load_settings, output_format)
+
+
+@app.command()
+def render(
+    out: Path = typer.Option(Path("build/dashboards"), "--out", "-o", metavar="DIR",
+                             help="Directory for the <uid>.json files."),
+    config: Optional[Path] = ConfigOption,
+    schema_version: Optional[int] = typer.Option(
+        None, "--schema-version", min=39, max=42,
+        help="Grafana dashboard schemaVersion to write (39-42; default from settings, 41)."),
+) -> None:
+    """Render every dashboard to Grafana JSON, one <uid>.json per dashboard.
+
+    Output is validated against Grafana's official JSON Schemas and written
+    atomically with sorted keys: two runs give identical bytes.
+
+    Examples:
+
+      tb-dash render
+
+      tb-dash render --out /tmp/dashboards --config tb-dash.yaml
+    """
+    import dataclasses
+
+    from ..dashboard.render import write_dashboards
+
+    cfg = load_settings(config)
+    if schema_version is not None:
+        cfg = dataclasses.replace(
+            cfg, dashboards=dataclasses.replace(cfg.dashboards, schema_version=schema_version))
+    rendered = dashboards(cfg)
+    paths = write_dashboards(rendered, out)
+    for r, p in zip(rendered, paths):
+        typer.echo(f"{p}  {r.title}")
+    typer.echo(f"rendered {len(paths)} dashboards to {out}", err=True)
+    stale = sorted(set(out.glob("*.json")) - set(paths))
+    if stale:  # push --from would send them too; say so rather than delete a file
+        names = ", ".join(p.name for p in stale)
+        typer.echo(f"tb-dash: warning: {out} also holds {names}, which this render did not write "
+                   "(a removed dashboard?); push --from would send it", err=True)
+
+
+@app.command("list")
+def list_dashboards(
+    config: Optional[Path] = ConfigOption,
+    fmt: str = FormatOption,
+) -> None:
+    """List the dashboards and their panels (type, size, title).
+
+    Example: tb-dash list --format json
+    """
+    output_format(fmt)
+    rendered = dashboards(load_settings(config))
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps([
+            {"uid": r.uid, "title": r.title,
+             "panels": [{"id": p.get("id"), "type": p.get("type"), "title": p.get("title", ""),
+                         "gridPos": p.get("gridPos")} for p in r.panels()]}
+            for r in rendered], indent=2))
+        return
+    for r in rendered:
+        panels = [p for p in r.panels() if p.get("type") != "row"]
+        typer.echo(f"{r.uid}  {r.title}  ({len(panels)} panels)")
+        for p in r.panels():
+            pos = p.get("gridPos", {})
+            if p.get("type") == "row":
+                typer.echo(f"  == {p.get('title', '')}")
+            else:
+                typer.echo(f"    {p.get('type', '?'):<11} {pos.get('w', '?'):>2}x{pos.get('h', '?'):<2} "
+                           f"{p.get('title', '')}")
+
+
+@app.command()
+def validate(
+    directory: Optional[Path] = DirArgument,
+    config: Optional[Path] = ConfigOption,
+    fmt: str = FormatOption,
+    strict: bool = StrictOption,
+    list_rules: bool = typer.Option(False, "--list-rules", help="List the rules (name, severity, hint) and exit."),
+) -> None:
+    """Lint dashboards: Grafana's schema, layout, datasource references,
+    PromQL syntax and grafana/dashboard-linter's Prometheus rules.
+
+    Errors exit 1, warnings only with --strict. Exclusions, each with a
+    reason, live in the settings under validate.exclude. --list-rules (or
+    the README) lists the rules.
+
+    Examples:
+
+      tb-dash validate
+
+      tb-dash validate build/dashboards --format json
+    """
+    from ..dashboard.lint import RULES, format_text, validate as run_rules
+
+    output_format(fmt)
+    if list_rules:
+        for rule in RULES:
+            typer.echo(f"{rule.name:<24} {rule.severity:<8} {rule.summary}\n{'':<33} hint: {rule.hint}")
+        return
+    cfg = load_settings(config)
+    # Built unchecked: the lint rules report every problem, not just the first.
+    result = run_rules(dashboards(cfg, directory, check=False), cfg)
+    finish(result, fmt, format_text, strict)

@@ -1,0 +1,194 @@
+"""Commands against Grafana: push and diff. Both take the same Grafana
+target options (``grafana_target``), turned into one ``GrafanaTarget``."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import EXIT_FAILED, EXIT_USAGE, TbDashError
+from .common import ConfigOption, app, dashboards, load_settings
+
+FromOption = typer.Option(
+    None, "--from", metavar="DIR",
+    help="Use the rendered <uid>.json files in DIR instead of rendering (e.g. a reviewed CI artifact).")
+
+
+@dataclass(frozen=True)
+class GrafanaTarget:
+    """Where push and diff go and how they talk to it, from the command line."""
+
+    grafana_url: Optional[str] = None
+    env: Optional[str] = None
+    token_file: Optional[Path] = None
+    org_id: Optional[int] = None
+    ca_cert: Optional[Path] = None
+    insecure: bool = False
+    timeout: float = 30.0
+    retries: int = 4
+    concurrency: int = 8
+
+    def connect(self, cfg):
+        """The settings' environment (its folder, with the URL and org from
+        the command line when given) and a ready GrafanaClient."""
+        import dataclasses
+
+        from ..grafana import GrafanaClient, RetryPolicy, resolve_auth
+
+        env = cfg.environment(self.env)
+        url = self.grafana_url or env.url
+        if not url:
+            raise TbDashError("no Grafana URL: pass --grafana-url URL, set GRAFANA_URL, or use "
+                              "--env NAME with a url in the settings", exit_code=EXIT_USAGE)
+        if self.insecure and self.ca_cert:
+            raise TbDashError("--insecure and --ca-cert exclude each other", exit_code=EXIT_USAGE)
+        if self.ca_cert is not None and not self.ca_cert.is_file():
+            raise TbDashError(f"{self.ca_cert}: CA bundle not found", exit_code=EXIT_USAGE)
+        org = self.org_id or env.org_id
+        env = dataclasses.replace(env, url=url, org_id=org)
+        verify = False if self.insecure else (str(self.ca_cert) if self.ca_cert else True)
+        client = GrafanaClient(
+            url, auth=resolve_auth(self.token_file), org_id=org if (self.org_id or org != 1) else None,
+            timeout=(min(self.timeout, 10.0), self.timeout), verify=verify,
+            retry=RetryPolicy(attempts=self.retries + 1), pool_size=max(self.concurrency, 10))
+        if self.insecure:
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        return env, client
+
+
+# The options of a GrafanaTarget, once: (parameter, type, typer option).
+_TARGET_OPTIONS = (
+    ("grafana_url", Optional[str], typer.Option(
+        None, "--grafana-url", metavar="URL", envvar="GRAFANA_URL", show_envvar=False,
+        help="Grafana base URL (or GRAFANA_URL; default: the environment's url in the settings).")),
+    ("env", Optional[str], typer.Option(
+        None, "--env", "-e", metavar="NAME", help="Environment from the settings: its url, folder and org.")),
+    ("token_file", Optional[Path], typer.Option(
+        None, "--token-file", metavar="FILE",
+        help="Read the service-account token from FILE (else GRAFANA_TOKEN, else "
+             "GRAFANA_USER/GRAFANA_PASSWORD).")),
+    ("org_id", Optional[int], typer.Option(
+        None, "--org-id", min=1, metavar="N", help="Grafana org id (sends X-Grafana-Org-Id).")),
+    ("ca_cert", Optional[Path], typer.Option(
+        None, "--ca-cert", metavar="FILE", help="CA bundle to verify Grafana's TLS certificate with.")),
+    ("insecure", bool, typer.Option(
+        False, "--insecure", help="Do not verify Grafana's TLS certificate (only when you must).")),
+    ("timeout", float, typer.Option(30.0, "--timeout", min=0.1, metavar="SECONDS", help="Timeout of each request.")),
+    ("retries", int, typer.Option(
+        4, "--retries", min=0, max=10, metavar="N",
+        help="Retries of a request that is safe to repeat (connection errors, 429, 502, 503, 504), "
+             "with exponential backoff.")),
+    ("concurrency", int, typer.Option(
+        8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Dashboards handled at the same time.")),
+)
+
+
+def grafana_target(command):
+    """Give ``command`` the Grafana target options in place of its
+    ``target: GrafanaTarget`` parameter, which it then receives built."""
+    sig = inspect.signature(command, eval_str=True)
+    options = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=kind)
+               for name, kind, option in _TARGET_OPTIONS]
+    params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in sig.parameters.values()
+              if p.name != "target"]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs):
+        target = GrafanaTarget(**{name: kwargs.pop(name) for name, _, _ in _TARGET_OPTIONS})
+        return command(target=target, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=[*params, *options])
+    wrapper.__annotations__ = {p.name: p.annotation for p in wrapper.__signature__.parameters.values()}
+    return wrapper
+
+
+@app.command()
+@grafana_target
+def push(
+    target: GrafanaTarget,
+    config: Optional[Path] = ConfigOption,
+    from_dir: Optional[Path] = FromOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    force: bool = typer.Option(False, "--force",
+                               help="Overwrite dashboards edited in Grafana, after backing them up."),
+    backup_dir: Path = typer.Option(Path("build/backups"), "--backup-dir", metavar="DIR",
+                                    help="Where --force saves the live JSON it overwrites."),
+) -> None:
+    """Push the dashboards into their Grafana folder.
+
+    Everything is validated before the first write. Dashboards that did not
+    change are skipped; the others are saved with the version message
+    "tb-dash: <content hash> [<git revision>]". A dashboard saved in Grafana
+    by someone else since the last push is refused (exit 3) unless --force,
+    which first saves the live JSON under --backup-dir.
+
+    Exit codes: 0 all done; 1 something failed; 2 usage or settings error;
+    3 refused to overwrite a dashboard edited in Grafana.
+
+    Examples:
+
+      GRAFANA_TOKEN=... tb-dash push --grafana-url https://grafana.example.com
+
+      tb-dash push --env prod --from build/dashboards --dry-run
+    """
+    from ..grafana.push import git_revision, push as run_push
+    from ..grafana.summary import push_error, push_lines
+    from ..progress import progress
+
+    cfg = load_settings(config)
+    env, client = target.connect(cfg)
+    found = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
+    with client:
+        report = run_push(client, found, folder_uid=env.folder.uid, folder_title=env.folder.title,
+                          force=force, dry_run=dry_run, backup_dir=backup_dir, revision=git_revision(),
+                          concurrency=target.concurrency, on_progress=progress("push"))
+    for line in push_lines(report, env.folder.title):
+        typer.echo(line)
+    problem = push_error(report)
+    if problem:
+        raise TbDashError(problem, exit_code=report.exit_code)
+
+
+@app.command()
+@grafana_target
+def diff(
+    target: GrafanaTarget,
+    config: Optional[Path] = ConfigOption,
+    from_dir: Optional[Path] = FromOption,
+    full: bool = typer.Option(False, "--full", help="Add a unified diff of the JSON."),
+) -> None:
+    """Compare the dashboards with Grafana: new, unchanged or changed, with
+    panels added, removed and changed (queries, units, thresholds).
+
+    Exit codes: 0 Grafana matches the code; 1 it differs; 2 error.
+
+    Examples:
+
+      tb-dash diff --grafana-url https://grafana.example.com
+
+      tb-dash diff --env prod --full
+    """
+    from ..grafana.diff import CHANGED, NEW, diff_all
+    from ..grafana.summary import diff_lines
+    from ..progress import progress
+
+    try:
+        cfg = load_settings(config)
+        env, client = target.connect(cfg)
+        found = dashboards(cfg, from_dir, check=False)  # diff checks them, once
+        with client:
+            diffs = diff_all(client, found, folder_uid=env.folder.uid, full=full,
+                             concurrency=target.concurrency, on_progress=progress("diff"))
+    except TbDashError as e:
+        raise TbDashError(e.message, exit_code=EXIT_USAGE) from None
+    for line in diff_lines(diffs, full):
+        typer.echo(line)
+    if any(d.state in (NEW, CHANGED) for d in diffs):
+        raise typer.Exit(EXIT_FAILED)

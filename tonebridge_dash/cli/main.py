@@ -1,0 +1,28 @@
+"""The entry point: every command registered on one app, and the boundary
+where expected failures become one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ..errors import TbDashError
+from . import alerting, dashboards, grafana, prometheus  # noqa: F401 (they register their commands)
+from .common import app
+
+
+def main() -> None:
+    """Console entry point: expected failures end in one line on stderr."""
+    try:
+        app(prog_name="tb-dash")
+    except TbDashError as e:
+        typer.echo(f"tb-dash: error: {e.message}", err=True)
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("tb-dash: interrupted", err=True)
+        sys.exit(130)
+    except OSError as e:  # a file the library did not anticipate; still one line
+        where = f"{e.filename}: " if e.filename else ""
+        typer.echo(f"tb-dash: error: {where}{e.strerror or e}", err=True)
+        sys.exit(1)

@@ -1,0 +1,136 @@
+"""Commands against Prometheus: check (dashboards against a live server)
+and demo (a real Prometheus over the content's synthetic traffic)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import EXIT_USAGE, TbDashError
+from .common import ConfigOption, DirArgument, FormatOption, app, dashboards, finish, load_settings, output_format
+
+
+def _at(value: Optional[str]) -> Optional[float]:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise TbDashError(f"--time must be unix seconds or RFC 3339 (2026-01-31T12:00:00Z), not '{value}'",
+                          exit_code=EXIT_USAGE) from None
+
+
+def _duration(option: str, value: Optional[str]) -> Optional[str]:
+    from ..prometheus.promql import seconds
+
+    if value is not None:
+        try:
+            if seconds(value) <= 0:
+                raise ValueError
+        except ValueError:
+            raise TbDashError(f"{option} must be a Prometheus duration such as 1m or 6h, not '{value}'",
+                              exit_code=EXIT_USAGE) from None
+    return value
+
+
+@app.command()
+def check(
+    directory: Optional[Path] = DirArgument,
+    prometheus_url: str = typer.Option(..., "--prometheus-url", "-p", metavar="URL", envvar="PROMETHEUS_URL",
+                                       help="Prometheus base URL, e.g. http://localhost:9090."),
+    config: Optional[Path] = ConfigOption,
+    fmt: str = FormatOption,
+    strict: bool = typer.Option(False, "--strict", help="Warnings (series over budget, NaN only) fail too."),
+    at: Optional[str] = typer.Option(None, "--time", metavar="TIME",
+                                     help="Evaluate at TIME (unix seconds or RFC 3339; default now)."),
+    rate_interval: str = typer.Option("1m", "--rate-interval", help="Value for $__rate_interval."),
+    interval: str = typer.Option("1m", "--interval", help="Value for $__interval."),
+    range_: Optional[str] = typer.Option(None, "--range",
+                                         help="Value for $__range (default: each dashboard's time range)."),
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1,
+                                            help="Seconds per query (default: check.timeout_seconds)."),
+    concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, max=64,
+                                              help="Queries at a time (default: check.concurrency)."),
+) -> None:
+    """Run every panel query and query variable against a live Prometheus
+    as an instant query, and report per panel: query errors, no data,
+    metric names the server does not know, and results over the series
+    budget (check.series_budget).
+
+    Exit 0 only when every query returns data; 1 when one does not; 2 when
+    Prometheus cannot be reached.
+
+    Examples:
+
+      tb-dash check --prometheus-url http://localhost:9090
+
+      tb-dash check build/dashboards -p http://prometheus:9090 --time 2026-01-31T12:00:00Z
+    """
+    from ..prometheus.check import format_text, run
+    from ..prometheus.client import PrometheusClient
+    from ..progress import progress
+
+    output_format(fmt)
+    when = _at(at)
+    for option, value in (("--rate-interval", rate_interval), ("--interval", interval), ("--range", range_)):
+        _duration(option, value)
+    cfg = load_settings(config)
+    found = dashboards(cfg, directory)
+    settings = cfg.check
+    workers = concurrency or settings.concurrency
+    client = PrometheusClient(prometheus_url, timeout or settings.timeout_seconds, pool=workers)
+    report = run(found, client, series_budget=settings.series_budget, concurrency=workers, at=when,
+                 rate_interval=rate_interval, interval=interval, range_=range_,
+                 progress=progress("checking") if fmt == "text" else None)
+    finish(report, fmt, format_text, strict)
+
+
+@app.command()
+def demo(
+    hours: float = typer.Option(3.0, "--hours", min=0.25, max=48, help="Hours of synthetic traffic."),
+    port: Optional[int] = typer.Option(None, "--port", min=1, max=65535,
+                                       help="Port on 127.0.0.1 (default: a free one)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Serve synthetic traffic (the content's traffic profile) from a real
+    Prometheus on 127.0.0.1 until Ctrl-C, to try check (or Grafana) against.
+
+    Needs Debian's prometheus and promtool (apt-get install prometheus). The
+    traffic covers every metric of the catalog and ends now; the content's
+    recording rules are backfilled over it.
+
+    Example: tb-dash demo --port 9099, then in another terminal
+    tb-dash check -p http://127.0.0.1:9099 --time <the time it prints>
+    """
+    import signal
+    import time as clock
+    from datetime import datetime, timezone
+
+    from ..prometheus.server import SyntheticPrometheus
+
+    def stop(signum, frame):  # SIGTERM (kill, a service manager) stops it like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    cfg = load_settings(config)
+    with SyntheticPrometheus(duration=int(hours * 3600), port=port, cfg=cfg) as prom:
+        end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
+                   f"last at {end}")
+        typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
+        typer.echo("Ctrl-C stops it.", err=True)
+        try:
+            while prom.running():
+                clock.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopped", err=True)
+            return
+    raise TbDashError("prometheus stopped unexpectedly")

@@ -1,0 +1,125 @@
+"""The one rendering path: build -> normalize -> check -> encode -> write.
+
+``build_all`` builds every dashboard the content defines (the modules of the
+package named by ``content.dashboards`` that have ``build(cfg)``), turns
+grafanalib's output into the current Grafana model and, unless asked not to
+(``validate`` reports every problem instead of stopping at the first),
+checks it: uid, title, Grafana's JSON Schemas, one uid per dashboard.
+``write_dashboards`` writes one ``<uid>.json`` per dashboard with the
+project's file output (sorted keys, atomic, unchanged files left alone).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..content import discover
+from ..errors import TbDashError, UsageError
+from ..model import UID_RE, Rendered
+from ..output import encode_json, write_files
+from .normalize import normalize
+from .schema import validate_dashboard
+
+DEFAULT_OUT = Path("build") / "dashboards"
+
+
+class RenderError(TbDashError):
+    """A dashboard failed to build or does not match Grafana's schema."""
+
+
+def plain(obj: Any) -> Any:
+    """grafanalib objects -> plain JSON values (what its encoder does, without
+    a round trip through a string)."""
+    while hasattr(obj, "to_json_data"):
+        obj = obj.to_json_data()
+    if isinstance(obj, dict):
+        return {str(k): plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain(v) for v in obj]
+    return obj
+
+
+def build_one(build, cfg, source: str = "", check: bool = True) -> Rendered:
+    """Build and normalize one dashboard; with ``check``, refuse it when it
+    could not be saved to Grafana as it is."""
+    rendered = Rendered.of(normalize(plain(build(cfg)), cfg.dashboards.schema_version), source)
+    if check:
+        check_all([rendered])
+    return rendered
+
+
+def build_all(cfg, check: bool = True) -> list[Rendered]:
+    """Every dashboard of the content, sorted by uid; with ``check``, all of
+    them valid (``check_all``)."""
+    out = [build_one(m.fn, cfg, m.module, check=False)
+           for m in discover(cfg.content.dashboards, "build", "content.dashboards")]
+    if check:
+        check_all(out)
+    return sorted(out, key=lambda r: r.uid)
+
+
+def problem_of(r: Rendered) -> str | None:
+    """What keeps one dashboard from being saved to Grafana as it is: its uid,
+    its title, or Grafana's schema; None when there is nothing."""
+    where = r.source or r.uid
+    uid = r.data.get("uid")
+    if not isinstance(uid, str) or not UID_RE.match(uid):
+        return (f"{where}: uid {uid!r} is not valid for Grafana "
+                "(1-40 characters of a-z, A-Z, 0-9, _ and -)")
+    if not r.title.strip():
+        return f"{where}: dashboard '{r.uid}' has an empty title"
+    issues = validate_dashboard(r.data)
+    if issues:
+        more = f" (and {len(issues) - 1} more; run 'tb-dash validate')" if len(issues) > 1 else ""
+        return f"{where}: dashboard '{r.uid}' does not match Grafana's schema: {issues[0]}{more}"
+    return None
+
+
+def shared_uid(dashboards: Sequence[Rendered]) -> str | None:
+    seen: dict[str, str] = {}
+    for r in dashboards:
+        where = r.source or r.uid
+        if r.uid in seen:
+            return f"uid '{r.uid}' is used by both {seen[r.uid]} and {where}"
+        seen[r.uid] = where
+    return None
+
+
+def check_all(dashboards: Sequence[Rendered]) -> None:
+    """Everything must be valid before anything is written: each dashboard
+    (``problem_of``) and one uid per dashboard. Raises ``RenderError``
+    naming the first problem."""
+    for r in dashboards:
+        problem = problem_of(r)
+        if problem:
+            raise RenderError(problem)
+    problem = shared_uid(dashboards)
+    if problem:
+        raise RenderError(problem)
+
+
+def write_dashboards(rendered: Sequence[Rendered], out_dir: Path) -> list[Path]:
+    """Write each dashboard to ``out_dir/<uid>.json``; unchanged files are not
+    rewritten. Returns the paths written or confirmed."""
+    return write_files(out_dir, ((r.filename, encode_json(r.data)) for r in rendered))
+
+
+def load_dir(path: Path) -> list[Rendered]:
+    """Dashboards from a directory of ``*.json`` files (for example the
+    artifact a CI job reviewed), unchecked."""
+    if not path.is_dir():
+        raise UsageError(f"{path}: not a directory of dashboard JSON files")
+    out = []
+    for f in sorted(path.glob("*.json")):
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise UsageError(f"{f}: not valid JSON ({e})") from None
+        if not isinstance(data, dict):
+            raise UsageError(f"{f}: expected a dashboard JSON object")
+        out.append(Rendered.of(data, str(f)))
+    if not out:
+        raise UsageError(f"{path}: no *.json dashboards found")
+    return out

@@ -1,0 +1,69 @@
+"""A Grafana dashboard as the engine reads it: the JSON of one rendered or
+loaded dashboard, and safe ways to walk it.
+
+Dashboards read from files may hold anything, so every accessor here skips
+what is not of the expected JSON type instead of failing (the schema rule
+reports wrong types).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping
+
+GRID_COLUMNS = 24  # the width of Grafana's dashboard grid
+PROMETHEUS = "prometheus"  # the Prometheus datasource plugin's type
+UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")  # what Grafana accepts as a dashboard uid
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One dashboard's JSON, with where it came from (a module or a file)."""
+
+    uid: str
+    title: str
+    data: dict  # the Grafana dashboard JSON
+    source: str = ""
+
+    @classmethod
+    def of(cls, data: dict, source: str = "") -> "Rendered":
+        return cls(str(data.get("uid", "")), str(data.get("title", "")), data, source)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.uid}.json"
+
+    def panels(self) -> list[dict]:
+        return list(iter_panels(self.data))
+
+
+def as_object(value: Any) -> dict:
+    """``value`` when it is a JSON object, else an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    """``value`` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def walk_panels(data: Mapping[str, Any]) -> Iterator[tuple[str, dict]]:
+    """``(JSON path, panel)`` for every panel, those inside rows included,
+    skipping anything that is not a JSON object."""
+    for i, p in enumerate(as_list(data.get("panels"))):
+        if isinstance(p, dict):
+            yield f"panels[{i}]", p
+            for j, child in enumerate(as_list(p.get("panels"))):
+                if isinstance(child, dict):
+                    yield f"panels[{i}].panels[{j}]", child
+
+
+def iter_panels(data: Mapping[str, Any]) -> Iterator[dict]:
+    """Every panel, those inside rows included."""
+    return (p for _, p in walk_panels(data))
+
+
+def template_variables(data: Mapping[str, Any]) -> list[dict]:
+    """The dashboard's templating variables that are JSON objects."""
+    return [v for v in as_list(as_object(data.get("templating")).get("list")) if isinstance(v, dict)]
