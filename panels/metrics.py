@@ -12,7 +12,7 @@ and ``instance`` when it scrapes, so every ToneBridge metric carries them too.
 
 from __future__ import annotations
 
-from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, PROMETHEUS, SUMMARY, Metric
+from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, SCRAPE, SUMMARY, Metric
 
 # Sources: what emits a metric. Each has a job selector in the settings
 # (``selectors``) and a job in the synthetic traffic profile (``panels.traffic``).
@@ -72,7 +72,7 @@ DATABASE_QUERIES = _m("database_queries_total", COUNTER, "queries", ("table", "o
 
 # --- scrape health ------------------------------------------------------------
 UP = _m("up", GAUGE, "bool", (), "1 when the last scrape of the target succeeded",
-        source=PROMETHEUS, seed="§7.1 DatabaseConnectionFailure (job=\"postgresql\")")
+        source=SCRAPE, seed="§7.1 DatabaseConnectionFailure (job=\"postgresql\")")
 
 # --- node_exporter (§6.2 system health, §7.1 memory and disk alerts) --------
 NODE_CPU = _m("node_cpu_seconds_total", COUNTER, "seconds", ("cpu", "mode"),

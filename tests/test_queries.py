@@ -111,3 +111,71 @@ def test_catalog_names_from_the_seed_are_exact():
             "tonebridge_active_connections", "tonebridge_transformation_latency_ms",
             "tonebridge_user_activity"} <= names
     assert len(names) == len(metrics.CATALOG), "a metric name is defined twice"
+
+
+# --- selectors are settings (kubernetes-mixin's _config) ---------------------------
+def test_every_query_reads_its_sources_selector_from_the_settings(cfg):
+    """With a job selector per source, every selector of every query carries
+    the one of the metric's source, on dashboards and in rule files alike."""
+    from tonebridge_dash.settings import from_mapping
+
+    sources = {"gateway": 'job="gw"', "llm": 'job="llm"', "node_exporter": 'job="node"',
+               "kube_state_metrics": 'job="ksm"', "cadvisor": 'job="cadvisor"'}
+    picky = from_mapping({"selectors": sources})
+    checked = 0
+    for name, expr in _all_queries(picky).items():
+        for node in _selectors(_parse(expr)):
+            metric = metrics.BY_NAME.get(_base_name(node.name))
+            if metric is None or metric.source not in sources:
+                continue
+            wanted = sources[metric.source].split("=")[1].strip('"')
+            jobs = [m.value for m in node.matchers.matchers if m.name == "job" and m.op == promql_parser.MatchOp.Equal]
+            assert jobs == [wanted], f"{name}: {node.name} has job matchers {jobs}"
+            checked += 1
+    assert checked >= 25  # the walk reaches the selectors inside rate(), sum() and binary operators
+    # the defaults select nothing more than before: no job matcher at all
+    assert 'job="' not in q.request_rate(cfg, q.rule_scope("5m"))
+
+
+def _base_name(series: str) -> str:
+    for suffix in ("_bucket", "_sum", "_count"):
+        if series.endswith(suffix) and series[: -len(suffix)] in metrics.BY_NAME:
+            return series[: -len(suffix)]
+    return series
+
+
+def _selectors(node):
+    if isinstance(node, promql_parser.VectorSelector):
+        yield node
+    for attr in ("expr", "lhs", "rhs", "vector_selector"):
+        child = getattr(node, attr, None)
+        if child is not None:
+            yield from _selectors(child)
+    for arg in getattr(node, "args", None) or []:
+        yield from _selectors(arg)
+
+
+def test_filesystem_namespace_and_database_selectors_are_settings():
+    from tonebridge_dash.settings import from_mapping
+
+    cfg = from_mapping({"selectors": {"filesystem": 'fstype="ext4"', "namespace": 'namespace="shop"',
+                                      "postgresql": 'job="pg", env="prod"'}})
+    assert q.disk_usage_ratio(cfg).count('fstype="ext4"') == 2
+    assert "tmpfs" not in q.disk_usage_ratio(cfg)
+    for expr in (q.containers_ready(cfg), q.container_restarts(cfg), q.container_cpu_cores(cfg),
+                 q.container_memory_bytes(cfg)):
+        assert 'namespace="shop"' in expr, expr
+    assert q.target_up(cfg, q.rule_scope("5m"), metrics.POSTGRESQL) == 'up{job="pg", env="prod"}'
+
+
+@pytest.mark.parametrize("selectors, message", [
+    ({"gateway": 'job="gw'}, "key 'selectors.gateway': 'job=\"gw' is not a list of PromQL label matchers"),
+    ({"gatway": 'job="gw"'}, "unknown key 'selectors.gatway' (allowed: cadvisor, filesystem, gateway,"),
+])
+def test_a_bad_selector_is_a_settings_error(selectors, message):
+    from tonebridge_dash.errors import SettingsError
+    from tonebridge_dash.settings import from_mapping
+
+    with pytest.raises(SettingsError) as e:
+        from_mapping({"selectors": selectors}, "tb-dash.yaml")
+    assert str(e.value).startswith(f"tb-dash.yaml: {message}")

@@ -15,7 +15,8 @@ import yaml
 
 from alerts import service as alerts, slo as slo_rules
 from panels.objectives import BURN_RATE_ALERTS, BurnRateAlert
-from tonebridge_dash.alerting.rules import Alert, Group, RuleFile, RulesError, build_all, check_unique, encode, write_rule_files
+from tonebridge_dash.alerting.rules import (Alert, Group, RuleFile, RulesError, build_all, check_unique, encode,
+                                           write_rule_files)
 from tonebridge_dash.settings import from_mapping
 
 RULE_TESTS = Path(__file__).with_name("rules")

@@ -64,3 +64,40 @@ def test_unknown_environment_lists_the_known_ones():
     cfg = from_mapping({"environments": {"prod": {"url": "https://g.example"}}}, "tb-dash.yaml")
     with pytest.raises(SettingsError, match=r"unknown environment 'stage' \(environments: prod\)"):
         cfg.environment("stage")
+
+
+def test_without_content_defaults_the_engine_defaults_are_generic():
+    cfg = from_mapping({"content": {"defaults": ""}})
+    assert dict(cfg.thresholds) == {} and dict(cfg.selectors) == {}
+    assert (cfg.dashboards.uid_prefix, cfg.dashboards.tags) == ("", ())
+    assert cfg.grafana.folder.title == DEFAULTS["grafana"]["folder"]["title"] == "Dashboards"
+    assert list(cfg.alertmanager.receivers) == ["default"] and cfg.alertmanager.routes == ()
+    assert "tonebridge" not in repr(DEFAULTS).lower()
+
+
+def test_the_content_defaults_go_between_the_engine_and_the_file():
+    cfg = from_mapping({"dashboards": {"tags": ["mine"]}})
+    assert cfg.dashboards.tags == ("mine",)  # the file over the content
+    assert cfg.dashboards.uid_prefix == "tb-"  # the content over the engine
+    assert cfg.dashboards.refresh == DEFAULTS["dashboards"]["refresh"]  # the engine where neither says
+
+
+def test_an_unknown_threshold_name_is_reported_with_the_known_ones():
+    with pytest.raises(SettingsError) as e:
+        from_mapping({"thresholds": {"error_rate": {"critical": 0.1}}}, "tb-dash.yaml")
+    assert str(e.value).startswith("tb-dash.yaml: unknown key 'thresholds.error_rate' (allowed: cache_hit_ratio_min, ")
+
+
+@pytest.mark.parametrize("module, message", [
+    ("json", "content.defaults: module 'json' has no DEFAULTS"),
+    ("no_such_content.defaults", "content.defaults: no module named 'no_such_content.defaults'"),
+])
+def test_content_defaults_that_cannot_be_read_are_one_settings_error(module, message):
+    with pytest.raises(SettingsError) as e:
+        from_mapping({"content": {"defaults": module}})
+    assert str(e.value).startswith(message)
+
+
+def test_a_threshold_the_code_asks_for_but_the_settings_lack_says_which_exist(cfg):
+    with pytest.raises(AttributeError, match=r"no threshold 'eror_ratio' in the settings \(thresholds: cache_hit"):
+        cfg.thresholds.eror_ratio

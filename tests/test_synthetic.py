@@ -12,6 +12,7 @@ import pytest
 
 from panels import metrics as m
 from panels.traffic import PROFILE
+from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, SUMMARY, Metric
 from tonebridge_dash.prometheus import synthetic
 from tonebridge_dash.prometheus.server import PrometheusSetupError, backfill, find_binary
 
@@ -148,3 +149,48 @@ def test_histogram_shares_follow_the_distribution():
     # half the observations fall below the median
     assert math.isclose(synthetic._lognormal_cdf(0.12, 0.12, 0.9), 0.5)
     assert math.isclose(synthetic._lognormal_quantile(0.5, 0.12, 0.9), 0.12, rel_tol=1e-6)
+
+
+# --- a profile that describes nothing but its metrics ----------------------------
+BARE = synthetic.Profile(metrics=(
+    Metric("app_jobs_total", COUNTER, "jobs", ("queue",), "Jobs", source="worker"),
+    Metric("app_queue_depth", GAUGE, "jobs", (), "Queue depth", source="worker"),
+    Metric("app_job_seconds", HISTOGRAM, "seconds", (), "Job time", source="worker", buckets=(0.1, 1, 10)),
+    Metric("app_render_ms", SUMMARY, "milliseconds", (), "Render time", source="web", quantiles=(0.5, 0.99)),
+    Metric("up", GAUGE, "bool", (), "Scrape health", source="prometheus"),
+))
+
+
+@pytest.fixture(scope="module")
+def bare():
+    text = "".join(synthetic.generate(synthetic.window(END, duration=600, step=30), BARE))
+    out = defaultdict(list)
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            name, labels, value, t = LINE.match(line).groups()
+            out[(name, labels or "")].append((int(t), float(value)))
+    return out
+
+
+def test_metrics_the_profile_does_not_describe_get_defaults_by_type(bare):
+    names = {name for name, _ in bare}
+    assert {"app_jobs_total", "app_queue_depth", "app_job_seconds_bucket", "app_job_seconds_count",
+            "app_render_ms", "app_render_ms_sum", "up"} <= names
+    # an undescribed label gets two values; an undescribed source is its own job with one instance
+    queues = {_labels(k)["queue"] for n, k in bare if n == "app_jobs_total"}
+    assert queues == {"queue-1", "queue-2"}
+    assert {_labels(k)["job"] for n, k in bare if n == "up"} == {"worker", "web"}
+    # a counter rises about 1/s per instance (split over the label's values), a gauge sits near 1
+    rise = sum(s[-1][1] - s[0][1] for (n, _), s in bare.items() if n == "app_jobs_total")
+    assert 0.6 * 600 < rise < 1.4 * 600
+    assert all(0.5 < v < 1.5 for (n, _), s in bare.items() if n == "app_queue_depth" for _, v in s)
+    # a histogram's observations centre on its middle bucket (each series within 0.7-1.4x of it)
+    last = {_labels(k)["le"]: s[-1][1] for (n, k), s in bare.items() if n == "app_job_seconds_bucket"}
+    assert 0.25 < last["1"] / last["+Inf"] < 0.75
+
+
+@pytest.mark.skipif(find_binary("promtool") is None, reason="promtool not installed (apt-get install prometheus)")
+def test_promtool_accepts_a_bare_profile(tmp_path):
+    synthetic.write(tmp_path / "bare.om", synthetic.window(END, duration=600), BARE)
+    backfill(tmp_path / "bare.om", tmp_path / "tsdb")
+    assert any((tmp_path / "tsdb").iterdir())

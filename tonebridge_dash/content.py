@@ -9,7 +9,9 @@ The engine never imports content by name: the settings name the packages
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -23,16 +25,33 @@ class Found:
     fn: Callable
 
 
+def _missing(e: ModuleNotFoundError, name: str) -> bool:
+    """Whether ``e`` says ``name`` itself (or its package) is missing, not
+    something the content imports."""
+    return bool(e.name) and (name == e.name or name.startswith(e.name + "."))
+
+
 def import_content(name: str, what: str):
-    """Import the content module or package ``name``; a settings error, not a
-    traceback, when it is missing."""
+    """Import the content module or package ``name``: from the environment
+    (an installed content package), else from the current directory (a
+    repository's root, as ``python -m`` would). A settings error, not a
+    traceback, when it is in neither."""
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as e:
-        if e.name and (name == e.name or name.startswith(e.name + ".")):
-            raise SettingsError(f"{what}: no module named '{name}' (is the content installed, "
-                                "or the current directory the repository's root?)") from None
-        raise
+        if not _missing(e, name):
+            raise
+    here = os.getcwd()
+    if here not in sys.path:
+        sys.path.append(here)  # last: an installed package of the same name wins
+        importlib.invalidate_caches()
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if not _missing(e, name):
+                raise
+    raise SettingsError(f"{what}: no module named '{name}' (install the content, or run tb-dash "
+                        "from the root of the repository that holds it)")
 
 
 def discover(package: str, attribute: str, what: str = "content") -> list[Found]:

@@ -19,7 +19,6 @@ from ..content import discover
 from ..errors import TbDashError
 from ..output import dump_yaml, write_files
 
-DEFAULT_OUT = Path("build") / "rules"
 NO_WAIT = ("0s", "0m", "0h", "0")
 
 

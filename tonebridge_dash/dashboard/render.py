@@ -22,7 +22,6 @@ from ..output import encode_json, write_files
 from .normalize import normalize
 from .schema import validate_dashboard
 
-DEFAULT_OUT = Path("build") / "dashboards"
 
 
 class RenderError(TbDashError):

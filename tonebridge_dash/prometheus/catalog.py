@@ -15,7 +15,7 @@ GAUGE = "gauge"
 HISTOGRAM = "histogram"
 SUMMARY = "summary"
 
-PROMETHEUS = "prometheus"  # the source of series Prometheus makes itself (``up``)
+SCRAPE = "scrape"  # the source of the series Prometheus makes itself for every target (``up``)
 
 
 @dataclass(frozen=True)

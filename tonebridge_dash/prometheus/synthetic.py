@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from ..content import import_content
-from .catalog import COUNTER, GAUGE, HISTOGRAM, PROMETHEUS, SUMMARY, Metric
+from .catalog import COUNTER, GAUGE, HISTOGRAM, SCRAPE, SUMMARY, Metric
 
 Weights = Mapping[str, float]  # label value -> relative weight
 
@@ -45,8 +45,10 @@ class Profile:
     jobs: Mapping[str, str] = field(default_factory=dict)  # metric source -> job name
     instances: Mapping[str, Sequence[str]] = field(default_factory=dict)  # job -> instances
     label_values: Mapping[str, Weights] = field(default_factory=dict)  # label -> values
-    metric_label_values: Mapping[str, Mapping[str, Weights]] = field(default_factory=dict)  # metric -> label -> values
-    label_groups: Mapping[tuple[str, ...], Sequence[tuple[str, ...]]] = field(default_factory=dict)  # labels that occur together
+    # metric -> label -> values, where a label means something else on that metric
+    metric_label_values: Mapping[str, Mapping[str, Weights]] = field(default_factory=dict)
+    # labels that only occur together -> their rows of values
+    label_groups: Mapping[tuple[str, ...], Sequence[tuple[str, ...]]] = field(default_factory=dict)
     rates: Mapping[str, float] = field(default_factory=dict)  # counter -> per-second rate per instance
     levels: Mapping[str, float] = field(default_factory=dict)  # gauge -> level
     steady: frozenset[str] = frozenset()  # gauges that do not wander
@@ -61,8 +63,10 @@ class Profile:
         return tuple(self.instances.get(job) or (f"{job}-0:8080",))
 
     def all_jobs(self) -> tuple[str, ...]:
-        """Every job of the profile: its instances' and its sources'."""
-        return tuple(dict.fromkeys([*self.instances, *self.jobs.values()]))
+        """Every job of the profile: those with instances, then those its
+        metrics' sources map to."""
+        sources = (self.job(m.source) for m in self.metrics if m.source != SCRAPE)
+        return tuple(dict.fromkeys([*self.instances, *self.jobs.values(), *sources]))
 
     def distribution(self, metric: Metric) -> tuple[float, float]:
         """(median, sigma) of its observations; without one, the middle
@@ -95,7 +99,7 @@ class Series:
 
 
 def jobs_for(metric: Metric, profile: Profile) -> tuple[str, ...]:
-    if metric.source == PROMETHEUS:  # ``up``: one per scraped target
+    if metric.source == SCRAPE:  # ``up``: one per scraped target
         return profile.all_jobs()
     return (profile.job(metric.source),)
 
