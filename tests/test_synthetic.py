@@ -12,7 +12,7 @@ import pytest
 
 from panels import metrics as m
 from panels.traffic import PROFILE
-from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, SUMMARY, Metric
+from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, SCRAPE, SUMMARY, Metric
 from tonebridge_dash.prometheus import synthetic
 from tonebridge_dash.prometheus.server import PrometheusSetupError, backfill, find_binary
 
@@ -157,7 +157,7 @@ BARE = synthetic.Profile(metrics=(
     Metric("app_queue_depth", GAUGE, "jobs", (), "Queue depth", source="worker"),
     Metric("app_job_seconds", HISTOGRAM, "seconds", (), "Job time", source="worker", buckets=(0.1, 1, 10)),
     Metric("app_render_ms", SUMMARY, "milliseconds", (), "Render time", source="web", quantiles=(0.5, 0.99)),
-    Metric("up", GAUGE, "bool", (), "Scrape health", source="prometheus"),
+    Metric("up", GAUGE, "bool", (), "Scrape health", source=SCRAPE),
 ))
 
 

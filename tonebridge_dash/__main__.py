@@ -1,3 +1,5 @@
+"""``python -m tonebridge_dash``: the same as the ``tb-dash`` command."""
+
 from .cli import main
 
 main()

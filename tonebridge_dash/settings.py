@@ -101,7 +101,7 @@ class DashboardDefaults:
 class Threshold:
     """A warning and a critical level, and how long a breach lasts before an
     alert fires. The same numbers colour the panels (orange at ``warning``,
-    red at ``critical``) and drive the alerts (the seed's alert fires above
+    red at ``critical``) and drive the alerts (an alert fires beyond
     ``critical`` for ``for_``)."""
 
     critical: float

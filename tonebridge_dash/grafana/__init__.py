@@ -1,4 +1,9 @@
-"""Grafana's HTTP API: the client and its typed errors."""
+"""Grafana: the HTTP API client (``client``, ``auth``) and its typed errors
+(``errors``), what Grafana holds beside the code (``plan``), and the two
+commands built on them: ``push`` (safe writes, hand edits refused or backed
+up) and ``diff`` (what a push would change), with their text ``summary``.
+
+The client and its errors are re-exported here."""
 
 from .auth import PasswordAuth, TokenAuth, resolve_auth
 from .client import GrafanaClient, RetryPolicy
