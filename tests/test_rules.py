@@ -84,11 +84,14 @@ def test_rules_command_writes_rule_files_and_alertmanager_config(rules_dir):
 
 
 @needs_promtool
-def test_promtool_check_rules_accepts_the_rule_files(rules_dir):
-    r = promtool("check", "rules", alerts.FILENAME, slo_rules.FILENAME, cwd=rules_dir)
+def test_promtool_check_rules_accepts_the_rule_files(rules_dir, cfg):
+    files = build_all(cfg)
+    r = promtool("check", "rules", *(f.filename for f in files), cwd=rules_dir)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "SUCCESS: 8 rules found" in r.stdout
-    assert "SUCCESS: 29 rules found" in r.stdout  # 8 windows x 3 SLIs + budget + 4 alerts
+    for f in files:  # promtool read every rule tb-dash wrote
+        assert f"Checking {f.filename}\n  SUCCESS: {len(f.alerts()) + len(f.records())} rules found" in r.stdout
+    slo = next(f for f in files if f.filename == slo_rules.FILENAME)
+    assert len(slo.records()) == 8 * 3 + 1 and len(slo.alerts()) == 4  # 8 windows x 3 SLIs + budget
 
 
 @needs_promtool

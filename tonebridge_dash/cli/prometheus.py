@@ -119,7 +119,10 @@ def demo(
     def stop(signum, frame):  # SIGTERM (kill, a service manager) stops it like Ctrl-C
         raise KeyboardInterrupt
 
+    # SIGINT too, explicitly: a process started in the background by a
+    # script inherits SIGINT ignored, and Ctrl-C (or kill -INT) must still stop it.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     cfg = load_settings(config)
     with SyntheticPrometheus(duration=int(hours * 3600), port=port, cfg=cfg) as prom:
         end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
