@@ -1,7 +1,9 @@
 """The engine serves another service's monitoring repo unchanged: a small
 "shop" repository with its own dashboards, rule files, settings defaults
 and traffic profile, named in its tb-dash.yaml, renders, lints, writes its
-rules and Alertmanager configuration, and never shows ToneBridge."""
+rules and Alertmanager configuration, and never shows ToneBridge. Its
+packages have the conventional names (dashboards, alerts), as ToneBridge's
+installed ones do: run from the shop's root, tb-dash reads the shop's."""
 
 from __future__ import annotations
 
@@ -18,8 +20,6 @@ import yaml
 FILES = {
     "tb-dash.yaml": """
         content:
-          dashboards: shop_dashboards
-          rules: shop_alerts
           defaults: shop_content.defaults
           traffic: shop_content.traffic
         """,
@@ -46,12 +46,12 @@ FILES = {
         # Only the jobs: every rate, label value and distribution takes the generator's defaults.
         PROFILE = Profile(metrics=(ORDERS, LATENCY), jobs={"api": "shop-api"})
         """,
-    "shop_dashboards/__init__.py": '"""The shop\'s dashboards."""\n',
-    "shop_dashboards/_helpers.py": """
+    "dashboards/__init__.py": '"""The shop\'s dashboards."""\n',
+    "dashboards/_helpers.py": """
         def build(cfg):  # a helper module: never discovered as a dashboard
             raise AssertionError("modules starting with _ are not dashboards")
         """,
-    "shop_dashboards/orders.py": """
+    "dashboards/orders.py": """
         from grafanalib import core as g
 
         from tonebridge_dash.dashboard.layout import Cell, grid, row
@@ -82,12 +82,12 @@ FILES = {
                                               _filter("instance", "label_values(shop_orders_total, instance)")]),
                 panels=grid([row(None, Cell(panel, w=24))])).auto_panel_ids()
         """,
-    "shop_alerts/__init__.py": '"""The shop\'s rule files."""\n',
-    "shop_alerts/_common.py": """
+    "alerts/__init__.py": '"""The shop\'s rule files."""\n',
+    "alerts/_common.py": """
         def rule_file(cfg):  # a helper module: never discovered as a rule file
             raise AssertionError("modules starting with _ are not rule files")
         """,
-    "shop_alerts/orders.py": """
+    "alerts/orders.py": """
         from tonebridge_dash.alerting.rules import Alert, Group, RuleFile
 
 
@@ -111,10 +111,12 @@ def shop(tmp_path_factory) -> Path:
     return root
 
 
+TB_DASH = Path(sys.executable).with_name("tb-dash")  # the console script, not python -m (no cwd on sys.path)
+
+
 def tb_dash(shop: Path, *args: str) -> subprocess.CompletedProcess:
     """tb-dash run from the shop repository's root, as its team would."""
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=shop, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run([str(TB_DASH), *args], cwd=shop, capture_output=True, text=True, timeout=120)
 
 
 def test_render_list_and_validate_the_shop(shop):
@@ -169,7 +171,7 @@ def test_a_threshold_the_content_does_not_define_is_a_settings_error(shop):
 
 
 def test_content_that_cannot_be_found_is_one_clear_line(shop):
-    (shop / "missing.yaml").write_text("content:\n  dashboards: nowhere\n")
+    (shop / "missing.yaml").write_text("content:\n  dashboards: nowhere\n  defaults: ''\n")
     done = tb_dash(shop, "render", "--config", "missing.yaml")
     assert done.returncode == 2
     assert done.stderr.startswith("tb-dash: error: content.dashboards: no module named 'nowhere'")

@@ -32,26 +32,23 @@ def _missing(e: ModuleNotFoundError, name: str) -> bool:
 
 
 def import_content(name: str, what: str):
-    """Import the content module or package ``name``: from the environment
-    (an installed content package), else from the current directory (a
-    repository's root, as ``python -m`` would). A settings error, not a
+    """Import the content module or package ``name``: from the current
+    directory first (a repository's root, as ``python -m`` would), else from
+    the environment (an installed content package). A settings error, not a
     traceback, when it is in neither."""
+    here = os.getcwd()
+    if here not in sys.path:
+        # First: in a repository whose packages share the installed content's
+        # names (dashboards, alerts), the repository's own must win.
+        sys.path.insert(0, here)
+        importlib.invalidate_caches()
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as e:
         if not _missing(e, name):
             raise
-    here = os.getcwd()
-    if here not in sys.path:
-        sys.path.append(here)  # last: an installed package of the same name wins
-        importlib.invalidate_caches()
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if not _missing(e, name):
-                raise
-    raise SettingsError(f"{what}: no module named '{name}' (install the content, or run tb-dash "
-                        "from the root of the repository that holds it)")
+    raise SettingsError(f"{what}: no module named '{name}' (run tb-dash from the root of the "
+                        "repository that holds it, or install it)")
 
 
 def discover(package: str, attribute: str, what: str = "content") -> list[Found]:
