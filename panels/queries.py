@@ -154,9 +154,13 @@ def active_connections(cfg, scope: Scope = SERVICE) -> str:
 
 
 def active_users(cfg, scope: Scope = SERVICE, window: str = "5m") -> str:
-    """Users whose activity counter rose in the last ``window`` (seed §6.1).
-    The window is the definition of "active", not a rate window."""
-    return f"count(increase({selector(cfg, m.USER_ACTIVITY, scope)}[{window}]) > 0)"
+    """Distinct users whose activity counter rose in the last ``window``
+    (seed §6.1). The window is the definition of "active", not a rate window.
+    Fix: the seed's ``count(increase(...) > 0)`` counts series, and a user
+    served by two gateway replicas has two; ``count by (user_id)`` first
+    makes one series per user."""
+    active = f"increase({selector(cfg, m.USER_ACTIVITY, scope)}[{window}]) > 0"
+    return f"count(count by (user_id) ({active}))"
 
 
 def transformation_latency(cfg, quantile: float, scope: Scope = SERVICE,

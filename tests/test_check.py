@@ -14,6 +14,9 @@ import time
 
 import pytest
 
+from panels import metrics
+from panels.traffic import PROFILE
+
 from tonebridge_dash.prometheus import check
 from tonebridge_dash.prometheus.client import PrometheusClient, PrometheusUnreachable
 from tonebridge_dash.model import Rendered
@@ -233,3 +236,26 @@ def test_an_unknown_recorded_series_points_at_the_recording_rules(rendered, prom
     report = _run([_with_expr(rendered, "service:tonebridge_nothing:rate5m")], prometheus)
     unknown = [f for f in report.findings if f.rule == check.UNKNOWN_METRIC]
     assert len(unknown) == 1 and "recording rules" in unknown[0].message
+
+
+def test_active_users_counts_distinct_users_not_series(rendered, prometheus):
+    """The synthetic traffic has 20 users, each served by both gateway
+    replicas: the panel shows 20, where the spec's count(increase(...) > 0)
+    shows 40 (one per user and replica)."""
+    panel = next(p for p in rendered["tb-overview"].panels() if p.get("title") == "Active users")
+    expr = panel["targets"][0]["expr"].replace('=~"$job"', '=~".+"').replace('=~"$instance"', '=~".+"')
+    client = PrometheusClient(prometheus.url)
+    users = len(PROFILE.label_values["user_id"])
+    replicas = len(PROFILE.instances[PROFILE.jobs[metrics.GATEWAY]])
+    assert (users, replicas) == (20, 2)
+    assert _value(client, expr, prometheus.end) == users
+    spec = "count(increase(tonebridge_user_activity[5m]) > 0)"
+    assert _value(client, spec, prometheus.end) == users * replicas  # what the spec's expression shows
+
+
+def _value(client, expr: str, at: float) -> float:
+    import requests
+
+    r = requests.get(f"{client.url}/api/v1/query", params={"query": expr, "time": at}, timeout=10).json()
+    (sample,) = r["data"]["result"]
+    return float(sample["value"][1])
