@@ -33,7 +33,7 @@ def transformation_error_ratio_stat(cfg, scope: Scope = SERVICE) -> c.g.Stat:
         "Share of transformations that failed (§4.2 ErrorRate).",
         "percentunit",
         [c.target(q.transformation_error_ratio(cfg, scope), "failed share")],
-        threshold=cfg.thresholds.error_ratio,
+        threshold=cfg.thresholds.transformation_error_ratio,
         decimals=2,
     )
 
@@ -45,7 +45,6 @@ def cache_hit_ratio_stat(cfg, scope: Scope = SERVICE) -> c.g.Stat:
         "percentunit",
         [c.target(q.cache_hit_ratio(cfg, scope), "hit share")],
         threshold=cfg.thresholds.cache_hit_ratio_min,
-        lower_is_worse=True,
         decimals=1,
     )
 

@@ -44,10 +44,11 @@ def _base(title: str, description: str, targets: Sequence[g.Target]) -> dict:
                 targets=_targets(targets), maxDataPoints=None)
 
 
-def steps(threshold: Threshold | None, *, lower_is_worse: bool = False,
+def steps(threshold: Threshold | None, *, lower_is_worse: bool | None = None,
           scale: float = 1.0) -> list[dict]:
     """Grafana threshold steps from a settings threshold (green, orange at
-    warning, red at critical; reversed for measures where low is bad).
+    warning, red at critical; reversed for measures where low is bad: the
+    threshold's own ``lower_is_worse`` unless ``lower_is_worse`` is given).
     ``scale`` converts the settings' unit to the panel's (e.g. 100 for %)."""
     if threshold is None:
         return [{"color": "green", "value": None}]
@@ -56,7 +57,7 @@ def steps(threshold: Threshold | None, *, lower_is_worse: bool = False,
 
 
 def timeseries(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
-               threshold: Threshold | None = None, lower_is_worse: bool = False,
+               threshold: Threshold | None = None, lower_is_worse: bool | None = None,
                stack: bool = False, fill: int = 10, min_value: int | None = 0,
                max_value: int | None = None, legend_calcs: Iterable[str] = ("mean", "max", "lastNotNull")) -> g.TimeSeries:
     return g.TimeSeries(
@@ -80,7 +81,7 @@ def timeseries(title: str, description: str, unit: str, targets: Sequence[g.Targ
 
 
 def stat(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
-         threshold: Threshold | None = None, lower_is_worse: bool = False,
+         threshold: Threshold | None = None, lower_is_worse: bool | None = None,
          calc: str = "lastNotNull", decimals: int | None = None, graph: bool = True) -> g.Stat:
     return g.Stat(
         **_base(title, description, targets),
@@ -123,7 +124,7 @@ def piechart(title: str, description: str, unit: str, targets: Sequence[g.Target
 
 
 def table(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
-          threshold: Threshold | None = None, lower_is_worse: bool = False) -> g.Table:
+          threshold: Threshold | None = None, lower_is_worse: bool | None = None) -> g.Table:
     return g.Table(
         **_base(title, description, targets),
         unit=unit,

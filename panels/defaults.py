@@ -23,17 +23,19 @@ DEFAULTS = {
         "filesystem": 'fstype!~"tmpfs|overlay|squashfs"',  # always "full": never alert on them
         "namespace": "",  # the Kubernetes namespaces of the container panels, e.g. namespace="tonebridge"
     },
+    # Higher is worse unless ``lower_is_worse``; a ``ratio`` is a share, 0..1.
     "thresholds": {
-        "error_ratio": {"warning": 0.01, "critical": 0.05, "for": "5m"},
+        "error_ratio": {"warning": 0.01, "critical": 0.05, "for": "5m", "ratio": True},
+        "transformation_error_ratio": {"warning": 0.01, "critical": 0.05, "for": "5m", "ratio": True},
         "latency_p95_seconds": {"warning": 0.5, "critical": 2.0, "for": "10m"},
-        "memory_usage_ratio": {"warning": 0.8, "critical": 0.9, "for": "5m"},
-        "disk_usage_ratio": {"warning": 0.7, "critical": 0.8, "for": "5m"},
-        "cpu_usage_ratio": {"warning": 0.8, "critical": 0.9, "for": "10m"},
+        "memory_usage_ratio": {"warning": 0.8, "critical": 0.9, "for": "5m", "ratio": True},
+        "disk_usage_ratio": {"warning": 0.7, "critical": 0.8, "for": "5m", "ratio": True},
+        "cpu_usage_ratio": {"warning": 0.8, "critical": 0.9, "for": "10m", "ratio": True},
         "database_down": {"critical": 0, "for": "1m"},
         "failed_logins_per_second": {"critical": 10, "for": "0s"},
         "forbidden_requests_per_second": {"critical": 5, "for": "0s"},
         "users_table_queries_per_second": {"critical": 100, "for": "0s"},
-        "cache_hit_ratio_min": {"warning": 0.8, "critical": 0.5, "for": "15m"},
+        "cache_hit_ratio_min": {"warning": 0.8, "critical": 0.5, "for": "15m", "ratio": True, "lower_is_worse": True},
     },
     "slo": {
         "window": "30d",

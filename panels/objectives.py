@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tonebridge_dash.prometheus.promql import seconds
+from tonebridge_dash.durations import seconds
 
 CRITICAL = "critical"
 WARNING = "warning"

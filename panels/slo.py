@@ -7,7 +7,7 @@ same settings as the rules."""
 
 from __future__ import annotations
 
-from tonebridge_dash.prometheus.promql import seconds
+from tonebridge_dash.durations import seconds
 from tonebridge_dash.settings import Threshold
 
 from . import common as c

@@ -6,6 +6,7 @@ from __future__ import annotations
 import promql_parser as pp
 import pytest
 
+from tonebridge_dash.durations import seconds
 from tonebridge_dash.prometheus import promql
 
 CHECK = promql.Values.for_check()
@@ -66,9 +67,9 @@ def test_variable_query(query, promql_text, label):
 def test_dashboard_range_and_durations():
     assert promql.dashboard_range({"time": {"from": "now-24h", "to": "now"}}) == "24h"
     assert promql.dashboard_range({"time": {"from": "2026-01-01T00:00:00Z", "to": "now"}}) == "6h"
-    assert promql.seconds("1h30m") == 5400
+    assert seconds("1h30m") == 5400
     with pytest.raises(ValueError):
-        promql.seconds("5 minutes")
+        seconds("5 minutes")
 
 
 def test_walk_gives_ancestors_and_metric_names():

@@ -101,3 +101,29 @@ def test_content_defaults_that_cannot_be_read_are_one_settings_error(module, mes
 def test_a_threshold_the_code_asks_for_but_the_settings_lack_says_which_exist(cfg):
     with pytest.raises(AttributeError, match=r"no threshold 'eror_ratio' in the settings \(thresholds: cache_hit"):
         cfg.thresholds.eror_ratio
+
+
+@pytest.mark.parametrize("content, message", [
+    ("thresholds:\n  error_ratio: {warning: 0.05, critical: 0.01}\n",
+     "key 'thresholds.error_ratio': warning 0.05 must be below critical 0.01 (higher is worse"),
+    ("thresholds:\n  cache_hit_ratio_min: {warning: 0.4}\n",
+     "key 'thresholds.cache_hit_ratio_min': warning 0.4 must be above critical 0.5 (lower is worse"),
+    ("thresholds:\n  error_ratio: {critical: 5}\n",
+     "key 'thresholds.error_ratio': critical 5 is not a ratio between 0 and 1 (5% is 0.05)"),
+    ("thresholds:\n  disk_usage_ratio: {warning: 70, critical: 80}\n",
+     "key 'thresholds.disk_usage_ratio': critical 80 is not a ratio between 0 and 1"),
+    ("slo:\n  window: 0s\n", "key 'slo.window': 0s must be longer than 0"),
+    ("alerts:\n  interval: 0m\n", "key 'alerts.interval': 0m must be longer than 0"),
+])
+def test_settings_that_contradict_themselves_are_one_line_exit_2(tmp_path, content, message):
+    import subprocess
+    import sys
+
+    (tmp_path / "tb-dash.yaml").write_text(content)
+    for args in (("render", "--out", "out"), ("rules", "--out", "out"), ("validate",)):
+        done = subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == EXIT_USAGE, done.stderr
+        assert done.stderr.startswith(f"tb-dash: error: tb-dash.yaml: {message}")
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()  # nothing written

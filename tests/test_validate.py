@@ -110,6 +110,12 @@ def _target_counter_agg(d):
     _set_expr(d, 'sum (tonebridge_requests_total{job=~"$job", instance=~"$instance"})')
 
 
+def _threshold_order(d):
+    # critical (red) below warning (orange): what a settings file with the levels swapped would give
+    steps = _panel(d, "Error rate (5xx share)")["fieldConfig"]["defaults"]["thresholds"]["steps"]
+    steps[1]["value"], steps[2]["value"] = 0.05, 0.01
+
+
 def _uneditable(d):
     d["editable"] = True
 
@@ -133,6 +139,8 @@ BREAKS = {
     "target-rate-interval": (_target_rate_interval, "fixed range [5m]", "Request rate"),
     "target-counter-agg": (_target_counter_agg, "counter 'tonebridge_requests_total'", "Request rate"),
     "uneditable-dashboard": (_uneditable, "editable", ""),
+    "threshold-order": (_threshold_order, "not in ascending order (orange from 0.05, red from 0.01)",
+                        "Error rate (5xx share)"),
 }
 
 

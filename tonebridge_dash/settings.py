@@ -19,6 +19,7 @@ from typing import Any, Iterator, Mapping, TypeVar
 
 import yaml
 
+from . import settings_checks as checks
 from .errors import SettingsError
 
 DEFAULT_FILE = "tb-dash.yaml"
@@ -30,9 +31,6 @@ DEFAULTS_PATH = SCHEMA_PATH.with_name("settings.defaults.yaml")
 # (``content.defaults``, a module's ``DEFAULTS``) go over them, and the
 # settings file over both.
 DEFAULTS: dict[str, Any] = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8"))
-# Sections whose keys the content defines: the settings file may change
-# their values, not invent new ones (a typo would be silently ignored).
-CONTENT_KEYED = ("thresholds", "selectors")
 
 T = TypeVar("T")
 
@@ -102,15 +100,19 @@ class Threshold:
     """A warning and a critical level, and how long a breach lasts before an
     alert fires. The same numbers colour the panels (orange at ``warning``,
     red at ``critical``) and drive the alerts (an alert fires beyond
-    ``critical`` for ``for_``)."""
+    ``critical`` for ``for_``). ``lower_is_worse``: the measure is bad when
+    low (warning above critical); ``ratio``: a share, 0..1."""
 
     critical: float
     warning: float | None = None
     for_: str = "0s"
+    lower_is_worse: bool = False
+    ratio: bool = False
 
-    def steps(self, lower_is_worse: bool = False) -> list[tuple[float | None, str]]:
-        """Grafana threshold steps: base colour, then warning and critical."""
-        if lower_is_worse:
+    def steps(self, lower_is_worse: bool | None = None) -> list[tuple[float | None, str]]:
+        """Grafana threshold steps: base colour, then warning and critical,
+        in ascending order of value."""
+        if self.lower_is_worse if lower_is_worse is None else lower_is_worse:
             steps: list[tuple[float | None, str]] = [(None, "red")]
             if self.warning is not None:
                 steps.append((self.critical, "orange"))
@@ -282,7 +284,8 @@ def validate_raw(raw: Any, source: str) -> None:
 
 
 def _threshold(d: Mapping[str, Any]) -> Threshold:
-    return Threshold(critical=d["critical"], warning=d.get("warning"), for_=d.get("for", "0s"))
+    return Threshold(critical=d["critical"], warning=d.get("warning"), for_=d.get("for", "0s"),
+                     lower_is_worse=d.get("lower_is_worse", False), ratio=d.get("ratio", False))
 
 
 def _folder(d: Mapping[str, Any]) -> Folder:
@@ -311,28 +314,6 @@ def content_defaults(module: str) -> dict[str, Any]:
     return _content_defaults[module]
 
 
-def _check_known_keys(raw: Mapping[str, Any], base: Mapping[str, Any], source: str) -> None:
-    """A threshold or selector the content does not define is a typo."""
-    for section in CONTENT_KEYED:
-        for key in raw.get(section) or {}:
-            if key not in base[section]:
-                allowed = ", ".join(sorted(base[section])) or "none are defined"
-                raise SettingsError(f"{source}: unknown key '{section}.{key}' (allowed: {allowed})")
-
-
-def _check_selector(name: str, matchers: str, source: str) -> None:
-    """Label matchers that PromQL accepts inside ``{...}``, or nothing."""
-    if not matchers.strip():
-        return
-    import promql_parser
-
-    try:
-        promql_parser.parse(f"up{{{matchers}}}")
-    except (ValueError, TypeError):
-        raise SettingsError(f"{source}: key 'selectors.{name}': {matchers!r} is not a list of PromQL "
-                            'label matchers (e.g. job="api", namespace=~"prod|stage")') from None
-
-
 def _alertmanager(am: Mapping[str, Any], source: str) -> AlertmanagerSettings:
     receivers = {name: Receiver(name, r.get("channel"), r.get("title"), r.get("pagerduty", False))
                  for name, r in am["receivers"].items()}
@@ -354,7 +335,7 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
     validate_raw(raw, source)
     content = Content(**_merge(DEFAULTS["content"], raw.get("content") or {}))
     base = _merge(DEFAULTS, content_defaults(content.defaults))
-    _check_known_keys(raw, base, source)
+    checks.known_keys(raw, base, source)
     merged = _merge(base, raw)
     g = merged["grafana"]
     top = Environment(name="default", url=g.get("url"), folder=_folder(g["folder"]), org_id=g["org_id"])
@@ -365,8 +346,10 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
     for key, t in merged["thresholds"].items():
         if "critical" not in t:
             raise SettingsError(f"{source}: key 'thresholds.{key}' needs a 'critical' value")
+        checks.threshold(key, _threshold(t), source)
+    checks.durations(merged, source)
     for name, matchers in merged["selectors"].items():
-        _check_selector(name, matchers, source)
+        checks.selector(name, matchers, source)
     d = merged["dashboards"]
     return Settings(
         content=content,

@@ -29,7 +29,7 @@ def _at(value: Optional[str]) -> Optional[float]:
 
 
 def _duration(option: str, value: Optional[str]) -> Optional[str]:
-    from ..prometheus.promql import seconds
+    from ..durations import seconds
 
     if value is not None:
         try:

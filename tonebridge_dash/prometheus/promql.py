@@ -16,6 +16,7 @@ from typing import Any, Iterator, Mapping
 
 import promql_parser as pp
 
+from ..durations import seconds
 from ..model import as_list, as_object, iter_panels, template_variables
 
 # Grafana's variable syntaxes: ${var}, ${var:format}, [[var]], [[var:format]], $var.
@@ -26,18 +27,7 @@ _VARIABLE = re.compile(r"\$\{(\w+)(?::[\w-]+)?\}|\[\[(\w+)(?::[\w-]+)?\]\]|\$(\w
 RATE_INTERVAL_MARKER = "7777777ms"
 RATE_INTERVAL_MARKER_DELTA = timedelta(milliseconds=7777777)
 
-_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, "y": 31536000}
 _REGEX_SPECIAL = re.compile(r"([\\^$.|?*+()\[\]{}])")
-
-
-def seconds(duration: str) -> float:
-    """``"6h"`` -> 21600.0; a compound like ``"1h30m"`` works too."""
-    total, rest = 0.0, duration.strip()
-    for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|w|y)", rest):
-        total += int(number) * _UNIT_SECONDS[unit]
-    if not rest or re.sub(r"(\d+)(ms|s|m|h|d|w|y)", "", rest):
-        raise ValueError(f"not a duration: {duration!r}")
-    return total
 
 
 def dashboard_range(data: Mapping[str, Any], default: str = "6h") -> str:

@@ -247,6 +247,18 @@ def rule_panel_units(d: Dashboard) -> Iterator[Issue]:
             yield Issue(p, f"unit {unit!r} is not one of Grafana's units", ERROR)
 
 
+def rule_threshold_order(d: Dashboard) -> Iterator[Issue]:
+    for p in d.panels:
+        defaults = as_object(as_object(p.get("fieldConfig")).get("defaults"))
+        steps = [s for s in as_list(as_object(defaults.get("thresholds")).get("steps")) if isinstance(s, dict)]
+        values = [s.get("value") for s in steps[1:]]  # the first step is the base (no value)
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if any(b <= a for a, b in zip(numbers, numbers[1:])):
+            shown = ", ".join(f"{s.get('color')} from {s.get('value')}" for s in steps[1:])
+            yield Issue(p, f"threshold steps are not in ascending order ({shown}): Grafana would colour "
+                           "by the last step a value reaches, not by the level it breaches")
+
+
 def rule_panel_no_targets(d: Dashboard) -> Iterator[Issue]:
     for p in d.panels:
         if p.get("type") in QUERY_PANELS and not p.get("targets"):
@@ -333,6 +345,10 @@ RULES: tuple[Rule, ...] = (
          "give the panel a description (shown as its tooltip)", rule_panel_title_description),
     Rule("panel-units", WARNING, "every data panel has a unit (an unknown unit id is an error)",
          "set unit= to one of Grafana's unit ids (reqps, s, percentunit, bytes...)", rule_panel_units),
+    Rule("threshold-order", ERROR, "threshold steps ascend by value (a warning level below a critical one, "
+         "or above it where low is worse, still ascends)",
+         "order the steps by value; for a measure where low is worse, reverse the colours, not the values "
+         "(in the settings: warning below critical, or above it with lower_is_worse)", rule_threshold_order),
     Rule("panel-no-targets", ERROR, "every data panel has at least one query",
          "add a target, or remove the panel", rule_panel_no_targets),
     Rule("target-promql", ERROR, "every target parses as PromQL once Grafana's variables are substituted",

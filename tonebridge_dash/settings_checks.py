@@ -1,0 +1,68 @@
+"""What the settings' JSON Schema cannot say, checked after the layers are
+merged: names the content does not define, selectors that are not PromQL
+label matchers, thresholds that contradict themselves, durations of
+nothing. Each problem is one ``SettingsError`` naming the file and key."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .durations import seconds
+from .errors import SettingsError
+
+# Sections whose keys the content defines: the settings file may change
+# their values, not invent new ones (a typo would be silently ignored).
+CONTENT_KEYED = ("thresholds", "selectors")
+
+
+def known_keys(raw: Mapping[str, Any], base: Mapping[str, Any], source: str) -> None:
+    """A threshold or selector the content does not define is a typo."""
+    for section in CONTENT_KEYED:
+        for key in raw.get(section) or {}:
+            if key not in base[section]:
+                allowed = ", ".join(sorted(base[section])) or "none are defined"
+                raise SettingsError(f"{source}: unknown key '{section}.{key}' (allowed: {allowed})")
+
+
+def selector(name: str, matchers: str, source: str) -> None:
+    """Label matchers that PromQL accepts inside ``{...}``, or nothing."""
+    if not matchers.strip():
+        return
+    import promql_parser
+
+    try:
+        promql_parser.parse(f"up{{{matchers}}}")
+    except (ValueError, TypeError):
+        raise SettingsError(f"{source}: key 'selectors.{name}': {matchers!r} is not a list of PromQL "
+                            'label matchers (e.g. job="api", namespace=~"prod|stage")') from None
+
+
+def threshold(name: str, t: Any, source: str) -> None:
+    """A threshold (``settings.Threshold``) that contradicts itself: levels
+    out of order for its direction, or a ratio outside 0..1 (an alert that
+    can never fire)."""
+    where = f"{source}: key 'thresholds.{name}'"
+    for level, value in (("critical", t.critical), ("warning", t.warning)):
+        if t.ratio and value is not None and not 0 <= value <= 1:
+            raise SettingsError(f"{where}: {level} {value:g} is not a ratio between 0 and 1 (5% is 0.05)")
+    if t.warning is None:
+        return
+    if t.lower_is_worse and not t.warning > t.critical:
+        raise SettingsError(f"{where}: warning {t.warning:g} must be above critical {t.critical:g} "
+                            "(lower is worse for this measure)")
+    if not t.lower_is_worse and not t.warning < t.critical:
+        raise SettingsError(f"{where}: warning {t.warning:g} must be below critical {t.critical:g} "
+                            "(higher is worse for this measure)")
+
+
+# Durations that must be longer than nothing: a zero window or interval is
+# a rule file promtool rejects, or an Alertmanager that never repeats.
+POSITIVE_DURATIONS = (("slo", "window"), ("alerts", "interval"), ("alertmanager", "group_interval"),
+                      ("alertmanager", "repeat_interval"), ("alertmanager", "resolve_timeout"))
+
+
+def durations(merged: Mapping[str, Any], source: str) -> None:
+    """Windows and intervals that must be longer than nothing."""
+    for section, key in POSITIVE_DURATIONS:
+        if seconds(merged[section][key]) <= 0:
+            raise SettingsError(f"{source}: key '{section}.{key}': {merged[section][key]} must be longer than 0")
