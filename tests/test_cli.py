@@ -128,3 +128,24 @@ def test_render_warns_about_json_it_did_not_write(tmp_path):
     assert (tmp_path / "tb-removed.json").exists(), "render never deletes files it did not write"
     r = run("render", "--out", str(tmp_path / "clean"))
     assert "warning" not in r.stderr
+
+
+def test_render_refuses_what_validate_calls_an_error_and_writes_nothing(tmp_path):
+    """A dashboard whose queries use $job without defining it renders
+    nowhere: exit 1, one line naming it, no file."""
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "__init__.py").write_text('"""A broken dashboard."""\n')
+    (tmp_path / "broken" / "overview.py").write_text(
+        "import attr\nfrom grafanalib import core as g\n\nfrom dashboards import overview\n\n\n"
+        "def build(cfg):\n"
+        "    d = overview.build(cfg)\n"
+        "    return attr.evolve(d, templating=g.Templating(list=d.templating.list[:1]))  # no job, no instance\n")
+    (tmp_path / "tb-dash.yaml").write_text("content:\n  dashboards: broken\n")
+    r = subprocess.run([sys.executable, "-m", "tonebridge_dash", "render", "--out", "out"], cwd=tmp_path,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r.stderr
+    assert r.stderr.startswith("tb-dash: error: dashboard 'tb-overview': (dashboard): has no 'job' variable "
+                               "[template-job] (and ")  # the others: $job and $instance undefined in each query
+    assert "run 'tb-dash validate' for every finding" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()

@@ -271,3 +271,27 @@ def test_titles_unique_per_folder(version, unique):
     from tonebridge_dash.grafana.push import titles_unique_per_folder
 
     assert titles_unique_per_folder({"database": "ok", **({"version": version} if version else {})}) is unique
+
+
+def _undefined_job(r: Rendered) -> Rendered:
+    """The dashboard without its job and instance variables: its queries use an undefined $job."""
+    data = copy.deepcopy(r.data)
+    data["templating"]["list"] = [v for v in data["templating"]["list"] if v["name"] not in ("job", "instance")]
+    return Rendered(r.uid, r.title, data, r.source)
+
+
+def test_push_refuses_what_validate_calls_an_error(client, emu, dashboards, cfg):
+    bad = _undefined_job(dashboards[0])
+    with pytest.raises(UsageError, match=rf"^dashboard '{bad.uid}': \(dashboard\): has no 'job' variable "
+                                         r"\[template-job\] \(and \d+ more\); run 'tb-dash validate'.*nothing was written$"):
+        run(client, [*dashboards[1:], bad], cfg=cfg)
+    assert emu.total_requests() == 0
+
+
+def test_push_prints_warnings_and_goes_on(client, emu, dashboards, cfg):
+    quiet = changed(dashboards[0], panels=copy.deepcopy(dashboards[0].data["panels"]))
+    next(p for p in quiet.data["panels"] if p.get("description"))["description"] = ""
+    warnings = []
+    report = run(client, [quiet], cfg=cfg, warn=warnings.append)
+    assert report.exit_code == EXIT_OK
+    assert len(warnings) == 1 and "has no description [panel-title-description]" in warnings[0]

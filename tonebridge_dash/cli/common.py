@@ -64,15 +64,21 @@ def load_settings(config: Optional[Path]):
     return load(config)
 
 
-def dashboards(cfg, directory: Optional[Path] = None, check: bool = True):
+def warn(message: str) -> None:
+    """A warning: one line on stderr; the command goes on."""
+    typer.echo(f"tb-dash: warning: {message}", err=True)
+
+
+def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: bool = False):
     """The dashboards a command reads: the ``*.json`` files in ``directory``
-    as they are, or the content's built in memory (checked unless the command
-    checks them itself)."""
+    as they are, or the content's built in memory: valid for Grafana unless
+    the command checks them itself (``check``), past every lint error with
+    ``gate`` (what render writes)."""
     from ..dashboard.render import build_all, load_dir
 
     if directory is not None:
         return load_dir(directory)
-    return build_all(cfg, check=check)
+    return build_all(cfg, check=check, gate=gate, warn=warn)
 
 
 def output_format(fmt: str) -> str:

@@ -22,8 +22,10 @@ def render(
 ) -> None:
     """Render every dashboard to Grafana JSON, one <uid>.json per dashboard.
 
-    Output is validated against Grafana's official JSON Schemas and written
-    atomically with sorted keys: two runs give identical bytes.
+    Output is validated against Grafana's official JSON Schemas and the
+    lint rules of validate (an error stops the render, exit 1, nothing
+    written; a warning is printed), then written atomically with sorted
+    keys: two runs give identical bytes.
 
     Examples:
 
@@ -39,7 +41,7 @@ def render(
     if schema_version is not None:
         cfg = dataclasses.replace(
             cfg, dashboards=dataclasses.replace(cfg.dashboards, schema_version=schema_version))
-    rendered = dashboards(cfg)
+    rendered = dashboards(cfg, gate=True)  # what validate calls an error is not written
     paths = write_dashboards(rendered, out)
     for r, p in zip(rendered, paths):
         typer.echo(f"{p}  {r.title}")

@@ -12,7 +12,7 @@ from typing import Optional
 import typer
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, TbDashError
-from .common import ConfigOption, app, dashboards, load_settings
+from .common import ConfigOption, app, dashboards, load_settings, warn
 
 FromOption = typer.Option(
     None, "--from", metavar="DIR",
@@ -123,7 +123,8 @@ def push(
 ) -> None:
     """Push the dashboards into their Grafana folder.
 
-    Everything is validated before the first write. Dashboards that did not
+    Everything is validated before the first write, with validate's lint
+    rules: an error stops the push (nothing written). Dashboards that did not
     change are skipped; the others are saved with the version message
     "tb-dash: <content hash> [<git revision>]". A dashboard saved in Grafana
     by someone else since the last push is refused (exit 3) unless --force,
@@ -148,7 +149,7 @@ def push(
     with client:
         report = run_push(client, found, folder_uid=env.folder.uid, folder_title=env.folder.title,
                           force=force, dry_run=dry_run, backup_dir=backup_dir, revision=git_revision(),
-                          concurrency=target.concurrency, on_progress=progress("push"))
+                          concurrency=target.concurrency, on_progress=progress("push"), cfg=cfg, warn=warn)
     for line in push_lines(report, env.folder.title):
         typer.echo(line)
     problem = push_error(report)
@@ -185,7 +186,7 @@ def diff(
         found = dashboards(cfg, from_dir, check=False)  # diff checks them, once
         with client:
             diffs = diff_all(client, found, folder_uid=env.folder.uid, full=full,
-                             concurrency=target.concurrency, on_progress=progress("diff"))
+                             concurrency=target.concurrency, on_progress=progress("diff"), cfg=cfg)
     except TbDashError as e:
         raise TbDashError(e.message, exit_code=EXIT_USAGE) from None
     for line in diff_lines(diffs, full):

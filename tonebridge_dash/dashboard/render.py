@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..content import discover
 from ..errors import TbDashError, UsageError
@@ -22,6 +22,11 @@ from ..output import encode_json, write_files
 from .normalize import normalize
 from .schema import validate_dashboard
 
+
+
+Warn = Callable[[str], None]
+# What ``problem_of`` and ``shared_uid`` say first, in their own words.
+CHECKED_FIRST = ("schema", "uid-format", "uid-unique")
 
 
 class RenderError(TbDashError):
@@ -49,13 +54,14 @@ def build_one(build, cfg, source: str = "", check: bool = True) -> Rendered:
     return rendered
 
 
-def build_all(cfg, check: bool = True) -> list[Rendered]:
+def build_all(cfg, check: bool = True, gate: bool = False, warn: Warn | None = None) -> list[Rendered]:
     """Every dashboard of the content, sorted by uid; with ``check``, all of
-    them valid (``check_all``)."""
+    them valid for Grafana, and with ``gate`` past every lint rule too
+    (``check_all``)."""
     out = [build_one(m.fn, cfg, m.module, check=False)
            for m in discover(cfg.content.dashboards, "build", "content.dashboards")]
     if check:
-        check_all(out)
+        check_all(out, cfg if gate else None, warn)
     return sorted(out, key=lambda r: r.uid)
 
 
@@ -86,10 +92,12 @@ def shared_uid(dashboards: Sequence[Rendered]) -> str | None:
     return None
 
 
-def check_all(dashboards: Sequence[Rendered]) -> None:
-    """Everything must be valid before anything is written: each dashboard
-    (``problem_of``) and one uid per dashboard. Raises ``RenderError``
-    naming the first problem."""
+def check_all(dashboards: Sequence[Rendered], cfg=None, warn: Warn | None = None) -> None:
+    """The gate before anything is written: each dashboard (``problem_of``),
+    one uid per dashboard and, with the settings, every other lint rule of
+    ``validate`` (an undefined variable, overlapping panels...): an error
+    stops it, a warning goes to ``warn``. Raises ``RenderError`` naming the
+    first problem."""
     for r in dashboards:
         problem = problem_of(r)
         if problem:
@@ -97,6 +105,19 @@ def check_all(dashboards: Sequence[Rendered]) -> None:
     problem = shared_uid(dashboards)
     if problem:
         raise RenderError(problem)
+    if cfg is None:
+        return
+    from .lint import RULES, validate
+
+    result = validate(dashboards, cfg, [r for r in RULES if r.name not in CHECKED_FIRST])
+    errors = result.errors()
+    if errors:
+        f = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise RenderError(f"dashboard '{f.dashboard}': {f.where()}: {f.message} [{f.rule}]{more}; "
+                          "run 'tb-dash validate' for every finding and its fix")
+    for f in result.warnings() if warn is not None else ():
+        warn(f"dashboard '{f.dashboard}': {f.where()}: {f.message} [{f.rule}]")
 
 
 def write_dashboards(rendered: Sequence[Rendered], out_dir: Path) -> list[Path]:

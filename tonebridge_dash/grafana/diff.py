@@ -122,11 +122,11 @@ def unified(live: Live | None, rendered: Rendered) -> str:
 
 
 def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: bool = False,
-             concurrency: int = 8, on_progress: Progress | None = None) -> list[DashboardDiff]:
+             concurrency: int = 8, on_progress: Progress | None = None, cfg=None) -> list[DashboardDiff]:
     """Compare every dashboard with Grafana, once each is known to be valid
     (``check_all``: a diff of what push would refuse is no answer). Grafana
     errors raise."""
-    check_all(dashboards)
+    check_all(dashboards, cfg)
     hits = existing_uids(client, [r.uid for r in dashboards])
 
     def one(r: Rendered) -> DashboardDiff:

@@ -19,7 +19,7 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from ..dashboard.render import RenderError, check_all
 from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, UsageError
@@ -189,13 +189,16 @@ class Pusher:
 def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_title: str,
          force: bool = False, dry_run: bool = False, backup_dir: Path = DEFAULT_BACKUP_DIR,
          revision: str | None = None, concurrency: int = 8,
-         on_progress: Progress | None = None) -> PushReport:
-    """Push ``dashboards`` into the folder; see the module's docstring.
+         on_progress: Progress | None = None,
+         cfg=None, warn: Callable[[str], None] | None = None) -> PushReport:
+    """Push ``dashboards`` into the folder; see the module's docstring. With
+    the settings (``cfg``), validate's lint rules gate it too (errors stop
+    it, warnings go to ``warn``).
     Errors before the per-dashboard work (invalid input, Grafana unhealthy or
     unreachable, bad credentials, the folder) raise; per-dashboard failures
     are reported in the outcome list."""
     try:
-        check_all(dashboards)  # the one validation of a push: before the first write
+        check_all(dashboards, cfg, warn)  # the one validation of a push: before the first write
     except RenderError as e:
         raise UsageError(f"{e.message}; nothing was written") from None
     # Three independent reads at once: one round trip instead of three. The
