@@ -11,7 +11,7 @@ def transformations_per_minute_stat(cfg, scope: Scope = SERVICE) -> c.g.Stat:
     return c.stat(
         "Transformations per minute",
         "Completed transformations per minute, all types and models (§4.2 TransformationsPerMinute).",
-        "short",
+        "suffix: transformations/min",
         [c.target(q.transformations_per_minute(cfg, scope), "per minute")],
         decimals=1,
     )
@@ -21,7 +21,7 @@ def average_text_length_stat(cfg, scope: Scope = SERVICE) -> c.g.Stat:
     return c.stat(
         "Average text length",
         "Mean length of the input text, in characters (§4.2 AverageTextLength).",
-        "short",
+        "suffix: characters",
         [c.target(q.average_text_length(cfg, scope), "characters")],
         decimals=0,
     )
@@ -62,7 +62,7 @@ def transformation_count_stat(cfg, scope: Scope = SERVICE) -> c.g.Stat:
     return c.stat(
         "Transformations",
         "Transformations completed in the selected time range.",
-        "short",
+        "suffix: transformations",
         [c.target(q.transformations_in_range(cfg, scope), "transformations", instant=True)],
         decimals=0,
         graph=False,
@@ -73,7 +73,7 @@ def popular_transformation_types_bargauge(cfg, scope: Scope = SERVICE) -> c.g.Ba
     return c.bargauge(
         "Popular transformation types",
         "The five most used transformation types in the selected time range.",
-        "short",
+        "suffix: transformations",
         [c.target(q.popular_transformation_types(cfg, scope), "{{transformation_type}}", instant=True)],
     )
 
@@ -82,7 +82,7 @@ def usage_trend_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
     return c.timeseries(
         "Usage trend by transformation type",
         "Transformations per minute by type, stacked.",
-        "short",
+        "suffix: transformations/min",
         [c.target(q.transformations_per_minute(cfg, scope, by=("transformation_type",)),
                   "{{transformation_type}}")],
         stack=True,
@@ -112,7 +112,7 @@ def llm_tokens_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
     return c.timeseries(
         "LLM tokens per second",
         "Prompt and completion tokens per second, per model.",
-        "short",
+        "suffix: tokens/s",
         [c.target(q.llm_tokens_rate(cfg, scope), "{{model}} {{kind}}")],
     )
 

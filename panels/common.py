@@ -50,8 +50,8 @@ def steps(threshold: Threshold | None, *, lower_is_worse: bool | None = None,
     warning, red at critical; reversed for measures where low is bad: the
     threshold's own ``lower_is_worse`` unless ``lower_is_worse`` is given).
     ``scale`` converts the settings' unit to the panel's (e.g. 100 for %)."""
-    if threshold is None:
-        return [{"color": "green", "value": None}]
+    if threshold is None:  # nothing is judged: the neutral text colour, not a "healthy" green
+        return [{"color": "text", "value": None}]
     return [{"color": color, "value": None if value is None else value * scale}
             for value, color in threshold.steps(lower_is_worse=lower_is_worse)]
 

@@ -118,7 +118,7 @@ def active_connections_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries
     return c.timeseries(
         "Active connections",
         "Open client connections (sessions) to the gateway.",
-        "short",
+        "suffix: connections",
         [c.target(q.active_connections(cfg, scope), "connections")],
     )
 

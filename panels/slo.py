@@ -112,7 +112,7 @@ def burn_rate_timeseries(cfg) -> c.g.TimeSeries:
         "How fast the availability error budget burns, per window: 1 spends exactly the "
         f"budget in {cfg.slo.window}. Orange at {levels.warning:g}x (ticket), red at "
         f"{levels.critical:g}x (page); an alert needs its long and its short window above its level.",
-        "short",
+        "suffix:x",
         [c.target(q.burn_rate(cfg, w), w) for w in BURN_RATE_WINDOWS],
         threshold=levels, fill=0,
     )

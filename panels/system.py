@@ -82,7 +82,7 @@ def container_cpu_timeseries(cfg, scope: Scope = CONTAINERS) -> c.g.TimeSeries:
     return c.timeseries(
         "Container CPU",
         "CPU cores used per pod.",
-        "short",
+        "suffix: cores",
         [c.target(q.container_cpu_cores(cfg, scope), "{{pod}}")],
         stack=True,
     )

@@ -11,7 +11,7 @@ def active_users_stat(cfg, scope: Scope = SERVICE) -> c.g.Stat:
     return c.stat(
         "Active users",
         "Users with any activity in the last 5 minutes.",
-        "short",
+        "suffix: users",
         [c.target(q.active_users(cfg, scope), "users")],
         decimals=0,
     )
@@ -21,6 +21,6 @@ def active_users_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
     return c.timeseries(
         "Active users",
         "Users with any activity in the preceding 5 minutes, over time.",
-        "short",
+        "suffix: users",
         [c.target(q.active_users(cfg, scope), "active users")],
     )
