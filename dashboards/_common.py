@@ -8,7 +8,7 @@ from typing import Sequence
 from grafanalib import core as g
 
 from panels.common import DATASOURCE, DATASOURCE_VARIABLE
-from panels.metrics import Metric
+from panels.metrics import TRANSFORMATIONS, Metric
 from panels.queries import label_values
 from tonebridge_dash.dashboard.layout import Row, grid
 
@@ -52,6 +52,17 @@ def filter_variable(name: str, query: str, label: str | None = None) -> g.Templa
         refresh=g.REFRESH_ON_TIME_RANGE_CHANGE,
         sort=g.SORT_ALPHA_ASC,
     )
+
+
+def llm_variables(cfg) -> list[g.Template]:
+    """The LLM service's own ``llm_job`` and ``llm_instance`` filters, for a
+    dashboard that shows its metrics (the queries' ``SERVICE`` scope reads
+    them for that source)."""
+    return [
+        filter_variable("llm_job", label_values(cfg, TRANSFORMATIONS, "job"), "LLM job"),
+        filter_variable("llm_instance", label_values(cfg, TRANSFORMATIONS, "instance", 'job=~"$llm_job"'),
+                        "LLM instance"),
+    ]
 
 
 def job_instance_variables(cfg, metric: Metric) -> list[g.Template]:

@@ -30,10 +30,17 @@ RANGE = "$__range"
 @dataclass(frozen=True)
 class Scope:
     """Where a query runs: the rate window and the label matchers every
-    selector gets (``job=~"$job"`` on a dashboard, nothing in a rule file)."""
+    selector gets (``job=~"$job"`` on a dashboard, nothing in a rule file);
+    ``by_source`` gives the metrics of one source their own matchers instead
+    (the LLM service's metrics filter on ``$llm_job``, so that a choice of
+    the gateway's ``$job`` never blanks them)."""
 
     window: str = RATE_INTERVAL
     matchers: tuple[str, ...] = ()
+    by_source: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def for_source(self, source: str) -> tuple[str, ...]:
+        return dict(self.by_source).get(source, self.matchers)
 
     def plus(self, *matchers: str) -> "Scope":
         return replace(self, matchers=self.matchers + tuple(matchers))
@@ -47,8 +54,10 @@ class Scope:
 
 
 # On dashboards: the job and instance filter variables (Grafana's template
-# variables named by grafana/dashboard-linter's conventions).
-SERVICE = Scope(matchers=('job=~"$job"', 'instance=~"$instance"'))
+# variables named by grafana/dashboard-linter's conventions), and the LLM
+# service's own pair for its metrics.
+LLM_FILTERS = ('job=~"$llm_job"', 'instance=~"$llm_instance"')
+SERVICE = Scope(matchers=('job=~"$job"', 'instance=~"$instance"'), by_source=((m.LLM, LLM_FILTERS),))
 ENDPOINT = SERVICE.plus('endpoint=~"$endpoint"')
 NODE = SERVICE
 CONTAINERS = Scope(matchers=('namespace=~"$namespace"',))
@@ -73,7 +82,7 @@ def source_matchers(cfg, metric: Metric) -> tuple[str, ...]:
 def selector(cfg, metric: Metric, scope: Scope, *extra: str, suffix: str = "") -> str:
     """``metric{matchers}``: its source's selector from the settings, the
     scope's matchers, then ``extra``."""
-    matchers = [*source_matchers(cfg, metric), *scope.matchers, *extra]
+    matchers = [*source_matchers(cfg, metric), *scope.for_source(metric.source), *extra]
     name = metric.series(suffix)
     return f"{name}{{{', '.join(matchers)}}}" if matchers else name
 

@@ -73,7 +73,7 @@ class Values:
         }
 
 
-def _escape(value: str) -> str:
+def regex_escape(value: str) -> str:
     # As Grafana does: a regex escape, itself escaped for a PromQL string ("b\\.c").
     return _REGEX_SPECIAL.sub(r"\\\\\1", value)
 
@@ -92,7 +92,7 @@ def variable_value(variable: Mapping[str, Any]) -> str:
         return values[0] if values else ""
     if len(values) == 1:
         return values[0]
-    return "(" + "|".join(_escape(v) for v in values) + ")"
+    return "(" + "|".join(regex_escape(v) for v in values) + ")"
 
 
 def dashboard_variables(data: Mapping[str, Any]) -> dict[str, str]:
