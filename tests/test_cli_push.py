@@ -160,7 +160,7 @@ def test_push_from_a_directory_of_rendered_json(tb, emu, tmp_path, rendered):
     (tmp_path / "bad" / "x.json").write_text('{"uid": "x", "title": "X", "panels": "oops"}')
     emu.reset_counts()
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", str(tmp_path / "bad"))
-    assert code == 2 and "does not match Grafana's schema" in one_line(err)
+    assert code == 1 and "does not match Grafana's schema" in one_line(err)  # refused as render refuses it
     assert emu.total_requests() == 0
 
 

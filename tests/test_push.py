@@ -10,7 +10,8 @@ import time
 import pytest
 
 from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
-from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, UsageError
+from tonebridge_dash.dashboard.render import RenderError
+from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from tonebridge_dash.grafana import GrafanaClient, NotFound, RetryPolicy, ServerError, TokenAuth, Unauthorized
 from tonebridge_dash.grafana.plan import comparable, content_hash, version_message
 from tonebridge_dash.grafana.push import push
@@ -131,7 +132,7 @@ def test_dry_run_writes_nothing(client, emu, dashboards, tmp_path):
 
 def test_nothing_is_written_when_one_dashboard_is_invalid(client, emu, dashboards):
     bad = changed(dashboards[-1], panels=[{"type": "timeseries", "gridPos": {"h": 8, "w": 99, "x": 0, "y": 0}}])
-    with pytest.raises(UsageError, match="does not match Grafana's schema.*nothing was written"):
+    with pytest.raises(RenderError, match="does not match Grafana's schema.*nothing was written"):
         run(client, [*dashboards[:-1], bad])
     assert emu.total_requests() == 0
 
@@ -142,13 +143,13 @@ def test_nothing_is_written_when_one_dashboard_is_invalid(client, emu, dashboard
 ])
 def test_bad_uids_and_titles_are_refused_before_any_request(client, emu, dashboards, uid, title, message):
     bad = Rendered(uid, title, {**dashboards[0].data, "uid": uid, "title": title}, "x.json")
-    with pytest.raises(UsageError, match=message):
+    with pytest.raises(RenderError, match=message):
         run(client, [bad])
     assert emu.total_requests() == 0
 
 
 def test_duplicate_uids_are_refused(client, emu, dashboards):
-    with pytest.raises(UsageError, match="is used by both"):
+    with pytest.raises(RenderError, match="is used by both"):
         run(client, [dashboards[0], dashboards[0]])
 
 
@@ -282,10 +283,11 @@ def _undefined_job(r: Rendered) -> Rendered:
 
 def test_push_refuses_what_validate_calls_an_error(client, emu, dashboards, cfg):
     bad = _undefined_job(dashboards[0])
-    with pytest.raises(UsageError, match=rf"^dashboard '{bad.uid}': \(dashboard\): has no 'job' variable "
+    with pytest.raises(RenderError, match=rf"^dashboard '{bad.uid}': \(dashboard\): has no 'job' variable "
                                          r"\[template-job\] \(and \d+ more\); run 'tb-dash validate'.*nothing was written$"):
         run(client, [*dashboards[1:], bad], cfg=cfg)
     assert emu.total_requests() == 0
+    assert RenderError("x").exit_code == EXIT_FAILED  # exit 1, as render refuses it
 
 
 def test_push_prints_warnings_and_goes_on(client, emu, dashboards, cfg):

@@ -130,7 +130,8 @@ def push(
     by someone else since the last push is refused (exit 3) unless --force,
     which first saves the live JSON under --backup-dir.
 
-    Exit codes: 0 all done; 1 something failed; 2 usage or settings error;
+    Exit codes: 0 all done; 1 something failed, or a dashboard has a validate
+    error (nothing written); 2 usage or settings error;
     3 refused to overwrite a dashboard edited in Grafana.
 
     Examples:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from ..dashboard.render import RenderError, check_all
-from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, UsageError
+from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from ..model import Rendered
 from ..output import encode_json, write_atomic
 from ..progress import Progress
@@ -199,8 +199,8 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     are reported in the outcome list."""
     try:
         check_all(dashboards, cfg, warn)  # the one validation of a push: before the first write
-    except RenderError as e:
-        raise UsageError(f"{e.message}; nothing was written") from None
+    except RenderError as e:  # exit 1, as render refuses the same dashboards
+        raise RenderError(f"{e.message}; nothing was written") from None
     # Three independent reads at once: one round trip instead of three. The
     # health check's error, if any, is the one reported.
     health, has_folder, hits = in_parallel(
