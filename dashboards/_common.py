@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import attr
 from grafanalib import core as g
 
 from panels.common import DATASOURCE, DATASOURCE_VARIABLE
@@ -73,6 +74,25 @@ def job_instance_variables(cfg, metric: Metric) -> list[g.Template]:
     ]
 
 
+def _link(**fields) -> dict:
+    """A link as Grafana's dashboard model writes one (every key its schema asks for)."""
+    return {"icon": "external link", "tooltip": "", "tags": [], "asDropdown": False, "targetBlank": False,
+            "includeVars": True, "keepTime": True, **fields}
+
+
+def dashboards_link(cfg) -> dict:
+    """A drop-down of every dashboard with the content's tag, keeping the time
+    range and the variables: each dashboard links to all the others."""
+    return _link(title="Dashboards", type="dashboards", tags=list(cfg.dashboards.tags[:1]), asDropdown=True)
+
+
+def detail(panel, cfg, module: str, what: str):
+    """``panel`` with a link to the dashboard of ``module`` that explains it,
+    keeping the time range and the variables."""
+    url = f"/d/{uid_for(cfg, module)}?${{__url_time_range}}&${{__all_variables}}"
+    return attr.evolve(panel, links=[_link(title=what, type="link", url=url)])
+
+
 def dashboard(cfg, module: str, title: str, description: str, rows: Sequence[Row],
               variables: Sequence[g.Template] = ()) -> g.Dashboard:
     d = cfg.dashboards
@@ -88,4 +108,5 @@ def dashboard(cfg, module: str, title: str, description: str, rows: Sequence[Row
         graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
         templating=g.Templating(list=[datasource_variable(cfg), *variables]),
         panels=grid(rows),
+        links=[dashboards_link(cfg)],
     ).auto_panel_ids()

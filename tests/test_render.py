@@ -173,3 +173,21 @@ def test_written_files_pass_the_reference_validator(cfg, tmp_path):
                 assert list(target.iter_errors(t)) == [], (f.name, p["title"])
             checked += 1
     assert checked >= 36  # every panel of the four core dashboards at least
+
+
+def test_dashboards_link_to_each_other_keeping_time_and_variables(rendered):
+    for uid, r in rendered.items():
+        (link,) = r.data["links"]
+        assert (link["type"], link["tags"], link["keepTime"], link["includeVars"]) == (
+            "dashboards", ["tonebridge"], True, True), uid
+        assert "tonebridge" in r.data["tags"]  # so the drop-down lists every dashboard
+
+
+def test_overview_panels_link_to_the_dashboard_that_explains_them(rendered):
+    panels = [p for p in rendered["tb-overview"].panels() if p["type"] != "row"]
+    assert len(panels) == 4
+    for p in panels:
+        (link,) = p["links"]
+        target = link["url"].split("?")[0].removeprefix("/d/")
+        assert target in rendered and target != "tb-overview", p["title"]
+        assert link["url"].endswith("?${__url_time_range}&${__all_variables}"), p["title"]
