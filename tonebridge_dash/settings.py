@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping, TypeVar
 import yaml
 
 from . import settings_checks as checks
+from .content import import_content
 from .errors import SettingsError
 
 DEFAULT_FILE = "tb-dash.yaml"
@@ -301,8 +302,6 @@ def content_defaults(module: str) -> dict[str, Any]:
     if not module:
         return {}
     if module not in _content_defaults:
-        from .content import import_content
-
         raw = getattr(import_content(module, "content.defaults"), "DEFAULTS", None)
         source = f"content defaults ({module}.DEFAULTS)"
         if raw is None:

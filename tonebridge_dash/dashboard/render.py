@@ -19,6 +19,7 @@ from ..content import discover
 from ..errors import TbDashError, UsageError
 from ..model import UID_RE, Rendered
 from ..output import encode_json, write_files
+from .lint import RULES, validate
 from .normalize import normalize
 from .schema import validate_dashboard
 
@@ -107,8 +108,6 @@ def check_all(dashboards: Sequence[Rendered], cfg=None, warn: Warn | None = None
         raise RenderError(problem)
     if cfg is None:
         return
-    from .lint import RULES, validate
-
     result = validate(dashboards, cfg, [r for r in RULES if r.name not in CHECKED_FIRST])
     errors = result.errors()
     if errors:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from ..content import import_content
+from ..errors import SettingsError
 from .catalog import COUNTER, GAUGE, HISTOGRAM, SCRAPE, SUMMARY, Metric
 
 Weights = Mapping[str, float]  # label value -> relative weight
@@ -83,8 +84,6 @@ class Profile:
 
 def load_profile(module: str) -> Profile:
     """The ``PROFILE`` of a content module (``content.traffic`` in the settings)."""
-    from ..errors import SettingsError
-
     profile = getattr(import_content(module, "content.traffic"), "PROFILE", None)
     if not isinstance(profile, Profile):
         raise SettingsError(f"content.traffic: module '{module}' has no PROFILE (a synthetic.Profile)")
