@@ -297,3 +297,63 @@ def test_push_prints_warnings_and_goes_on(client, emu, dashboards, cfg):
     report = run(client, [quiet], cfg=cfg, warn=warnings.append)
     assert report.exit_code == EXIT_OK
     assert len(warnings) == 1 and "has no description [panel-title-description]" in warnings[0]
+
+
+# -- paths from Grafana's answers stay inside their directory ------------------
+
+@pytest.mark.parametrize("answered", ["../../escaped", "ABS"])
+def test_a_backup_never_leaves_the_backup_dir(client, emu, dashboards, tmp_path, answered):
+    """The backup's file name comes from Grafana's answer: a uid that is a
+    path is refused, and nothing is written outside --backup-dir."""
+    run(client, dashboards)
+    uid = dashboards[1].uid
+    emu.ui_save(uid, lambda d: d.update(description="by hand"))
+    outside = tmp_path / "abs" / "evil"
+    answered = str(outside) if answered == "ABS" else answered
+    emu.org().dashboards[uid].data["uid"] = answered  # what GET /api/dashboards/uid/<uid> answers
+    work = tmp_path / "work" / "here"
+    report = run(client, dashboards, backup_dir=work / "backups", force=True)
+    outcome = next(o for o in report.outcomes if o.uid == uid)
+    assert (report.exit_code, outcome.action) == (EXIT_FAILED, "failed")
+    assert outcome.detail == (f"GET /api/dashboards/uid/{uid}: Grafana answered the dashboard with the "
+                              f"uid {answered!r}; refused")
+    assert report.backups == [] and emu.dashboard(uid)["description"] == "by hand"
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert written == []
+
+
+@pytest.mark.parametrize("emu", ["P1"], indirect=True)
+def test_a_path_like_uid_in_a_search_answer_is_refused(client, emu, dashboards, tmp_path):
+    """On Grafana before 11.3 the dashboard that shares a title is found by
+    search; its uid names the backup file, so a path there is refused."""
+    r = dashboards[0]
+    emu.add_folder("tonebridge", "ToneBridge")
+    client.save_dashboard({"uid": "hand-made", "title": r.title}, folder_uid="tonebridge")
+    org = emu.org()
+    org.dashboards["../../escaped"] = org.dashboards.pop("hand-made")
+    org.dashboards["../../escaped"].uid = org.dashboards["../../escaped"].data["uid"] = "../../escaped"
+    report = run(client, [r], backup_dir=tmp_path / "a" / "b" / "backups", force=True)
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_FAILED, "failed")
+    assert report.outcomes[0].detail == ("GET /api/search: Grafana answered the dashboard uid "
+                                         "'../../escaped', which is not a valid uid; refused")
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [] and emu.dashboard(r.uid) is None
+
+
+@pytest.mark.parametrize("path", ["@evil.example/d/x", ".evil.example/d/x", "https://evil.example/d/x", 7])
+def test_dashboard_urls_from_grafana_stay_on_grafana(client, emu, dashboards, path, monkeypatch):
+    """The URL in the summary is Grafana's base URL plus the path Grafana
+    answered: a path that would change the host is not used."""
+    real = client.save_dashboard
+    monkeypatch.setattr(client, "save_dashboard", lambda *a, **k: {**real(*a, **k), "url": path})
+    report = run(client, dashboards[:1])
+    assert report.outcomes[0].url == f"{emu.url}/d/{dashboards[0].uid}"
+
+
+@pytest.mark.parametrize("name", ["../x.json", "/abs/x.json", "a/b.json", "..", ".", "", "a\\b.json"])
+def test_inside_refuses_anything_but_one_file_name(tmp_path, name):
+    from tonebridge_dash.grafana import UnexpectedResponse
+    from tonebridge_dash.grafana.push import inside
+
+    assert inside(tmp_path, "tb-x.v3.20260101T000000Z.json") == tmp_path / "tb-x.v3.20260101T000000Z.json"
+    with pytest.raises(UnexpectedResponse, match="not a file name"):
+        inside(tmp_path, name)

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ..model import Rendered
 from ..output import encode_json
+from .answers import unexpected, url_path
 
 VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
 MESSAGE_PREFIX = "tb-dash: "
@@ -77,10 +78,12 @@ class Live:
     @classmethod
     def from_answer(cls, body: dict) -> "Live":
         data, meta = body.get("dashboard") or {}, body.get("meta") or {}
-        return cls(uid=str(data.get("uid", "")), data=data,
+        uid = str(data.get("uid", ""))
+        return cls(uid=uid, data=data,
                    version=int(data.get("version") or meta.get("version") or 0),
                    folder_uid=str(meta.get("folderUid") or ""),
-                   folder_title=str(meta.get("folderTitle") or ""), url=str(meta.get("url") or ""))
+                   folder_title=str(meta.get("folderTitle") or ""),
+                   url=url_path(meta.get("url"), f"/d/{uid}"))
 
 
 def is_unchanged(rendered: Rendered, live: Live, folder_uid: str) -> bool:
@@ -100,7 +103,12 @@ def existing_uids(client, uids: Iterable[str]) -> dict[str, dict]:
 
 
 def read_live(client, uid: str) -> Live:
-    return Live.from_answer(client.get_dashboard(uid))
+    """The dashboard ``uid`` as Grafana holds it; an answer about another uid
+    (which would name the backup file) is refused."""
+    live = Live.from_answer(client.get_dashboard(uid))
+    if live.uid != uid:
+        raise unexpected(f"GET /api/dashboards/uid/{uid}", f"the dashboard with the uid {live.uid!r}")
+    return live
 
 
 def in_parallel(*calls: Callable[[], Any]) -> list[Any]:

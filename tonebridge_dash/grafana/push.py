@@ -26,7 +26,8 @@ from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from ..model import Rendered
 from ..output import encode_json, write_atomic
 from ..progress import Progress
-from .errors import Conflict, GrafanaError, NotFound
+from .answers import uid_of, url_path
+from .errors import Conflict, GrafanaError, NotFound, UnexpectedResponse
 from .plan import Live, existing_uids, hand_edit, in_parallel, is_unchanged, read_live, run_all, version_message
 
 CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
@@ -99,9 +100,17 @@ def create_folder(client, uid: str, title: str) -> bool:
     return True
 
 
+def inside(directory: Path, name: str) -> Path:
+    """``directory / name``, where ``name`` (made from Grafana's answer) must
+    be one file name: never a path that leads out of ``directory``."""
+    if not name or name in (".", "..") or Path(name).name != name or "\\" in name:
+        raise UnexpectedResponse(f"refusing to write the backup {name!r}: not a file name in {directory}")
+    return directory / name
+
+
 def backup(live: Live, backup_dir: Path) -> Path:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    path = backup_dir / f"{live.uid}.v{live.version}.{stamp}.json"
+    path = inside(backup_dir, f"{live.uid}.v{live.version}.{stamp}.json")
     write_atomic(path, encode_json(live.data))
     return path
 
@@ -137,7 +146,7 @@ class Pusher:
             live = read_live(self.client, r.uid)
         except NotFound:  # deleted since the search
             return self._create(r)
-        url = self.client.url_for(live.url or str(hit.get("url", "")))
+        url = self.client.url_for(live.url)
         if is_unchanged(r, live, self.folder_uid):
             return Outcome(r.uid, r.title, UNCHANGED, url)
         note = ""
@@ -155,7 +164,7 @@ class Pusher:
             return self._write(r, CREATED)
         # Grafana before 11.3 keeps titles unique in a folder: with overwrite it
         # would replace the other dashboard instead of creating ours.
-        live = read_live(self.client, str(other["uid"]))
+        live = read_live(self.client, uid_of(other.get("uid"), "GET /api/search"))
         why = (f"'{other['uid']}' ({other.get('title', '')}) has the same title in the folder, and this "
                f"Grafana (before 11.3) would replace it with '{r.uid}'")
         guard = self._protect(r, live, why, self.client.url_for(live.url))
@@ -182,7 +191,7 @@ class Pusher:
         body.pop("version", None)
         answer = self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=True,
                                             message=version_message(r.data, self.revision))
-        path = (answer or {}).get("url") or f"/d/{r.uid}"
+        path = url_path((answer or {}).get("url"), f"/d/{r.uid}")
         return Outcome(r.uid, r.title, action, self.client.url_for(path), note)
 
 
