@@ -6,6 +6,8 @@ line on stderr and exits with its ``exit_code``. Anything else is a bug.
 
 from __future__ import annotations
 
+import re
+
 EXIT_OK = 0
 EXIT_FAILED = 1  # something failed, or (diff/check/validate) the answer is "no"
 EXIT_USAGE = 2  # usage, settings or input error
@@ -35,3 +37,20 @@ class UsageError(TbDashError):
 
 class SettingsError(UsageError):
     """The settings file is missing, unreadable or invalid."""
+
+
+_USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^?#]*@")
+
+
+def redact_url(url: str) -> str:
+    """``url`` fit to print in a message: the user and password before ``@``
+    become ``***``, and so does every value of the query string (``?token=``,
+    ``?api_key=``...) and the fragment. The host, port and path stay, so the
+    message still says where."""
+    head, sep, fragment = str(url).partition("#")
+    head, qmark, query = head.partition("?")
+    head = _USERINFO.sub(lambda m: f"{m.group(1) or ''}***@", head)
+    if qmark:
+        head += "?" + "&".join(f"{p.partition('=')[0]}=***" if "=" in p else ("***" if p else "")
+                               for p in query.split("&"))
+    return head + ("#***" if sep and fragment else sep)

@@ -26,7 +26,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from .. import __version__
-from ..errors import UsageError
+from ..errors import UsageError, redact_url
 from .errors import GrafanaError, Unreachable, UnexpectedResponse, error_for, parse_body
 
 log = logging.getLogger(__name__)
@@ -100,12 +100,23 @@ def _transport_reason(exc: Exception) -> str:
 
 
 def _check_base_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UsageError(f"Grafana URL must start with http:// or https:// and name a host, not {url!r}")
-    if parts.username or parts.password:
+    """The base URL API paths are appended to: no credentials, no query
+    string or fragment (appended paths would land in them); never quoted
+    with its secrets."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts, host = None, None
+    if parts is None or parts.scheme not in ("http", "https") or not host:
+        raise UsageError("Grafana URL must start with http:// or https:// and name a host, "
+                         f"not {redact_url(url)!r}")
+    if "@" in parts.netloc:
         raise UsageError("put credentials in GRAFANA_TOKEN, --token-file or "
                          "GRAFANA_USER/GRAFANA_PASSWORD, not in the Grafana URL")
+    if parts.query or parts.fragment or url.rstrip("/").endswith(("?", "#")):
+        raise UsageError(f"the Grafana URL must not have a query string or fragment ({redact_url(url)}); "
+                         "put a token in GRAFANA_TOKEN or --token-file")
     return url.rstrip("/")
 
 
@@ -140,7 +151,7 @@ class GrafanaClient:
         self.session = s
 
     def __repr__(self) -> str:
-        return f"GrafanaClient({self.base_url!r})"
+        return f"GrafanaClient({redact_url(self.base_url)!r})"
 
     def close(self) -> None:
         self.session.close()
@@ -171,7 +182,7 @@ class GrafanaClient:
             except requests.exceptions.RequestException as e:
                 reason = _transport_reason(e)
                 failure: GrafanaError = Unreachable(
-                    f"{what}: cannot reach Grafana at {self.base_url} ({reason})", request=what)
+                    f"{what}: cannot reach Grafana at {redact_url(self.base_url)} ({reason})", request=what)
                 tls = isinstance(e, requests.exceptions.SSLError)
                 if tls or not self._wait(policy, attempt, start, None, what, reason):
                     raise self._after(failure, attempt, start) from None

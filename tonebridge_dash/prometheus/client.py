@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import __version__
-from ..errors import EXIT_USAGE, TbDashError
+from ..errors import EXIT_USAGE, TbDashError, redact_url
 
 
 class PrometheusUnreachable(TbDashError):
@@ -37,8 +37,13 @@ class PrometheusClient:
         from requests.adapters import HTTPAdapter
 
         if not url.startswith(("http://", "https://")):
-            raise PrometheusUnreachable(f"--prometheus-url must start with http:// or https://, not '{url}'")
+            raise PrometheusUnreachable(f"--prometheus-url must start with http:// or https://, "
+                                        f"not '{redact_url(url)}'")
+        if "?" in url or "#" in url:  # API paths are appended: they would land in it
+            raise PrometheusUnreachable(f"--prometheus-url must not have a query string or fragment "
+                                        f"({redact_url(url)})")
         self.url = url.rstrip("/")
+        self.shown = redact_url(self.url)  # for messages: user and password hidden
         self.timeout = timeout
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"tb-dash/{__version__}"
@@ -52,23 +57,23 @@ class PrometheusClient:
         try:
             r = self.session.get(self.url + path, params=params, timeout=self.timeout)
         except requests.Timeout:
-            raise PrometheusUnreachable(f"{self.url}{path}: no answer within {self.timeout:g}s") from None
+            raise PrometheusUnreachable(f"{self.shown}{path}: no answer within {self.timeout:g}s") from None
         except requests.RequestException as e:
-            raise PrometheusUnreachable(f"cannot reach Prometheus at {self.url} ({e.__class__.__name__})") from None
+            raise PrometheusUnreachable(f"cannot reach Prometheus at {self.shown} ({e.__class__.__name__})") from None
         try:
             body = r.json()
         except ValueError:
             raise PrometheusUnreachable(
-                f"{self.url}{path}: HTTP {r.status_code}, not a Prometheus API answer") from None
+                f"{self.shown}{path}: HTTP {r.status_code}, not a Prometheus API answer") from None
         if not isinstance(body, dict) or "status" not in body:
-            raise PrometheusUnreachable(f"{self.url}{path}: HTTP {r.status_code}, not a Prometheus API answer")
+            raise PrometheusUnreachable(f"{self.shown}{path}: HTTP {r.status_code}, not a Prometheus API answer")
         return r.status_code, body
 
     def metric_names(self) -> set[str]:
         """Every metric name the server knows (``/api/v1/label/__name__/values``)."""
         status, body = self._get("/api/v1/label/__name__/values")
         if body.get("status") != "success":
-            raise PrometheusUnreachable(f"{self.url}: cannot list metric names: {body.get('error', status)}")
+            raise PrometheusUnreachable(f"{self.shown}: cannot list metric names: {body.get('error', status)}")
         return set(body.get("data") or [])
 
     def instant(self, query: str, at: float | None = None) -> QueryAnswer:
