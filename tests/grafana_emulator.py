@@ -183,6 +183,7 @@ class GrafanaEmulator:
         self.counts: Counter[str] = Counter()
         self.last_headers: dict[str, dict[str, str]] = {}  # route -> headers of its latest request
         self.faults: list[Fault] = []
+        self.rewrites: dict[str, Callable[[Any], Any]] = {}  # route -> change of its 2xx answers
         self.tokens: dict[str, Principal] = {}
         self.users: dict[str, tuple[str, Principal]] = {}
         self.orgs: dict[int, Org] = {1: Org(1)}
@@ -298,6 +299,13 @@ class GrafanaEmulator:
         """Close the connection on the next ``n`` matching requests, answering nothing."""
         with self.lock:
             self.faults.append(Fault(None, n, route=route))
+
+    def rewrite(self, route: str, change: Callable[[Any], Any]) -> None:
+        """Send ``change(body)`` instead of each successful answer of ``route``
+        (e.g. "GET /api/dashboards/uid/:uid"): a Grafana, or something in
+        front of it, that answers what the contract does not say."""
+        with self.lock:
+            self.rewrites[route] = change
 
     def clear_faults(self) -> None:
         with self.lock:
@@ -774,6 +782,9 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as e:  # an emulator bug: answer like Grafana, and keep it for the tests
             emu.internal_errors.append(f"{route}: {e!r}")
             status, payload = 500, {"message": "Internal Server Error"}
+        change = emu.rewrites.get(route)
+        if change is not None and status < 300:
+            payload = change(copy.deepcopy(payload))
         pretty = route.endswith("/api/health")
         text = json.dumps(payload, indent=2 if pretty else None)
         self._send(status, text.encode("utf-8"), JSON_TYPE + ("; charset=UTF-8" if pretty else ""))

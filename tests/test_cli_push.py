@@ -214,3 +214,69 @@ def test_the_progress_bar_is_drawn_only_on_a_terminal():
     assert out.getvalue() == "\rpush [" + "#" * 15 + "." * 15 + "] 1/2"
     draw(2, 2)
     assert out.getvalue().endswith("\r")  # the line is cleared for the summary
+
+
+# -- answers of the wrong type or shape: one line, never a traceback ---------------
+
+def _set(path: str, value):
+    """A change of an answer: the key at ``path`` ("a.b") set to ``value``."""
+    def change(body):
+        *outer, last = path.split(".")
+        target = body
+        for key in outer:
+            target = target[key]
+        target[last] = value
+        return body
+    return change
+
+
+DASHBOARD = "GET /api/dashboards/uid/:uid"
+ODD_ANSWERS = [
+    (DASHBOARD, _set("dashboard.version", "abc"), True,
+     'GET /api/dashboards/uid/tb-application: Grafana answered the version "abc", not a whole number; refused'),
+    (DASHBOARD, _set("dashboard.version", True), True, "the version true, not a whole number"),
+    (DASHBOARD, _set("dashboard", ["x"]), True, 'the dashboard ["x"], not an object'),
+    (DASHBOARD, _set("meta", "x"), True, 'the meta "x", not an object'),
+    (DASHBOARD, _set("meta.folderUid", 7), True, "meta.folderUid 7, not a string"),
+    (DASHBOARD, lambda body: [body], True, "the answer [{"),
+    ("GET /api/search", lambda body: {"hits": body}, False,
+     'GET /api/search: Grafana answered the search result {"hits": [', ),
+    ("GET /api/search", lambda body: [{**h, "uid": 5} for h in body] or [{"uid": 5}], False,
+     "GET /api/search: Grafana answered the dashboard uid 5, which is not a valid uid; refused"),
+    ("GET /api/search", lambda body: ["tb-overview"], False, 'the search result ["tb-overview"], not a list of objects'),
+    ("GET /api/dashboards/uid/:uid/versions", _set("versions", [{"version": "abc"}]), True,
+     "GET /api/dashboards/uid/tb-application/versions: Grafana answered a version's number \"abc\""),
+    ("GET /api/dashboards/uid/:uid/versions", lambda body: "none", True, 'the version history "none", not an object'),
+]
+
+
+@pytest.mark.parametrize("route, change, edited, line", ODD_ANSWERS)
+def test_odd_answers_are_one_line_with_their_exit_code(tb, emu, route, change, edited, line):
+    tb("push", "--grafana-url", emu.url)
+    if edited:  # push and diff read the live dashboard, and its history, when it differs
+        for uid in emu.org().dashboards:
+            emu.ui_save(uid, lambda d: d.update(description="by hand"))
+    emu.rewrite(route, change)
+    emu.reset_counts()
+    code, out, err = tb("push", "--grafana-url", emu.url, "--force")
+    assert code == 1 and line in one_line(err)
+    assert emu.writes() == 0
+    code, out, err = tb("diff", "--grafana-url", emu.url)
+    assert code == 2 and line in one_line(err)
+
+
+def test_a_health_answer_that_is_not_an_object_is_one_line(tb, emu):
+    emu.rewrite("GET /api/health", lambda body: [body])
+    code, out, err = tb("push", "--grafana-url", emu.url)
+    assert code == 1 and emu.writes() == 0
+    assert one_line(err).startswith("tb-dash: error: GET /api/health: Grafana answered the health check [{")
+    emu.rewrite("GET /api/health", _set("version", 12))  # a version that is no string: unknown, as when hidden
+    assert tb("push", "--grafana-url", emu.url)[0] == 0
+
+
+def test_a_save_answer_of_another_shape_is_still_a_save(tb, emu, rendered):
+    """A 2xx answer to a save means it was saved: its body only gives the link."""
+    emu.rewrite("POST /api/dashboards/db", lambda body: ["saved"])
+    code, out, err = tb("push", "--grafana-url", emu.url)
+    assert (code, err) == (0, "") and f"{len(rendered)} created" in out
+    assert f"created  tb-overview     ToneBridge - Overview       {emu.url}/d/tb-overview\n" in out

@@ -12,7 +12,8 @@ import pytest
 from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
 from tonebridge_dash.dashboard.render import RenderError
 from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
-from tonebridge_dash.grafana import GrafanaClient, NotFound, RetryPolicy, ServerError, TokenAuth, Unauthorized
+from tonebridge_dash.grafana import (GrafanaClient, NotFound, RetryPolicy, ServerError, TokenAuth, Unauthorized,
+                                     UnexpectedResponse)
 from tonebridge_dash.grafana.plan import comparable, content_hash, version_message
 from tonebridge_dash.grafana.push import push
 from tonebridge_dash.model import Rendered
@@ -332,10 +333,10 @@ def test_a_path_like_uid_in_a_search_answer_is_refused(client, emu, dashboards, 
     org = emu.org()
     org.dashboards["../../escaped"] = org.dashboards.pop("hand-made")
     org.dashboards["../../escaped"].uid = org.dashboards["../../escaped"].data["uid"] = "../../escaped"
-    report = run(client, [r], backup_dir=tmp_path / "a" / "b" / "backups", force=True)
-    assert (report.exit_code, report.outcomes[0].action) == (EXIT_FAILED, "failed")
-    assert report.outcomes[0].detail == ("GET /api/search: Grafana answered the dashboard uid "
-                                         "'../../escaped', which is not a valid uid; refused")
+    with pytest.raises(UnexpectedResponse) as e:
+        run(client, [r], backup_dir=tmp_path / "a" / "b" / "backups", force=True)
+    assert e.value.message == ("GET /api/search: Grafana answered the dashboard uid '../../escaped', "
+                               "which is not a valid uid; refused")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == [] and emu.dashboard(r.uid) is None
 
 
@@ -351,7 +352,6 @@ def test_dashboard_urls_from_grafana_stay_on_grafana(client, emu, dashboards, pa
 
 @pytest.mark.parametrize("name", ["../x.json", "/abs/x.json", "a/b.json", "..", ".", "", "a\\b.json"])
 def test_inside_refuses_anything_but_one_file_name(tmp_path, name):
-    from tonebridge_dash.grafana import UnexpectedResponse
     from tonebridge_dash.grafana.push import inside
 
     assert inside(tmp_path, "tb-x.v3.20260101T000000Z.json") == tmp_path / "tb-x.v3.20260101T000000Z.json"

@@ -27,6 +27,7 @@ from requests.adapters import HTTPAdapter
 
 from .. import __version__
 from ..errors import UsageError, redact_url
+from . import answers
 from .errors import GrafanaError, Unreachable, UnexpectedResponse, error_for, parse_body
 
 log = logging.getLogger(__name__)
@@ -255,10 +256,8 @@ class GrafanaClient:
     def dashboard_versions(self, uid: str, limit: int = 1) -> list[dict]:
         """The newest ``limit`` versions, newest first. Grafana <= 9 answered a
         bare list; newer ones wrap it in ``{"versions": [...]}``."""
-        body = self.request("GET", f"/api/dashboards/uid/{quote(uid, safe='')}/versions",
-                            params={"limit": limit})
-        versions = body.get("versions") if isinstance(body, dict) else body
-        return sorted(versions or [], key=lambda v: v.get("version", 0), reverse=True)
+        path = f"/api/dashboards/uid/{quote(uid, safe='')}/versions"
+        return answers.versions(self.request("GET", path, params={"limit": limit}), f"GET {path}")
 
     def save_dashboard(self, dashboard: dict, *, folder_uid: str | None = None, message: str = "",
                        overwrite: bool = True) -> dict:

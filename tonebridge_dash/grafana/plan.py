@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ..model import Rendered
 from ..output import encode_json
+from . import answers
 from .answers import unexpected, url_path
 
 VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
@@ -76,14 +77,11 @@ class Live:
     url: str  # path, e.g. /d/<uid>/<slug>
 
     @classmethod
-    def from_answer(cls, body: dict) -> "Live":
-        data, meta = body.get("dashboard") or {}, body.get("meta") or {}
+    def from_answer(cls, body: Any, request: str) -> "Live":
+        data, meta, version = answers.dashboard(body, request)
         uid = str(data.get("uid", ""))
-        return cls(uid=uid, data=data,
-                   version=int(data.get("version") or meta.get("version") or 0),
-                   folder_uid=str(meta.get("folderUid") or ""),
-                   folder_title=str(meta.get("folderTitle") or ""),
-                   url=url_path(meta.get("url"), f"/d/{uid}"))
+        return cls(uid=uid, data=data, version=version, folder_uid=meta.get("folderUid") or "",
+                   folder_title=meta.get("folderTitle") or "", url=url_path(meta.get("url"), f"/d/{uid}"))
 
 
 def is_unchanged(rendered: Rendered, live: Live, folder_uid: str) -> bool:
@@ -96,8 +94,9 @@ def existing_uids(client, uids: Iterable[str]) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for i in range(0, len(uids), SEARCH_CHUNK):
         chunk = uids[i:i + SEARCH_CHUNK]
-        for hit in client.search(type="dash-db", dashboard_uids=chunk, limit=len(chunk) + 1) or []:
-            if isinstance(hit, dict) and hit.get("uid") in chunk:
+        for hit in answers.search_hits(client.search(type="dash-db", dashboard_uids=chunk,
+                                                     limit=len(chunk) + 1)):
+            if hit["uid"] in chunk:
                 found[hit["uid"]] = hit
     return found
 
@@ -105,9 +104,10 @@ def existing_uids(client, uids: Iterable[str]) -> dict[str, dict]:
 def read_live(client, uid: str) -> Live:
     """The dashboard ``uid`` as Grafana holds it; an answer about another uid
     (which would name the backup file) is refused."""
-    live = Live.from_answer(client.get_dashboard(uid))
+    request = f"GET /api/dashboards/uid/{uid}"
+    live = Live.from_answer(client.get_dashboard(uid), request)
     if live.uid != uid:
-        raise unexpected(f"GET /api/dashboards/uid/{uid}", f"the dashboard with the uid {live.uid!r}")
+        raise unexpected(request, f"the dashboard with the uid {live.uid!r}")
     return live
 
 

@@ -26,7 +26,7 @@ from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from ..model import Rendered
 from ..output import encode_json, write_atomic
 from ..progress import Progress
-from .answers import uid_of, url_path
+from . import answers
 from .errors import Conflict, GrafanaError, NotFound, UnexpectedResponse
 from .plan import Live, existing_uids, hand_edit, in_parallel, is_unchanged, read_live, run_all, version_message
 
@@ -164,7 +164,7 @@ class Pusher:
             return self._write(r, CREATED)
         # Grafana before 11.3 keeps titles unique in a folder: with overwrite it
         # would replace the other dashboard instead of creating ours.
-        live = read_live(self.client, uid_of(other.get("uid"), "GET /api/search"))
+        live = read_live(self.client, other["uid"])
         why = (f"'{other['uid']}' ({other.get('title', '')}) has the same title in the folder, and this "
                f"Grafana (before 11.3) would replace it with '{r.uid}'")
         guard = self._protect(r, live, why, self.client.url_for(live.url))
@@ -191,8 +191,7 @@ class Pusher:
         body.pop("version", None)
         answer = self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=True,
                                             message=version_message(r.data, self.revision))
-        path = url_path((answer or {}).get("url"), f"/d/{r.uid}")
-        return Outcome(r.uid, r.title, action, self.client.url_for(path), note)
+        return Outcome(r.uid, r.title, action, self.client.url_for(answers.saved_path(answer, r.uid)), note)
 
 
 def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_title: str,
@@ -213,16 +212,16 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     # Three independent reads at once: one round trip instead of three. The
     # health check's error, if any, is the one reported.
     health, has_folder, hits = in_parallel(
-        client.health, lambda: folder_exists(client, folder_uid),
+        lambda: answers.health(client.health()), lambda: folder_exists(client, folder_uid),
         lambda: existing_uids(client, [r.uid for r in dashboards]))
     created = not has_folder and (dry_run or create_folder(client, folder_uid, folder_title))
     pusher = Pusher(client, folder_uid=folder_uid, force=force, dry_run=dry_run,
                     backup_dir=backup_dir, revision=revision)
     if not created and titles_unique_per_folder(health):
         ours = {r.uid for r in dashboards}
-        for hit in client.search(type="dash-db", folder_uids=[folder_uid]) or []:
-            if isinstance(hit, dict) and hit.get("uid") not in ours:
-                pusher.same_title[str(hit.get("title", "")).lower()] = hit
+        for hit in answers.search_hits(client.search(type="dash-db", folder_uids=[folder_uid])):
+            if hit["uid"] not in ours:
+                pusher.same_title[str(hit.get("title") or "").lower()] = hit
     outcomes = run_all(pusher.one, [(r, hits.get(r.uid)) for r in dashboards], concurrency,
                        on_progress)
     return PushReport(outcomes, folder_uid, created, dry_run, pusher.backups)
