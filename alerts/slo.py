@@ -28,14 +28,12 @@ def windows(cfg) -> tuple[str, ...]:
 
 
 def recordings(cfg) -> list[Record]:
-    out = []
-    for w in windows(cfg):
-        scope = q.rule_scope(w)
-        out += [
-            Record(q.sli_error_ratio_series(w), q.sli_error_ratio(cfg, scope), SERVICE),
-            Record(q.sli_latency_p95_series(w), q.latency_quantile(cfg, 0.95, scope), SERVICE),
-            Record(q.sli_request_rate_series(w), q.request_rate(cfg, scope), SERVICE),
-        ]
+    """The short window's SLIs from the raw series, every longer window's
+    from those (multi-window recording rules: see ``queries.sli_long``)."""
+    short, *longer = windows(cfg)
+    out = [Record(series, expr, SERVICE) for series, expr in q.sli_short(cfg, q.rule_scope(short))]
+    for w in longer:
+        out += [Record(series, expr, SERVICE) for series, expr in q.sli_long(w, short)]
     window = cfg.slo.window
     out.append(Record(q.error_budget_remaining_series(window), q.error_budget_remaining(cfg, window), SERVICE))
     return out

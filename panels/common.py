@@ -8,7 +8,7 @@ a description (a panel without one is a lint warning), a unit and targets.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import attr
 from grafanalib import core as g
@@ -123,8 +123,30 @@ def piechart(title: str, description: str, unit: str, targets: Sequence[g.Target
     )
 
 
+def value_column(target_ref: str) -> str:
+    """The name Grafana gives an instant table query's value column once
+    several queries are merged: ``Value #A``."""
+    return f"Value #{target_ref}"
+
+
+def mapping(values: Mapping[float, tuple[str, str]]) -> dict:
+    """A value mapping: number -> (text, colour)."""
+    return {"type": "value", "options": {
+        f"{v:g}": {"text": text, "color": color, "index": i} for i, (v, (text, color)) in enumerate(values.items())}}
+
+
+def column(name: str, **properties: Any) -> dict:
+    """A field override for the table column ``name`` (after renaming)."""
+    return {"matcher": {"id": "byName", "options": name},
+            "properties": [{"id": key, "value": value} for key, value in properties.items()]}
+
+
 def table(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
-          threshold: Threshold | None = None, lower_is_worse: bool | None = None) -> g.Table:
+          threshold: Threshold | None = None, lower_is_worse: bool | None = None,
+          names: Mapping[str, str] | None = None, columns: Sequence[dict] = ()) -> g.Table:
+    """A table of instant queries merged into one row per label set; ``names``
+    renames columns (label or ``value_column(ref)`` -> header), ``columns``
+    are per-column overrides (``column``)."""
     return g.Table(
         **_base(title, description, targets),
         unit=unit,
@@ -132,8 +154,10 @@ def table(title: str, description: str, unit: str, targets: Sequence[g.Target], 
         displayMode="color-text",
         filterable=True,
         thresholds=steps(threshold, lower_is_worse=lower_is_worse),
+        overrides=list(columns),
         transformations=[{"id": "merge", "options": {}},
-                         {"id": "organize", "options": {"excludeByName": {"Time": True}}}],
+                         {"id": "organize", "options": {"excludeByName": {"Time": True},
+                                                        "renameByName": dict(names or {})}}],
     )
 
 

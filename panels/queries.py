@@ -117,13 +117,6 @@ def error_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     return _ratio(_error_rate(cfg, scope, by), request_rate(cfg, scope, by))
 
 
-def sli_error_ratio(cfg, scope: Scope) -> str:
-    """``error_ratio`` for the SLO recording rules: 0, not "no data", while no
-    5xx series exists (client libraries create the ``status="500"`` series at
-    the first 500), so availability and the budget are known when all is well."""
-    return _ratio(f"({_error_rate(cfg, scope)} or vector(0))", request_rate(cfg, scope))
-
-
 def success_ratio(cfg, scope: Scope = SERVICE, by: tuple[str, ...] = ()) -> str:
     """Share of responses that are not 5xx, 0..1 (§11 availability SLI)."""
     ok = f"sum{_by(by)} ({_rate(cfg, m.REQUESTS, scope, STATUS_NOT_5XX)})"
@@ -277,13 +270,17 @@ def network_bytes(cfg, direction: str, scope: Scope = NODE) -> str:
 
 
 def containers_ready(cfg, scope: Scope = CONTAINERS) -> str:
+    """1 when the container is ready, 0 when not. ``max``, not ``sum``: two
+    kube-state-metrics replicas report the same container twice."""
     ready = selector(cfg, m.CONTAINER_READY, scope, *configured(cfg, "namespace"))
-    return f"sum by (namespace, pod, container) ({ready})"
+    return f"max by (namespace, pod, container) ({ready})"
 
 
 def container_restarts(cfg, scope: Scope = CONTAINERS, window: str = "1h") -> str:
+    """Whole restarts in the last ``window``: ``increase`` extrapolates to the
+    window's edges and gives fractions of a restart, so it is rounded."""
     restarts = _rate(cfg, m.CONTAINER_RESTARTS, scope, *configured(cfg, "namespace"), fn="increase", window=window)
-    return f"sum by (namespace, pod, container) ({restarts})"
+    return f"round(max by (namespace, pod, container) ({restarts}))"
 
 
 def container_cpu_cores(cfg, scope: Scope = CONTAINERS) -> str:
@@ -320,6 +317,53 @@ SLO_LEVEL = "service"
 def recorded(metric: str, operation: str, window: str) -> str:
     """The name of a recorded SLI series, e.g. ``service:tonebridge_requests_errors:ratio_rate5m``."""
     return f"{SLO_LEVEL}:{metric}:{operation}{window}"
+
+
+SHORT_WINDOW = "5m"  # the one window recorded from the raw series; the longer ones derive from it
+
+
+def sli_error_rate_series(window: str = SHORT_WINDOW) -> str:
+    """Recorded 5xx responses per second over the short window."""
+    return recorded("tonebridge_requests_errors", "rate", window)
+
+
+def sli_latency_buckets_series(window: str = SHORT_WINDOW) -> str:
+    """Recorded requests per second in each duration bucket (``le``) over the short window."""
+    return f"{SLO_LEVEL}_le:tonebridge_request_duration_seconds_bucket:rate{window}"
+
+
+def sli_short(cfg, scope: Scope) -> list[tuple[str, str]]:
+    """(series, expression) of the SLIs recorded from the raw series over the
+    short window: requests/s, 5xx/s (0, not "no data", while no 5xx series
+    exists: client libraries create ``status="500"`` at the first 500), the
+    duration buckets; then the ratio and p95 from those."""
+    w = scope.window
+    return [
+        (sli_request_rate_series(w), request_rate(cfg, scope)),
+        (sli_error_rate_series(w), f"{_error_rate(cfg, scope)} or vector(0)"),
+        (sli_latency_buckets_series(w), latency_buckets(cfg, scope)),
+        (sli_error_ratio_series(w), _ratio(sli_error_rate_series(w), sli_request_rate_series(w))),
+        (sli_latency_p95_series(w), f"histogram_quantile(0.95, {sli_latency_buckets_series(w)})"),
+    ]
+
+
+def sli_long(window: str, short: str = SHORT_WINDOW) -> list[tuple[str, str]]:
+    """(series, expression) of the SLIs over a longer ``window``, derived from
+    the short window's recorded series (as the SRE workbook and Sloth do), not
+    from ``rate(...[30d])`` over every raw series at each evaluation: the cost
+    stays the same however many series the traffic has. The ratio sums errors
+    and requests over the window, so it weighs each moment by its traffic;
+    throughput is the mean rate, right from the first day of data (a
+    ``rate(...[30d])`` divides by 30 days however young the series)."""
+    def over(series: str, fn: str = "sum_over_time") -> str:
+        return f"{fn}({series}[{window}])"
+
+    return [
+        (sli_request_rate_series(window), over(sli_request_rate_series(short), "avg_over_time")),
+        (sli_error_ratio_series(window),
+         _ratio(over(sli_error_rate_series(short)), over(sli_request_rate_series(short)))),
+        (sli_latency_p95_series(window), f"histogram_quantile(0.95, {over(sli_latency_buckets_series(short))})"),
+    ]
 
 
 def sli_error_ratio_series(window: str) -> str:

@@ -66,14 +66,24 @@ def network_traffic_timeseries(cfg, scope: Scope = NODE) -> c.g.TimeSeries:
     )
 
 
+READY, RESTARTS = "Ready", "Restarts (1h)"
+
+
 def container_status_table(cfg, scope: Scope = CONTAINERS) -> c.g.Table:
     return c.table(
         "Container status",
-        "Readiness (1 ready, 0 not ready) and restarts in the last hour of each container.",
+        "Whether each container passes its readiness probe, and its restarts in the last hour.",
         "short",
         [
             c.target(q.containers_ready(cfg, scope), "ready", instant=True, fmt="table"),
             c.target(q.container_restarts(cfg, scope), "restarts (1h)", instant=True, fmt="table"),
+        ],
+        names={"namespace": "Namespace", "pod": "Pod", "container": "Container",
+               c.value_column("A"): READY, c.value_column("B"): RESTARTS},
+        columns=[
+            c.column(READY, mappings=[c.mapping({1: ("Ready", "green"), 0: ("Not ready", "red")})]),
+            c.column(RESTARTS, decimals=0, thresholds={"mode": "absolute", "steps": [
+                {"color": "text", "value": None}, {"color": "orange", "value": 1}]}),
         ],
     )
 

@@ -91,7 +91,8 @@ def test_promtool_check_rules_accepts_the_rule_files(rules_dir, cfg):
     for f in files:  # promtool read every rule tb-dash wrote
         assert f"Checking {f.filename}\n  SUCCESS: {len(f.alerts()) + len(f.records())} rules found" in r.stdout
     slo = next(f for f in files if f.filename == slo_rules.FILENAME)
-    assert len(slo.records()) == 8 * 3 + 1 and len(slo.alerts()) == 4  # 8 windows x 3 SLIs + budget
+    # 5m: 5 series from the raw ones; 7 longer windows x 3 SLIs derived from them; the budget
+    assert len(slo.records()) == 5 + 7 * 3 + 1 and len(slo.alerts()) == 4
 
 
 @needs_promtool
@@ -264,3 +265,20 @@ def test_help_shows_the_rules_command_and_an_example():
     assert r.returncode == 0
     assert "tb-dash rules --out" in r.stdout
     assert "SLACK_WEBHOOK_URL_FILE" in r.stdout
+
+
+def test_recording_depth_counts_the_backfill_passes_a_chain_of_rules_needs(tmp_path, cfg):
+    from tonebridge_dash.prometheus.server import recording_depth
+
+    chain = tmp_path / "chain.yml"
+    chain.write_text("groups:\n- name: g\n  rules:\n"
+                     "  - {record: 'a:x:rate5m', expr: 'sum(rate(x[5m]))'}\n"
+                     "  - {record: 'a:x:rate1h', expr: 'avg_over_time(a:x:rate5m[1h])'}\n"
+                     "  - {record: 'a:x:double1h', expr: '2 * a:x:rate1h'}\n"
+                     "  - {alert: X, expr: 'a:x:double1h > 1'}\n")
+    raw = tmp_path / "raw.yml"
+    raw.write_text("groups:\n- name: g\n  rules:\n  - {record: 'a:y:rate5m', expr: 'sum(rate(y[5m]))'}\n")
+    assert recording_depth([chain]) == 3 and recording_depth([raw]) == 1 and recording_depth([]) == 0
+    # The project's own: raw -> 5m rates -> 30d ratio -> budget left.
+    rules = write_rule_files(build_all(cfg), tmp_path / "own")
+    assert recording_depth(rules) == 3

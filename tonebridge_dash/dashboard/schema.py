@@ -36,9 +36,21 @@ class SchemaIssue:
         return f"{self.path}: {self.message}"
 
 
+# Errata: definitions where the generated JSON Schema is stricter than the
+# Grafana source it is generated from, relaxed when loaded (the files stay
+# unchanged). In Grafana's CUE schema an override property's value and a
+# field matcher's options are ``_`` (any): a unit string, a decimals number,
+# a mappings list; a column name for ``byName``.
+_ERRATA = {("dashboard", "DynamicConfigValue", "value"): {}, ("dashboard", "MatcherConfig", "options"): {}}
+
+
 @lru_cache(maxsize=None)
 def _load(name: str) -> dict:
-    return json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
+    doc = json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
+    for (file, definition, prop), schema in _ERRATA.items():
+        if file == name:
+            doc["definitions"][definition]["properties"][prop] = schema
+    return doc
 
 
 def _definition(name: str, definition: str | None) -> dict | None:

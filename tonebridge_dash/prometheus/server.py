@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
+import yaml
+
 from ..errors import TbDashError
 from . import synthetic
 
@@ -131,7 +133,7 @@ class SyntheticPrometheus:
             rules_dir.mkdir()
             self.rule_files = [*self.rule_files, *write_rule_files(build_all(self.cfg), rules_dir)]
         if self.rule_files:
-            for _ in range(2 if _reads_recorded_series(self.rule_files) else 1):
+            for _ in range(recording_depth(self.rule_files)):
                 self._backfill_rules(tsdb)
                 self._stop()
                 self._launch(config, tsdb)
@@ -204,11 +206,25 @@ class SyntheticPrometheus:
             self.workdir = None
 
 
-_RECORDED = re.compile(r"\b[a-zA-Z_]\w*:\w+:\w+")
+def recording_depth(rule_files: Sequence[Path]) -> int:
+    """How many backfill passes the recording rules need: 1 when every rule
+    reads raw series only, one more for each rule that reads a series another
+    rule records (``promtool tsdb create-blocks-from rules`` evaluates each
+    rule over the whole range on its own, so a rule sees only the recorded
+    series of earlier passes)."""
+    exprs: dict[str, list[str]] = {}
+    for f in rule_files:
+        for group in (yaml.safe_load(Path(f).read_text(encoding="utf-8")) or {}).get("groups") or []:
+            for rule in group.get("rules") or []:
+                if "record" in rule:
+                    exprs.setdefault(str(rule["record"]), []).append(str(rule.get("expr", "")))
+    depth: dict[str, int] = {}
 
+    def of(name: str, seen: frozenset = frozenset()) -> int:
+        if name not in depth:
+            reads = {r for expr in exprs[name] for r in re.findall(r"[a-zA-Z_][\w:]*", expr)
+                     if r in exprs and r != name and r not in seen}
+            depth[name] = 1 + max((of(r, seen | {name}) for r in reads), default=0)
+        return depth[name]
 
-def _reads_recorded_series(rule_files: Sequence[Path]) -> bool:
-    """Whether a rule's expression reads a recorded series (``level:metric:op``)."""
-    return any(_RECORDED.search(line) for f in rule_files
-               for line in Path(f).read_text(encoding="utf-8").splitlines()
-               if not line.lstrip(" -").startswith("record:"))
+    return max((of(name) for name in exprs), default=0)

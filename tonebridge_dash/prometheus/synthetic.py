@@ -13,6 +13,14 @@ create-blocks-from openmetrics`` turns the text into TSDB blocks (see
 
 The output depends only on the arguments: the same profile, ``end``,
 ``duration``, ``step`` and ``seed`` give the same bytes.
+
+An ``exact`` profile has figures that are known to the last digit, for
+tests that compare what a panel shows with the truth: no jitter and no
+daily shape, counters rising at exactly their rate times their share,
+gauges at their level, histograms with exactly ``bucket_shares`` of their
+observations at or below each bucket bound (spread evenly within a bucket,
+so their sum is exact too), summaries at the exact quantiles of their
+distribution.
 """
 
 from __future__ import annotations
@@ -56,6 +64,9 @@ class Profile:
     flat: frozenset[str] = frozenset()  # counters without the daily traffic shape
     distributions: Mapping[str, tuple[float, float]] = field(default_factory=dict)  # (median, sigma)
     observations: Mapping[str, float] = field(default_factory=dict)  # observations per second
+    # histogram -> bucket bound -> cumulative share of observations at or below it
+    bucket_shares: Mapping[str, Mapping[float, float]] = field(default_factory=dict)
+    exact: bool = False  # figures known exactly: no jitter, no daily shape (see the module's docstring)
 
     def job(self, source: str) -> str:
         return self.jobs.get(source, source)
@@ -76,6 +87,23 @@ class Profile:
             return self.distributions[metric.name]
         middle = metric.buckets[len(metric.buckets) // 2] if metric.buckets else 1.0
         return float(middle), DEFAULT_SIGMA
+
+    def shares(self, metric: Metric) -> list[float]:
+        """Cumulative share of observations at or below each bucket bound, ``+Inf`` last."""
+        given = self.bucket_shares.get(metric.name)
+        if given is not None:
+            return [*(float(given.get(b, 0.0)) for b in metric.buckets), 1.0]
+        median, sigma = self.distribution(metric)
+        return [*(_lognormal_cdf(b, median, sigma) for b in metric.buckets), 1.0]
+
+    def mean(self, metric: Metric) -> float:
+        """Mean observation: of the buckets (even within each) when shares are
+        given, else of the log-normal distribution."""
+        if metric.name in self.bucket_shares:
+            bounds, shares = [0.0, *metric.buckets], [0.0, *self.shares(metric)[:-1]]
+            return sum((shares[i + 1] - shares[i]) * (bounds[i] + bounds[i + 1]) / 2 for i in range(len(bounds) - 1))
+        median, sigma = self.distribution(metric)
+        return median * math.exp(sigma**2 / 2)
 
     def values(self, metric: Metric, label: str) -> Weights:
         return (self.metric_label_values.get(metric.name, {}).get(label) or self.label_values.get(label)
@@ -189,73 +217,97 @@ def window(end: float | None = None, duration: int = 3 * 3600, step: int = 30) -
 _CONTINUOUS_UNITS = {"seconds", "bytes", "USD"}
 
 
-def _counter_lines(metric: Metric, s: Series, rate: float, w: Window, rng: random.Random,
+class _Noise:
+    """Jitter and the daily shape, or neither for an exact profile."""
+
+    def __init__(self, rng: random.Random, exact: bool):
+        self.rng, self.exact = rng, exact
+
+    def factor(self, lo: float, hi: float) -> float:
+        """A random factor in [lo, hi]; 1 when exact."""
+        return 1.0 if self.exact else self.rng.uniform(lo, hi)
+
+    def start(self, per_second: float) -> float:
+        """A counter's value before the window (0 when exact)."""
+        return 0.0 if self.exact else self.rng.uniform(1000, 5000) * per_second
+
+    def daily(self, t: float) -> float:
+        return 1.0 if self.exact else _daily(t)
+
+
+def _counter_lines(metric: Metric, s: Series, rate: float, w: Window, noise: _Noise,
                    flat: bool = False) -> Iterator[str]:
     name, labels = metric.name, _fmt_labels(s.labels)
-    value = rng.uniform(1000, 5000) * rate * s.weight  # counters started before the window
-    integer = metric.unit not in _CONTINUOUS_UNITS  # events are counted whole
+    value = noise.start(rate * s.weight)  # counters started before the window
+    # Events are counted whole (an exact profile keeps the exact fractions).
+    integer = metric.unit not in _CONTINUOUS_UNITS and not noise.exact
     # A flat counter (CPU seconds per mode add up to one per second) ignores the traffic's shape.
-    daily = _daily if not flat else (lambda t: 1.0)
+    daily = noise.daily if not flat else (lambda t: 1.0)
     for t in w.times():
-        value += rate * s.weight * w.step * daily(t) * rng.uniform(0.8, 1.2)
+        value += rate * s.weight * w.step * daily(t) * noise.factor(0.8, 1.2)
         yield f"{name}{labels} {_fmt(math.floor(value) if integer else round(value, 6))} {t}\n"
 
 
-def _gauge_lines(name: str, s: Series, level: float, w: Window, rng: random.Random,
+def _gauge_lines(name: str, s: Series, level: float, w: Window, noise: _Noise,
                  steady: bool = False) -> Iterator[str]:
     labels = _fmt_labels(s.labels)
     value = level
     for t in w.times():
-        if not steady:
-            value = level * (0.85 + 0.3 * rng.random()) * (_daily(t) if level < 1e6 else 1)
+        if not steady and not noise.exact:
+            value = level * noise.factor(0.85, 1.15) * (noise.daily(t) if level < 1e6 else 1)
         yield f"{name}{labels} {_fmt(round(value, 3))} {t}\n"
 
 
-def _histogram_lines(metric: Metric, s: Series, w: Window, rng: random.Random, profile: Profile) -> Iterator[str]:
-    median, sigma = profile.distribution(metric)
-    median *= rng.uniform(0.7, 1.4)  # each endpoint has its own speed
+def _histogram_lines(metric: Metric, s: Series, w: Window, noise: _Noise, profile: Profile) -> Iterator[str]:
+    speed = noise.factor(0.7, 1.4)  # each endpoint has its own speed
     bounds = [*metric.buckets, math.inf]
-    shares = [_lognormal_cdf(b, median, sigma) for b in bounds]
-    mean = median * math.exp(sigma**2 / 2)
+    if metric.name in profile.bucket_shares or speed == 1.0:
+        shares, mean = profile.shares(metric), profile.mean(metric)
+    else:
+        median, sigma = profile.distribution(metric)
+        shares = [_lognormal_cdf(b, median * speed, sigma) for b in bounds]
+        mean = median * speed * math.exp(sigma**2 / 2)
     rate = profile.observations.get(metric.name, DEFAULT_OBSERVATIONS) * s.weight
-    count = rng.uniform(1000, 5000) * rate
+    count = noise.start(rate)
     counts, total = [], []
     for t in w.times():
-        count += rate * w.step * _daily(t) * rng.uniform(0.8, 1.2)
+        count += rate * w.step * noise.daily(t) * noise.factor(0.8, 1.2)
         counts.append(count)
         total.append(count * mean)
     times = list(w.times())
+    whole = math.floor if not noise.exact else (lambda c: round(c, 6))
     for b, share in zip(bounds, shares):
         labels = _fmt_labels(sorted(s.labels + (("le", _fmt(b) if b != math.inf else "+Inf"),)))
         for t, c in zip(times, counts):
-            yield f"{metric.name}_bucket{labels} {math.floor(c * share)} {t}\n"
+            yield f"{metric.name}_bucket{labels} {_fmt(whole(c * share))} {t}\n"
     labels = _fmt_labels(s.labels)
     for t, c in zip(times, counts):
-        yield f"{metric.name}_count{labels} {math.floor(c)} {t}\n"
+        yield f"{metric.name}_count{labels} {_fmt(whole(c))} {t}\n"
     for t, v in zip(times, total):
-        yield f"{metric.name}_sum{labels} {round(v, 3)} {t}\n"
+        yield f"{metric.name}_sum{labels} {_fmt(round(v, 6))} {t}\n"
 
 
-def _summary_lines(metric: Metric, s: Series, w: Window, rng: random.Random, profile: Profile) -> Iterator[str]:
+def _summary_lines(metric: Metric, s: Series, w: Window, noise: _Noise, profile: Profile) -> Iterator[str]:
     median, sigma = profile.distribution(metric)
-    median *= rng.uniform(0.7, 1.4)
+    median *= noise.factor(0.7, 1.4)
     for q in metric.quantiles:
         labels = _fmt_labels(sorted(s.labels + (("quantile", _fmt(q)),)))
         base = _lognormal_quantile(q, median, sigma)
         for t in w.times():
-            yield f"{metric.name}{labels} {round(base * rng.uniform(0.9, 1.1), 3)} {t}\n"
+            yield f"{metric.name}{labels} {_fmt(round(base * noise.factor(0.9, 1.1), 6))} {t}\n"
     rate = profile.observations.get(metric.name, DEFAULT_OBSERVATIONS) * s.weight
-    count = rng.uniform(1000, 5000) * rate
+    count = noise.start(rate)
     mean = median * math.exp(sigma**2 / 2)
     labels = _fmt_labels(s.labels)
     counts = []
+    whole = math.floor if not noise.exact else (lambda c: round(c, 6))
     for t in w.times():
-        count += rate * w.step * rng.uniform(0.8, 1.2)
+        count += rate * w.step * noise.factor(0.8, 1.2)
         counts.append(count)
     for t, c in zip(w.times(), counts):
-        yield f"{metric.name}_count{labels} {math.floor(c)} {t}\n"
+        yield f"{metric.name}_count{labels} {_fmt(whole(c))} {t}\n"
     for t, c in zip(w.times(), counts):
-        yield f"{metric.name}_sum{labels} {round(c * mean, 3)} {t}\n"
+        yield f"{metric.name}_sum{labels} {_fmt(round(c * mean, 6))} {t}\n"
 
 
 def _family(metric: Metric) -> tuple[str, str]:
@@ -269,19 +321,20 @@ def _family(metric: Metric) -> tuple[str, str]:
 
 
 def metric_lines(metric: Metric, w: Window, rng: random.Random, profile: Profile) -> Iterator[str]:
+    noise = _Noise(rng, profile.exact)
     family, kind = _family(metric)
     yield f"# TYPE {family} {kind}\n"
     yield f"# HELP {family} {_escape(metric.help)}\n"
     name = metric.name
     for s in series_of(metric, profile):
         if metric.type == COUNTER:
-            yield from _counter_lines(metric, s, profile.rates.get(name, DEFAULT_RATE), w, rng, name in profile.flat)
+            yield from _counter_lines(metric, s, profile.rates.get(name, DEFAULT_RATE), w, noise, name in profile.flat)
         elif metric.type == GAUGE:
-            yield from _gauge_lines(name, s, profile.levels.get(name, DEFAULT_LEVEL), w, rng, name in profile.steady)
+            yield from _gauge_lines(name, s, profile.levels.get(name, DEFAULT_LEVEL), w, noise, name in profile.steady)
         elif metric.type == HISTOGRAM:
-            yield from _histogram_lines(metric, s, w, rng, profile)
+            yield from _histogram_lines(metric, s, w, noise, profile)
         elif metric.type == SUMMARY:
-            yield from _summary_lines(metric, s, w, rng, profile)
+            yield from _summary_lines(metric, s, w, noise, profile)
 
 
 def generate(w: Window, profile: Profile, seed: int = 0) -> Iterator[str]:
