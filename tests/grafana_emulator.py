@@ -184,6 +184,7 @@ class GrafanaEmulator:
         self.last_headers: dict[str, dict[str, str]] = {}  # route -> headers of its latest request
         self.faults: list[Fault] = []
         self.rewrites: dict[str, Callable[[Any], Any]] = {}  # route -> change of its 2xx answers
+        self.hooks: list[tuple[str, Callable[[], Any]]] = []  # (route, what happens before it), once each
         self.tokens: dict[str, Principal] = {}
         self.users: dict[str, tuple[str, Principal]] = {}
         self.orgs: dict[int, Org] = {1: Org(1)}
@@ -306,6 +307,21 @@ class GrafanaEmulator:
         front of it, that answers what the contract does not say."""
         with self.lock:
             self.rewrites[route] = change
+
+    def before(self, route: str, action: Callable[[], Any], times: int = 1) -> None:
+        """Run ``action`` (e.g. a ``ui_save``) just before the next ``times``
+        requests of ``route`` are handled: what someone else does between two
+        requests of a client."""
+        with self.lock:
+            self.hooks.extend([(route, action)] * times)
+
+    def _run_hook(self, route: str) -> None:
+        with self.lock:
+            hook = next((h for h in self.hooks if h[0] == route), None)
+            if hook is not None:
+                self.hooks.remove(hook)
+        if hook is not None:
+            hook[1]()
 
     def clear_faults(self) -> None:
         with self.lock:
@@ -769,6 +785,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._fault(fault)
             return
         query = parse_qs(parts.query, keep_blank_values=True)
+        emu._run_hook(route)
         try:
             body = json.loads(raw) if raw else None
         except ValueError:

@@ -181,15 +181,37 @@ def test_default_policy_gives_up_well_under_a_minute():
     assert worst_wait < 10 and p.budget <= 20
 
 
-def test_writes_without_overwrite_are_not_retried(client, emu):
-    emu.fail_next(5, 503, route="POST /api/dashboards/db")
-    with pytest.raises(ServerError):
+@pytest.mark.parametrize("status", [502, 504])
+def test_writes_without_overwrite_are_not_retried_when_grafana_may_have_done_them(client, emu, status):
+    emu.fail_next(5, status, route="POST /api/dashboards/db")
+    with pytest.raises(ServerError) as e:
         client.save_dashboard({"uid": "x", "title": "X"}, overwrite=False)
-    assert emu.counts["POST /api/dashboards/db"] == 1
-    emu.fail_next(5, 503, route="POST /api/folders")
+    assert emu.counts["POST /api/dashboards/db"] == 1 and e.value.maybe_applied
+    emu.fail_next(5, status, route="POST /api/folders")
     with pytest.raises(ServerError):
         client.create_folder("f", "F")
     assert emu.counts["POST /api/folders"] == 1
+    emu.clear_faults()
+    emu.drop_next(5, route="POST /api/folders")
+    with pytest.raises(Unreachable) as e:
+        client.create_folder("f", "F")
+    assert emu.counts["POST /api/folders"] == 2 and e.value.maybe_applied
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_writes_without_overwrite_are_retried_when_grafana_did_not_take_them(client, emu, status):
+    """429 and 503 say the request was not carried out: repeating it is safe."""
+    emu.fail_next(2, status, route="POST /api/dashboards/db")
+    assert client.save_dashboard({"uid": "x", "title": "X"}, overwrite=False)["version"] == 1
+    assert emu.counts["POST /api/dashboards/db"] == 3
+
+
+def test_a_write_is_retried_when_the_connection_was_never_made():
+    url = f"http://127.0.0.1:{free_port()}"
+    with GrafanaClient(url, retry=RetryPolicy(attempts=3, backoff=0.01)) as c:
+        with pytest.raises(Unreachable, match=r"connection refused\) \(gave up after 3 attempts") as e:
+            c.save_dashboard({"uid": "x", "title": "X"}, overwrite=False)
+    assert not e.value.maybe_applied
 
 
 def test_the_upsert_with_overwrite_is_retried(client, emu):

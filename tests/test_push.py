@@ -357,3 +357,93 @@ def test_inside_refuses_anything_but_one_file_name(tmp_path, name):
     assert inside(tmp_path, "tb-x.v3.20260101T000000Z.json") == tmp_path / "tb-x.v3.20260101T000000Z.json"
     with pytest.raises(UnexpectedResponse, match="not a file name"):
         inside(tmp_path, name)
+
+
+# -- a change made during the push is never overwritten silently -----------------
+
+def _described(report, uid):
+    return next(o for o in report.outcomes if o.uid == uid)
+
+
+@pytest.mark.parametrize("emu", ["P2", "P3"], indirect=True)
+def test_a_ui_save_between_the_read_and_the_save_is_refused(client, emu, dashboards, tmp_path):
+    """The save carries the version push read: Grafana refuses it (412, or
+    409) when someone saved in between, and push names them (exit 3)."""
+    run(client, dashboards)
+    target = changed(dashboards[0], description="new in the code")
+    emu.before("POST /api/dashboards/db", lambda: emu.ui_save(
+        target.uid, lambda d: d.update(title="Saved meanwhile"), user="carol", message="mid-push"))
+    report = run(client, [target, *dashboards[1:]], tmp_path)
+    outcome = _described(report, target.uid)
+    assert (report.exit_code, outcome.action) == (EXIT_REFUSED, "refused")
+    assert f"'{target.uid}' (Saved meanwhile) was saved in Grafana by carol at " in outcome.detail
+    assert "(version 2, message 'mid-push'), during this push; not overwritten" in outcome.detail
+    assert emu.dashboard(target.uid)["title"] == "Saved meanwhile" and emu.dashboard(target.uid)["version"] == 2
+
+
+def test_force_backs_up_a_save_made_during_the_push(client, emu, dashboards, tmp_path):
+    run(client, dashboards)
+    target = changed(dashboards[0], description="new in the code")
+    emu.before("POST /api/dashboards/db", lambda: emu.ui_save(
+        target.uid, lambda d: d.update(title="Saved meanwhile"), user="carol"))
+    report = run(client, [target], tmp_path, force=True)
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_OK, "updated")
+    [saved] = report.backups
+    assert json.loads(saved.read_text())["title"] == "Saved meanwhile" and saved.name.startswith(f"{target.uid}.v2.")
+    assert comparable(emu.dashboard(target.uid)) == comparable(target.data)
+    assert [v["version"] for v in emu.history(target.uid)] == [3, 2, 1]
+
+
+def test_two_pushes_at_once_do_not_overwrite_each_other_silently(client, emu, dashboards, tmp_path):
+    """Another push saves between this push's read and its save: this one is
+    refused and names it (exit 3); the other push's version stays."""
+    run(client, dashboards)
+    mine, theirs = changed(dashboards[0], description="mine"), changed(dashboards[0], description="theirs")
+    emu.before("POST /api/dashboards/db", lambda: push(client, [theirs], revision="other", **FOLDER))
+    report = run(client, [mine], tmp_path)
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_REFUSED, "refused")
+    assert f"message '{version_message(theirs.data, 'other')}'), during this push" in report.outcomes[0].detail
+    assert emu.dashboard(mine.uid)["description"] == "theirs"
+    assert [v["message"] for v in emu.history(mine.uid)][:1] == [version_message(theirs.data, "other")]
+
+
+def test_the_same_push_twice_at_once_is_unchanged(client, emu, dashboards):
+    run(client, dashboards)
+    target = changed(dashboards[0], description="both")
+    emu.before("POST /api/dashboards/db", lambda: push(client, [target], revision="abc123", **FOLDER))
+    report = run(client, [target])
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_OK, "unchanged")
+    assert len(emu.history(target.uid)) == 2
+
+
+# -- hand edits are found by content, not by the message ---------------------------
+
+@pytest.mark.parametrize("message", ["tb-dash: fixed by hand", "COPIED"])
+def test_a_ui_save_with_a_tb_dash_message_is_still_a_hand_edit(client, emu, dashboards, tmp_path, message):
+    run(client, dashboards)
+    uid = dashboards[0].uid
+    message = emu.history(uid)[0]["message"] if message == "COPIED" else message  # the hash of the old content
+    emu.ui_save(uid, lambda d: d.update(title="By hand"), message=message)
+    report = run(client, dashboards, tmp_path)
+    outcome = _described(report, uid)
+    assert (report.exit_code, outcome.action) == (EXIT_REFUSED, "refused")
+    names = "" if message == "tb-dash: fixed by hand" else "; its content is not the one that message names"
+    assert f"(version 2, message {message!r}){names}; not overwritten" in outcome.detail
+    assert emu.dashboard(uid)["title"] == "By hand"
+
+
+def test_a_dashboard_the_search_left_out_is_not_overwritten(client, emu, dashboards, tmp_path):
+    """The create carries no overwrite: Grafana refuses it when the dashboard
+    exists, and push judges what is there like any live dashboard."""
+    r = dashboards[0]
+    emu.add_folder("tonebridge", "ToneBridge")
+    client.save_dashboard({**r.data, "title": "Made by hand"}, folder_uid="tonebridge", message="mine")
+    emu.rewrite("GET /api/search", lambda body: [])
+    report = run(client, [r], tmp_path)
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_REFUSED, "refused")
+    assert "(Made by hand) was saved in Grafana by sa-1-tb-dash" in report.outcomes[0].detail
+    assert emu.dashboard(r.uid)["title"] == "Made by hand"
+    report = run(client, [r], tmp_path, force=True)
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_OK, "updated")
+    assert json.loads(report.backups[0].read_text())["title"] == "Made by hand"
+    assert run(client, [r]).outcomes[0].action == "unchanged"  # what push wrote is known again

@@ -33,6 +33,8 @@ from .errors import GrafanaError, Unreachable, UnexpectedResponse, error_for, pa
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+NOT_TAKEN = frozenset({429, 503})  # answers that say the request was not carried out
+NOT_SENT = ("connection refused", "host name not found", "no route to host", "connection timed out")
 USER_AGENT = f"tb-dash/{__version__} python-requests/{requests.__version__}"
 
 
@@ -57,9 +59,6 @@ class RetryPolicy:
             return max(0.0, retry_after)
         base = min(self.max_delay, self.backoff * 2 ** (retry - 1))
         return base * random.uniform(0.5, 1.0)  # jitter: the workers do not retry in step
-
-
-NO_RETRY = RetryPolicy(attempts=1)
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
@@ -171,37 +170,57 @@ class GrafanaClient:
 
     def request(self, method: str, path: str, *, params: Any = None, json: Any = None,
                 retry_safe: bool | None = None) -> Any:
-        """One API call: the decoded JSON answer, or a ``GrafanaError``."""
+        """One API call: the decoded JSON answer, or a ``GrafanaError``.
+
+        A request that is safe to repeat is retried on connection errors and
+        429/502/503/504. One that is not (a write that Grafana may refuse,
+        such as a save carrying a version) is repeated only when it certainly
+        was not carried out: 429 or 503 (Grafana, or a proxy, did not take it)
+        or a connection that was never made; any other failure is raised at
+        once, marked ``maybe_applied`` when it might have been carried out."""
         safe = method in ("GET", "HEAD") if retry_safe is None else retry_safe
-        policy = self.retry if safe else NO_RETRY
         what = f"{method} {path}"
         start = time.monotonic()
-        for attempt in range(1, policy.attempts + 1):
+        for attempt in range(1, self.retry.attempts + 1):
             try:
                 r = self.session.request(method, self.base_url + path, params=params, json=json,
-                                         timeout=self.timeout)
+                                         timeout=self._timeout(start, attempt))
             except requests.exceptions.RequestException as e:
                 reason = _transport_reason(e)
                 failure: GrafanaError = Unreachable(
                     f"{what}: cannot reach Grafana at {redact_url(self.base_url)} ({reason})", request=what)
+                sent = reason not in NOT_SENT and not isinstance(e, requests.exceptions.ConnectTimeout)
+                failure.maybe_applied = sent and not safe
                 tls = isinstance(e, requests.exceptions.SSLError)
-                if tls or not self._wait(policy, attempt, start, None, what, reason):
+                if tls or failure.maybe_applied or not self._wait(attempt, start, None, what, reason):
                     raise self._after(failure, attempt, start) from None
                 continue
             if r.status_code in RETRY_STATUSES:
+                failure = self._error(r, what)
+                failure.maybe_applied = not safe and r.status_code not in NOT_TAKEN
                 wait_hint = parse_retry_after(r.headers.get("Retry-After"))
-                if self._wait(policy, attempt, start, wait_hint, what, str(r.status_code)):
+                if not failure.maybe_applied and self._wait(attempt, start, wait_hint, what, str(r.status_code)):
                     r.close()
                     continue
-                raise self._after(self._error(r, what), attempt, start) from None
+                raise self._after(failure, attempt, start) from None
             if r.status_code >= 400:
                 raise self._error(r, what) from None
             return self._decode(r, what)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _wait(self, policy: RetryPolicy, attempt: int, start: float, retry_after: float | None,
-              what: str, reason: str) -> bool:
+    def _timeout(self, start: float, attempt: int) -> float | tuple[float, float]:
+        """The first attempt waits the whole timeout; a retry only what is
+        left of the retry budget, so that a request and its retries end
+        within the budget (or the first timeout, when that is longer)."""
+        if attempt == 1:
+            return self.timeout
+        left = max(0.05, self.retry.budget - (time.monotonic() - start))
+        pair = self.timeout if isinstance(self.timeout, tuple) else (self.timeout, self.timeout)
+        return (min(pair[0], left), min(pair[1], left))
+
+    def _wait(self, attempt: int, start: float, retry_after: float | None, what: str, reason: str) -> bool:
         """Sleep before the next attempt; False when no attempt is left."""
+        policy = self.retry
         if attempt >= policy.attempts:
             return False
         delay = policy.delay(attempt, retry_after)
@@ -261,7 +280,9 @@ class GrafanaClient:
 
     def save_dashboard(self, dashboard: dict, *, folder_uid: str | None = None, message: str = "",
                        overwrite: bool = True) -> dict:
-        """Create or update. With ``overwrite`` the call is idempotent, so it is retried."""
+        """Create or update. With ``overwrite`` the call is idempotent, so it is
+        retried; without, Grafana refuses it (412, or 409) when the dashboard
+        exists at another version than the one in ``dashboard``."""
         body = {"dashboard": dashboard, "overwrite": overwrite, "message": message}
         if folder_uid is not None:
             body["folderUid"] = folder_uid

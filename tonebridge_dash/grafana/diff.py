@@ -136,7 +136,7 @@ def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: b
         live = read_live(client, r.uid)
         if is_unchanged(r, live, folder_uid):
             return DashboardDiff(r.uid, r.title, UNCHANGED)
-        edit = hand_edit(client, r.uid, str(live.data.get("title", r.title)))
+        edit = hand_edit(client, live)
         refusal = [f"{edit}: push refuses to overwrite it without --force"] if edit else []
         return DashboardDiff(r.uid, r.title, CHANGED, refusal + dashboard_changes(live, r, folder_uid),
                              unified(live, r) if full else "")

@@ -31,6 +31,9 @@ class GrafanaError(TbDashError):
         self.grafana_status = grafana_status  # the body's "status" key, e.g. version-mismatch
         self.message_id = message_id  # the body's "messageId", e.g. api-key.invalid
         self.request = request  # "GET /api/search", no query string, no credentials
+        # A write whose answer was lost (a timeout, a dropped connection, 502 or
+        # 504): Grafana may have done it. Read back before doing it again.
+        self.maybe_applied = False
 
 
 class Unauthorized(GrafanaError):

@@ -9,6 +9,7 @@ what Grafana manages itself (``id`` and ``version``). A dashboard is
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from .answers import unexpected, url_path
 
 VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
 MESSAGE_PREFIX = "tb-dash: "
+HASHED_MESSAGE = re.compile(r"^tb-dash: ([0-9a-f]{12})(?: |$)")  # what version_message writes
 SEARCH_CHUNK = 100  # dashboard uids per /api/search request, to keep the URL short
 
 T = TypeVar("T")
@@ -43,26 +45,38 @@ def version_message(data: dict, revision: str | None) -> str:
     return f"{MESSAGE_PREFIX}{content_hash(data)}{tail}"
 
 
-def written_by_tb_dash(version: dict) -> bool:
-    return str(version.get("message") or "").startswith(MESSAGE_PREFIX)
+def saved_hash(version: dict) -> str | None:
+    """The content hash in a version message tb-dash wrote, else None."""
+    m = HASHED_MESSAGE.match(str(version.get("message") or ""))
+    return m.group(1) if m else None
 
 
-def describe_edit(uid: str, title: str, version: dict | None) -> str:
-    """Who saved a dashboard's newest version, when, and with what message."""
+def describe_edit(uid: str, title: str, version: dict | None, content: str = "") -> str:
+    """Who saved a dashboard's newest version, when, and with what message
+    (and whether the content, hashed ``content``, is the one it names)."""
     if version is None:
         return f"'{uid}' ({title}) has no version history written by tb-dash"
     who = version.get("createdBy") or "someone"
     when = version.get("created") or "an unknown time"
     said = f", message {version['message']!r}" if version.get("message") else ""
+    differs = ("; its content is not the one that message names"
+               if saved_hash(version) not in (None, content) else "")
     return (f"'{uid}' ({title}) was saved in Grafana by {who} at {when} "
-            f"(version {version.get('version', '?')}{said})")
+            f"(version {version.get('version', '?')}{said}){differs}")
 
 
-def hand_edit(client, uid: str, title: str) -> str | None:
-    """None when the newest version of the dashboard was saved by tb-dash;
-    otherwise who saved it, and when."""
-    newest = next(iter(client.dashboard_versions(uid, limit=1)), None)
-    return None if newest is not None and written_by_tb_dash(newest) else describe_edit(uid, title, newest)
+def hand_edit(client, live: "Live", during: bool = False) -> str | None:
+    """None when the live dashboard is what tb-dash saved last: its newest
+    version's message names the hash of the content Grafana holds now.
+    Otherwise (a save in the UI, whatever its message; a dashboard tb-dash
+    never wrote) who saved it, and when. ``during``: Grafana refused a save
+    because someone saved since it was read; that is named whoever it was."""
+    newest = next(iter(client.dashboard_versions(live.uid, limit=1)), None)
+    content = content_hash(live.data)
+    if not during and newest is not None and saved_hash(newest) == content:
+        return None
+    said = describe_edit(live.uid, str(live.data.get("title") or ""), newest, content)
+    return f"{said}, during this push" if during else said
 
 
 @dataclass(frozen=True)

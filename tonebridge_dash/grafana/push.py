@@ -27,12 +27,13 @@ from ..model import Rendered
 from ..output import encode_json, write_atomic
 from ..progress import Progress
 from . import answers
-from .errors import Conflict, GrafanaError, NotFound, UnexpectedResponse
+from .errors import Conflict, GrafanaError, NotFound, UnexpectedResponse, VersionConflict
 from .plan import Live, existing_uids, hand_edit, in_parallel, is_unchanged, read_live, run_all, version_message
 
 CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
 ACTIONS = (CREATED, UPDATED, UNCHANGED, REFUSED, FAILED)
 DEFAULT_BACKUP_DIR = Path("build") / "backups"
+CONFLICT_ROUNDS = 3  # saves refused because the dashboard changed meanwhile, before giving up
 
 
 @dataclass(frozen=True)
@@ -140,23 +141,38 @@ class Pusher:
                            detail=f"cannot write the backup ({e.strerror or e}); nothing was overwritten")
 
     def _one(self, r: Rendered, hit: dict | None) -> Outcome:
-        if hit is None:
-            return self._create(r)
+        live = self._read(r.uid) if hit is not None else None
+        during = False
+        for _ in range(CONFLICT_ROUNDS):
+            try:
+                return self._update(r, live, during) if live is not None else self._create(r)
+            except VersionConflict:
+                # Grafana refused the save. After a read, the dashboard changed
+                # since (a save in the UI, another push): a change made during the
+                # push, refused like a hand edit. A create: the search left out a
+                # dashboard that exists, judged like any live dashboard.
+                during, live = live is not None, self._read(r.uid)
+        return Outcome(r.uid, r.title, FAILED,
+                       detail=f"changed in Grafana {CONFLICT_ROUNDS} times during this push; not overwritten")
+
+    def _read(self, uid: str) -> Live | None:
         try:
-            live = read_live(self.client, r.uid)
+            return read_live(self.client, uid)
         except NotFound:  # deleted since the search
-            return self._create(r)
+            return None
+
+    def _update(self, r: Rendered, live: Live, during: bool = False) -> Outcome:
         url = self.client.url_for(live.url)
         if is_unchanged(r, live, self.folder_uid):
             return Outcome(r.uid, r.title, UNCHANGED, url)
         note = ""
-        edit = hand_edit(self.client, r.uid, str(live.data.get("title", r.title)))
+        edit = hand_edit(self.client, live, during)
         if edit is not None:
             guard = self._protect(r, live, edit, url)
             if isinstance(guard, Outcome):
                 return guard
             note = guard
-        return self._write(r, UPDATED, url, note)
+        return self._write(r, UPDATED, url, note, version=live.version)
 
     def _create(self, r: Rendered) -> Outcome:
         other = self.same_title.get(r.title.lower())
@@ -170,7 +186,7 @@ class Pusher:
         guard = self._protect(r, live, why, self.client.url_for(live.url))
         if isinstance(guard, Outcome):
             return guard
-        return self._write(r, CREATED, note=guard)
+        return self._write(r, CREATED, note=guard, overwrite=True)  # the takeover, after the backup
 
     def _protect(self, r: Rendered, live: Live, why: str, url: str) -> Outcome | str:
         """Refuse to overwrite ``live`` (the refusal), or with ``force`` back it
@@ -184,12 +200,17 @@ class Pusher:
         self.backups.append(path)
         return f"{why}; backed up to {path}"
 
-    def _write(self, r: Rendered, action: str, url: str = "", note: str = "") -> Outcome:
+    def _write(self, r: Rendered, action: str, url: str = "", note: str = "", *,
+               version: int | None = None, overwrite: bool = False) -> Outcome:
+        """Save ``r`` over ``version`` of it (None: create it). Without
+        ``overwrite`` Grafana refuses the save when the dashboard changed since
+        that version was read, or exists although the search said it did not."""
         if self.dry_run:
             return Outcome(r.uid, r.title, action, url or self.client.url_for(f"/d/{r.uid}"), note)
-        body = {k: v for k, v in r.data.items() if k != "id"}
-        body.pop("version", None)
-        answer = self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=True,
+        body = {k: v for k, v in r.data.items() if k not in ("id", "version")}
+        if version is not None:
+            body["version"] = version
+        answer = self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=overwrite,
                                             message=version_message(r.data, self.revision))
         return Outcome(r.uid, r.title, action, self.client.url_for(answers.saved_path(answer, r.uid)), note)
 
