@@ -17,18 +17,32 @@ from panels import queries as q
 from tonebridge_dash.alerting.rules import Alert, Group, RuleFile
 from tonebridge_dash.settings import Threshold
 
-from ._common import CRITICAL, SECURITY, WARNING, labels, per_second, percent, seconds
+from ._common import CRITICAL, SECURITY, WARNING, labels, links, per_second, percent, seconds
 
 FILENAME = "tonebridge-alerts.rules.yml"
 WINDOW = "5m"  # the seed's rate window for every rule
 SCOPE = q.rule_scope(WINDOW)
 
 
+# The panel that shows what each alert watches: (dashboard module, panel title).
+PANELS = {
+    "HighErrorRate": ("application", "Error rate (5xx share)"),
+    "HighResponseTime": ("application", "Response time percentiles"),
+    "DatabaseConnectionFailure": ("application", "PostgreSQL"),
+    "HighMemoryUsage": ("system", "Memory usage"),
+    "DiskSpaceRunningOut": ("system", "Disk usage"),
+    "SuspiciousLoginAttempts": ("application", "Failed logins per second"),
+    "UnauthorizedAPIAccess": ("application", "Forbidden (403) responses per second"),
+    "AbnormalDataAccess": ("application", "Users table queries per second"),
+}
+
+
 def alert(cfg, name: str, expr: str, threshold: Threshold, severity: str,
           summary: str, description: str) -> Alert:
-    """An alert with the seed's labels: ``severity`` and the ``team`` from the settings."""
+    """An alert with the seed's labels (``severity`` and the ``team`` from the
+    settings) and the links to its runbook and its panel."""
     return Alert(name, expr, threshold.for_, labels(cfg, name, severity),
-                 {"summary": summary, "description": description})
+                 {"summary": summary, "description": description, **links(cfg)(name, *PANELS[name])})
 
 
 def above(cfg, name: str, measure: str, threshold: Threshold, severity: str,

@@ -14,7 +14,7 @@ from panels import queries as q
 from panels.objectives import BURN_RATE_ALERTS, WINDOWS, BurnRateAlert
 from tonebridge_dash.alerting.rules import Alert, Group, Record, RuleFile
 
-from ._common import WARNING, labels, percent
+from ._common import WARNING, labels, links, percent
 
 FILENAME = "tonebridge-slo.rules.yml"
 SERVICE = {"service": "tonebridge"}  # the one label the recorded SLIs keep
@@ -53,6 +53,7 @@ def burn_rate_alert(cfg, b: BurnRateAlert) -> Alert:
                 f"{b.long_window} and above {factor:g}x over the last {b.short_window} too: "
                 f"at {factor:g}x, {percent(b.budget_spent)} of the {window} budget "
                 f"(SLO {percent(cfg.slo.availability)} available) goes in {b.long_window}"),
+            **links(cfg)(BURN_ALERT, "slo", "Error budget burn rate"),
         },
     )
 
@@ -68,6 +69,7 @@ def error_budget_consumed_alert(cfg) -> Alert:
             "description": (
                 "{{ $value | humanizePercentage }} of the " + window + " error budget remains "
                 f"(SLO {percent(cfg.slo.availability)} available; alert at {percent(consumed)} spent)"),
+            **links(cfg)(BUDGET_ALERT, "slo", "Error budget remaining"),
         },
     )
 

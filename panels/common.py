@@ -82,7 +82,8 @@ def timeseries(title: str, description: str, unit: str, targets: Sequence[g.Targ
 
 def stat(title: str, description: str, unit: str, targets: Sequence[g.Target], *,
          threshold: Threshold | None = None, lower_is_worse: bool | None = None,
-         calc: str = "lastNotNull", decimals: int | None = None, graph: bool = True) -> g.Stat:
+         calc: str = "lastNotNull", decimals: int | None = None, graph: bool = True,
+         mappings: Sequence[dict] = ()) -> g.Stat:
     return g.Stat(
         **_base(title, description, targets),
         format=unit,
@@ -92,6 +93,7 @@ def stat(title: str, description: str, unit: str, targets: Sequence[g.Target], *
         colorMode="value",
         noValue=None,
         thresholds=steps(threshold, lower_is_worse=lower_is_worse),
+        mappings=list(mappings),
     )
 
 

@@ -46,9 +46,11 @@ DEFAULTS = {
         "error_budget_alert_consumed": 0.2,
     },
     # §7.1/§10.1: the rule groups' evaluation interval and each alert's
-    # ``team`` label (the spec's security alerts name none: "security" here).
+    # ``team`` label (the spec's security alerts name none: "security" here);
+    # each alert's runbook, a section of docs/runbooks.md.
     "alerts": {
         "interval": "30s",
+        "runbook_url": "https://github.com/tonebridge/tb-dash/blob/main/docs/runbooks.md#{anchor}",
         "teams": {
             "HighErrorRate": "backend",
             "HighResponseTime": "backend",

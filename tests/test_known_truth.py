@@ -68,6 +68,8 @@ CONTAINERS = (("tonebridge", "gateway-7d9f-abcde", "gateway"), ("tonebridge", "l
 CONTAINER_CPU = 0.25  # cores per container
 CONTAINER_MEMORY = 256 * 2**20
 RESTARTS_PER_HOUR = 3
+FAILED_LOGINS = 0.2  # per gateway replica, per second
+USERS_TABLE_QUERIES = 30.0  # per gateway replica, per second
 
 SCENARIO = Profile(
     metrics=m.CATALOG,
@@ -90,6 +92,7 @@ SCENARIO = Profile(
     },
     label_groups={("device", "fstype", "mountpoint"): FILESYSTEMS, ("namespace", "pod", "container"): CONTAINERS},
     rates={m.REQUESTS.name: REQUESTS, m.TRANSFORMATIONS.name: TRANSFORMATIONS, m.CACHE_REQUESTS.name: 20.0,
+           m.LOGIN_ATTEMPTS_FAILED.name: FAILED_LOGINS, m.DATABASE_QUERIES.name: USERS_TABLE_QUERIES,
            m.LLM_TOKENS.name: TOKENS, m.LLM_COST.name: COST, m.USER_ACTIVITY.name: 0.5 * USERS,
            m.NODE_CPU.name: CPUS, m.NODE_DISK_READ.name: DISK_READ, m.NODE_DISK_WRITTEN.name: DISK_WRITTEN,
            m.NODE_NET_RX.name: NET_RX, m.NODE_NET_TX.name: NET_TX,
@@ -195,6 +198,10 @@ def truth(uid: str, title: str, s: Selection) -> dict[str, float]:
         "Transformation latency (p90) by type": {t: summary_quantile(0.9) for t in TYPES} if n_llm else {},
         "Error rate (5xx share) by endpoint": {e: error for e in s.endpoints},
         "Active users": {"active users": USERS},
+        "Failed logins per second": {"failed logins/s": FAILED_LOGINS * len(s.gateways)},
+        "Forbidden (403) responses per second": {"403/s": REQUESTS * len(s.gateways) * STATUSES["403"]},
+        "Users table queries per second": {"users table queries/s": USERS_TABLE_QUERIES * len(s.gateways)},
+        "PostgreSQL": {"up": 1},
         # business
         "Transformations per minute": {"per minute": s.transformations * 60},
         "Average text length": {"characters": mean(TEXT_SHARES)},

@@ -149,6 +149,9 @@ def test_written_files_pass_the_reference_validator(cfg, tmp_path):
 
     def validator(name, definition=None):
         doc = json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text())
+        if name == "dashboard":  # the two errata of the NOTICE: any value, as in Grafana's CUE source
+            doc["definitions"]["DynamicConfigValue"]["properties"]["value"] = {}
+            doc["definitions"]["MatcherConfig"]["properties"]["options"] = {}
         if definition is None:
             return jsonschema.Draft7Validator(doc)
         if definition not in doc["definitions"]:

@@ -17,6 +17,7 @@ from alerts import service as alerts, slo as slo_rules
 from panels.objectives import BURN_RATE_ALERTS, BurnRateAlert
 from tonebridge_dash.alerting.rules import (Alert, Group, RuleFile, RulesError, build_all, check_unique, encode,
                                            write_rule_files)
+from tonebridge_dash.model import iter_panels
 from tonebridge_dash.settings import from_mapping
 
 RULE_TESTS = Path(__file__).with_name("rules")
@@ -153,7 +154,7 @@ def test_seed_alerts_keep_the_seeds_names_severities_and_teams(cfg):
     found = by_name(cfg)
     for name, (severity, team) in SEED_ALERTS.items():
         assert found[name].labels == {"severity": severity, "team": team}, name
-        assert set(found[name].annotations) == {"summary", "description"}, name
+        assert set(found[name].annotations) == {"summary", "description", "dashboard_url", "runbook_url"}, name
 
 
 def test_seed_alerts_read_the_seeds_metric_names(cfg):
@@ -282,3 +283,43 @@ def test_recording_depth_counts_the_backfill_passes_a_chain_of_rules_needs(tmp_p
     # The project's own: raw -> 5m rates -> 30d ratio -> budget left.
     rules = write_rule_files(build_all(cfg), tmp_path / "own")
     assert recording_depth(rules) == 3
+
+
+def test_every_alert_links_to_its_runbook_and_to_a_panel_that_shows_it(cfg, rendered):
+    """``dashboard_url`` opens a panel of a rendered dashboard (uid and panel
+    id as rendered); ``runbook_url`` names a section of docs/runbooks.md."""
+    from urllib.parse import parse_qs, urlsplit
+
+    runbooks = (Path(__file__).parent.parent / "docs" / "runbooks.md").read_text(encoding="utf-8")
+    anchors = {line.lstrip("#").strip().lower() for line in runbooks.splitlines() if line.startswith("## ")}
+    alerts_ = [a for f in build_all(cfg) for a in f.alerts()]
+    assert len(alerts_) == 12
+    for a in alerts_:
+        url = urlsplit(a.annotations["dashboard_url"])
+        assert f"{url.scheme}://{url.netloc}" == "http://localhost:3000", a.name
+        uid = url.path.removeprefix("/d/")
+        panel_id = int(parse_qs(url.query)["viewPanel"][0])
+        titles = {p["id"]: p["title"] for p in iter_panels(rendered[uid].data)}
+        expected = alerts.PANELS.get(a.name) or {"ErrorBudgetBurn": ("slo", "Error budget burn rate"),
+                                                 "ErrorBudgetConsumed": ("slo", "Error budget remaining")}[a.name]
+        assert (uid, titles.get(panel_id)) == (f"tb-{expected[0]}", expected[1]), a.name
+        runbook = urlsplit(a.annotations["runbook_url"])
+        assert runbook.fragment == a.name.lower() and runbook.fragment in anchors, a.name
+
+
+def test_alert_links_follow_the_settings():
+    cfg = from_mapping({"alerts": {"runbook_url": "https://wiki.example/{alert}", "grafana_url": "https://g.example/"},
+                        "grafana": {"org_id": 3}, "dashboards": {"uid_prefix": "x-"}})
+    a = next(a for f in build_all(cfg) for a in f.alerts() if a.name == "HighMemoryUsage")
+    assert a.annotations["runbook_url"] == "https://wiki.example/HighMemoryUsage"
+    assert a.annotations["dashboard_url"].startswith("https://g.example/d/x-system?orgId=3&viewPanel=")
+    bare = from_mapping({"alerts": {"runbook_url": ""}, "grafana": {"url": "https://grafana.example"}})
+    a = next(a for f in build_all(bare) for a in f.alerts() if a.name == "HighMemoryUsage")
+    assert "runbook_url" not in a.annotations and a.annotations["dashboard_url"].startswith("https://grafana.example/d/")
+
+
+def test_an_alert_linked_to_a_missing_panel_is_an_error(cfg, monkeypatch):
+    monkeypatch.setitem(alerts.PANELS, "HighMemoryUsage", ("system", "No such panel"))
+    monkeypatch.setattr("alerts._common._LINKS", {})
+    with pytest.raises(RulesError, match="has no panel titled 'No such panel'"):
+        build_all(cfg)

@@ -142,6 +142,14 @@ class Slo:
 class AlertSettings:
     interval: str
     teams: Mapping[str, str]
+    runbook_url: str = ""  # template: {alert}, {anchor}
+    grafana_url: str = "http://localhost:3000"  # where an alert's dashboard_url points
+
+    def runbook(self, alert: str) -> str | None:
+        """The runbook URL of ``alert``, or None without a template."""
+        if not self.runbook_url:
+            return None
+        return self.runbook_url.replace("{alert}", alert).replace("{anchor}", alert.lower())
 
 
 @dataclass(frozen=True)
@@ -357,7 +365,10 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
         selectors=Named("selector", merged["selectors"]),
         thresholds=Named("threshold", {k: _threshold(v) for k, v in merged["thresholds"].items()}),
         slo=Slo(**merged["slo"]),
-        alerts=AlertSettings(interval=merged["alerts"]["interval"], teams=dict(merged["alerts"]["teams"])),
+        alerts=AlertSettings(interval=merged["alerts"]["interval"], teams=dict(merged["alerts"]["teams"]),
+                             runbook_url=merged["alerts"]["runbook_url"],
+                             grafana_url=(merged["alerts"]["grafana_url"] or g.get("url")
+                                          or "http://localhost:3000").rstrip("/")),
         alertmanager=_alertmanager(merged["alertmanager"], source),
         grafana=top,
         environments=envs,
