@@ -151,6 +151,7 @@ class Fault:
     retry_after: str | None = None
     html: bool = False
     route: str | None = None  # e.g. "POST /api/dashboards/db"; None: every route but health
+    late: float = 0.0  # > 0: handle the request, then hold its answer this many seconds
 
     def matches(self, route: str) -> bool:
         if self.route is None:
@@ -295,6 +296,12 @@ class GrafanaEmulator:
         with self.lock:
             self.faults.append(Fault(status, n, None if retry_after is None else str(retry_after),
                                      html, route))
+
+    def answer_late(self, seconds: float, n: int | None = 1, route: str | None = None) -> None:
+        """Carry out the next ``n`` matching requests, then hold each answer
+        ``seconds``: longer than the client waits, it is done but its answer lost."""
+        with self.lock:
+            self.faults.append(Fault(200, n, route=route, late=seconds))
 
     def drop_next(self, n: int | None = 1, route: str | None = None) -> None:
         """Close the connection on the next ``n`` matching requests, answering nothing."""
@@ -781,7 +788,8 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return
-        if fault is not None:
+        late = fault.late if fault is not None else 0.0
+        if fault is not None and not late:
             self._fault(fault)
             return
         query = parse_qs(parts.query, keep_blank_values=True)
@@ -804,7 +812,12 @@ class _Handler(BaseHTTPRequestHandler):
             payload = change(copy.deepcopy(payload))
         pretty = route.endswith("/api/health")
         text = json.dumps(payload, indent=2 if pretty else None)
-        self._send(status, text.encode("utf-8"), JSON_TYPE + ("; charset=UTF-8" if pretty else ""))
+        if late:
+            time.sleep(late)
+        try:
+            self._send(status, text.encode("utf-8"), JSON_TYPE + ("; charset=UTF-8" if pretty else ""))
+        except OSError:  # the client stopped waiting (a late answer, a timeout)
+            self.close_connection = True
 
     def _fault(self, fault: Fault) -> None:
         status = fault.status or 503

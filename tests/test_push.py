@@ -12,8 +12,8 @@ import pytest
 from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
 from tonebridge_dash.dashboard.render import RenderError
 from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
-from tonebridge_dash.grafana import (GrafanaClient, NotFound, RetryPolicy, ServerError, TokenAuth, Unauthorized,
-                                     UnexpectedResponse)
+from tonebridge_dash.grafana import (GrafanaClient, GrafanaError, NotFound, RetryPolicy, ServerError, TokenAuth,
+                                     Unauthorized, UnexpectedResponse)
 from tonebridge_dash.grafana.plan import comparable, content_hash, version_message
 from tonebridge_dash.grafana.push import push
 from tonebridge_dash.model import Rendered
@@ -447,3 +447,86 @@ def test_a_dashboard_the_search_left_out_is_not_overwritten(client, emu, dashboa
     assert (report.exit_code, report.outcomes[0].action) == (EXIT_OK, "updated")
     assert json.loads(report.backups[0].read_text())["title"] == "Made by hand"
     assert run(client, [r]).outcomes[0].action == "unchanged"  # what push wrote is known again
+
+
+# -- a save whose answer is lost is read back, never repeated blindly ---------------
+
+SAVE = "POST /api/dashboards/db"
+
+
+@pytest.fixture()
+def impatient(emu):
+    """A client that waits 0.3 s for an answer."""
+    policy = RetryPolicy(attempts=5, backoff=0.01, max_delay=0.05, budget=2.0)
+    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), timeout=0.3, retry=policy) as c:
+        yield c
+
+
+@pytest.mark.parametrize("existing", [True, False])
+def test_a_save_that_timed_out_but_landed_is_read_back_and_counted_once(impatient, emu, dashboards, existing):
+    r = dashboards[0]
+    if existing:
+        run(impatient, [r])
+        r = changed(r, description="new in the code")
+    emu.reset_counts()
+    emu.answer_late(1.0, 1, route=SAVE)
+    report = run(impatient, [r])
+    outcome = report.outcomes[0]
+    assert (report.exit_code, outcome.action) == (EXIT_OK, "updated" if existing else "created")
+    assert "its answer was lost; read back, it was saved" in outcome.detail
+    assert emu.counts[SAVE] == 1 and len(emu.history(r.uid)) == (2 if existing else 1)
+    assert comparable(emu.dashboard(r.uid)) == comparable(r.data)
+    assert outcome.url == f"{emu.url}/d/{r.uid}/{r.title.lower().replace(' - ', '-').replace(' ', '-')}"
+
+
+def test_a_save_whose_connection_dropped_is_read_back_then_done_once_more(impatient, emu, dashboards):
+    r = dashboards[0]
+    run(impatient, [r])
+    r = changed(r, description="new in the code")
+    emu.reset_counts()
+    emu.drop_next(1, route=SAVE)  # dropped before Grafana did anything
+    report = run(impatient, [r])
+    assert (report.exit_code, report.outcomes[0].action, report.outcomes[0].detail) == (EXIT_OK, "updated", "")
+    assert emu.counts[SAVE] == 2 and emu.counts["GET /api/dashboards/uid/:uid"] == 2
+    assert [v["version"] for v in emu.history(r.uid)] == [2, 1]
+
+
+def test_a_save_that_keeps_failing_is_failed_after_two_tries_with_a_read_back_each(impatient, emu, dashboards):
+    r = dashboards[0]
+    run(impatient, [r])
+    r = changed(r, description="new in the code")
+    emu.reset_counts()
+    emu.fail_next(None, 502, html=True, route=SAVE)
+    t = time.monotonic()
+    report = run(impatient, [r])
+    assert time.monotonic() - t < 2.0
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_FAILED, "failed")
+    assert report.outcomes[0].detail == ("POST /api/dashboards/db: Grafana answered 502: non-JSON text/html answer: "
+                                         "502 Bad Gateway; read back: it was not saved")
+    assert emu.counts[SAVE] == 2 and emu.counts["GET /api/dashboards/uid/:uid"] == 3
+    assert len(emu.history(r.uid)) == 1
+
+
+def test_a_lost_answer_that_cannot_be_read_back_says_so(impatient, emu, dashboards):
+    r = dashboards[0]
+    emu.answer_late(1.0, 1, route=SAVE)
+    emu.fail_next(None, 500, route="GET /api/dashboards/uid/:uid")
+    report = run(impatient, [r])
+    assert (report.exit_code, report.outcomes[0].action) == (EXIT_FAILED, "failed")
+    assert report.outcomes[0].detail == (
+        "POST /api/dashboards/db: cannot reach Grafana at " + emu.url + " (no answer within the timeout); "
+        "whether it was saved is unknown (reading it back: GET /api/dashboards/uid/" + r.uid +
+        ": Grafana answered 500: Internal Server Error)")
+    assert emu.counts[SAVE] == 1
+
+
+def test_a_request_and_its_retries_end_within_the_budget(emu):
+    """Each retry waits only for what is left of the budget: a Grafana that
+    never answers in time fails after the budget, not after timeout x tries."""
+    emu.answer_late(3.0, None, route="GET /api/search")
+    policy = RetryPolicy(attempts=5, backoff=0.05, max_delay=0.05, budget=1.0)
+    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), timeout=0.9, retry=policy) as c:
+        t = time.monotonic()
+        with pytest.raises(GrafanaError, match="no answer within the timeout"):
+            c.search()
+        assert time.monotonic() - t < 1.3

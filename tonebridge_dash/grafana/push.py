@@ -19,7 +19,7 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from ..dashboard.render import RenderError, check_all
 from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
@@ -34,6 +34,7 @@ CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged"
 ACTIONS = (CREATED, UPDATED, UNCHANGED, REFUSED, FAILED)
 DEFAULT_BACKUP_DIR = Path("build") / "backups"
 CONFLICT_ROUNDS = 3  # saves refused because the dashboard changed meanwhile, before giving up
+SAVE_TRIES = 2  # a save whose answer was lost, read back and found not done, is sent once more
 
 
 @dataclass(frozen=True)
@@ -210,9 +211,46 @@ class Pusher:
         body = {k: v for k, v in r.data.items() if k not in ("id", "version")}
         if version is not None:
             body["version"] = version
-        answer = self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=overwrite,
-                                            message=version_message(r.data, self.revision))
+        answer, lost = self._save(r, body, overwrite)
+        note = "; ".join(n for n in (note, lost) if n)
         return Outcome(r.uid, r.title, action, self.client.url_for(answers.saved_path(answer, r.uid)), note)
+
+    def _save(self, r: Rendered, body: dict, overwrite: bool) -> tuple[Any, str]:
+        """The save and its answer. When the answer is lost (a timeout, a
+        dropped connection, 502, 504), Grafana may have saved it: read it back
+        before anything else, and save again (once) only when it did not."""
+        for attempt in range(1, SAVE_TRIES + 1):
+            try:
+                return self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=overwrite,
+                                                  message=version_message(r.data, self.revision)), ""
+            except GrafanaError as e:
+                if not e.maybe_applied:
+                    raise
+                landed = self._landed(r, body.get("version"), e)
+                if landed is not None:
+                    return {"url": landed.url}, "its answer was lost; read back, it was saved"
+                if attempt == SAVE_TRIES:
+                    e.args = (f"{e.message}; read back: it was not saved",)
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _landed(self, r: Rendered, sent: int | None, failure: GrafanaError) -> Live | None:
+        """After a lost answer: the live dashboard when it is the one sent (it
+        was saved), None when it is untouched (it was not). Anything else was
+        saved by someone else meanwhile: a conflict, as Grafana would say."""
+        try:
+            live = self._read(r.uid)
+        except GrafanaError as e:
+            failure.args = (f"{failure.message}; whether it was saved is unknown "
+                            f"(reading it back: {e.message})",)
+            raise failure from None
+        if live is None and sent is None:
+            return None
+        if live is not None and live.version > (sent or 0) and is_unchanged(r, live, self.folder_uid):
+            return live
+        if live is not None and live.version == sent:
+            return None
+        raise VersionConflict(f"{failure.request}: the dashboard changed while its save's answer was lost")
 
 
 def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_title: str,
