@@ -4,7 +4,9 @@ from panels import requests, slo
 from panels.metrics import REQUESTS
 from tonebridge_dash.dashboard.layout import Cell, row
 
-from ._common import dashboard, job_instance_variables
+from ._common import dashboard, detail, job_instance_variables
+
+WHY = "Errors and latency in detail"
 
 
 def build(cfg):
@@ -23,11 +25,11 @@ def build(cfg):
                 Cell(slo.error_budget_remaining_stat(cfg), w=4, h=5),
                 Cell(slo.error_budget_minutes_stat(cfg), w=4, h=5)),
             row("Error budget",
-                Cell(slo.burn_rate_timeseries(cfg), w=12, h=9),
+                Cell(detail(slo.burn_rate_timeseries(cfg), cfg, "application", WHY), w=12, h=9),
                 Cell(slo.error_budget_remaining_timeseries(cfg), w=12, h=9)),
             row("SLIs now, by job and instance",
-                Cell(requests.success_ratio_timeseries(cfg), w=8),
-                Cell(slo.latency_p95_slo_timeseries(cfg), w=8),
+                Cell(detail(requests.success_ratio_timeseries(cfg), cfg, "application", WHY), w=8),
+                Cell(detail(slo.latency_p95_slo_timeseries(cfg), cfg, "application", WHY), w=8),
                 Cell(slo.throughput_slo_timeseries(cfg), w=8)),
         ],
         job_instance_variables(cfg, REQUESTS),
