@@ -4,8 +4,12 @@ codes, one clear line on stderr, no traceback, no token in any output."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -280,3 +284,42 @@ def test_a_save_answer_of_another_shape_is_still_a_save(tb, emu, rendered):
     code, out, err = tb("push", "--grafana-url", emu.url)
     assert (code, err) == (0, "") and f"{len(rendered)} created" in out
     assert f"created  tb-overview     ToneBridge - Overview       {emu.url}/d/tb-overview\n" in out
+
+
+# -- a push that is stopped finishes what is in flight and says what was done ------
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_a_signal_stops_the_push_after_the_saves_in_flight_with_a_summary(emu, rendered, signum, jobs):
+    emu.latency = 0.3
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "push", "--grafana-url", emu.url,
+                             "-j", str(jobs)], cwd=root, env={**os.environ, "GRAFANA_TOKEN": TOKEN},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    emu.before("POST /api/dashboards/db", lambda: proc.send_signal(signum))
+    out, err = proc.communicate(timeout=60)
+    n, saved = len(rendered), emu.counts["POST /api/dashboards/db"]
+    assert proc.returncode == 128 + signum, err
+    assert 1 <= saved <= jobs and sum(emu.dashboard(uid) is not None for uid in rendered) == saved
+    assert (f"{n} dashboards: {saved} created, 0 updated, 0 unchanged, 0 refused, 0 failed, "
+            f"{n - saved} skipped") in out
+    assert f"stopped: interrupted by {signum.name}; the saves in flight were finished" in out
+    assert one_line(err) == (f"tb-dash: error: interrupted by {signum.name}: {n - saved} of {n} dashboards "
+                             "not started; the summary above says what was done")
+
+
+def test_a_backup_that_cannot_be_written_stops_the_push_with_a_summary(tb, emu, rendered, tmp_path):
+    tb("push", "--grafana-url", emu.url)
+    for uid in rendered:
+        emu.ui_save(uid, lambda d: d.update(description="by hand"))
+    (tmp_path / "a-file").write_text("")
+    emu.reset_counts()
+    code, out, err = tb("push", "--grafana-url", emu.url, "--force", "-j", "1",
+                        "--backup-dir", str(tmp_path / "a-file" / "backups"))
+    n, first = len(rendered), sorted(rendered)[0]
+    assert code == 1 and emu.writes() == 0
+    assert f"{n} dashboards: 0 created, 0 updated, 0 unchanged, 0 refused, 1 failed, {n - 1} skipped" in out
+    assert one_line(err).startswith(f"tb-dash: error: 1 of {n} dashboards failed; first: {first}: "
+                                    "cannot write the backup: ")
+    assert one_line(err).endswith(f"not overwritten, and no new save started; {n - 1} not started")
+    assert all(emu.dashboard(uid)["description"] == "by hand" for uid in rendered)

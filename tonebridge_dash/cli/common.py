@@ -23,7 +23,7 @@ app = typer.Typer(
         "generate alert rules from one set of PromQL definitions.\n\n"
         "Exit codes: 0 success; 1 failure (diff/check/validate: differences or "
         "problems found); 2 usage or settings error; 3 push refused to overwrite "
-        "a dashboard edited by hand.\n\n"
+        "a dashboard edited by hand; 130/143 stopped by Ctrl-C/SIGTERM.\n\n"
         "Example: tb-dash render --out build/dashboards"
     ),
     add_completion=False,

@@ -3,8 +3,10 @@ target options (``grafana_target``), turned into one ``GrafanaTarget``."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -90,6 +92,27 @@ _TARGET_OPTIONS = (
 )
 
 
+@contextlib.contextmanager
+def stop_on_signals(stop):
+    """While it lasts, Ctrl-C (SIGINT) and SIGTERM ``stop`` the push instead of
+    killing it: no new save starts, the ones in flight finish and the summary
+    is printed. A second signal ends it at once (KeyboardInterrupt)."""
+    def handler(signum, frame):
+        if stop.signal is not None:
+            raise KeyboardInterrupt
+        stop.set(f"interrupted by {signal.Signals(signum).name}", signum)
+
+    try:
+        previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread: signals stay as they are
+        previous = {}
+    try:
+        yield stop
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
 def grafana_target(command):
     """Give ``command`` the Grafana target options in place of its
     ``target: GrafanaTarget`` parameter, which it then receives built."""
@@ -130,9 +153,13 @@ def push(
     by someone else since the last push is refused (exit 3) unless --force,
     which first saves the live JSON under --backup-dir.
 
+    Ctrl-C or SIGTERM stops it: no new save starts, the ones in flight finish
+    and the summary is printed.
+
     Exit codes: 0 all done; 1 something failed, or a dashboard has a validate
     error (nothing written); 2 usage or settings error;
-    3 refused to overwrite a dashboard edited in Grafana.
+    3 refused to overwrite a dashboard edited in Grafana;
+    130 or 143 stopped by Ctrl-C (SIGINT) or SIGTERM.
 
     Examples:
 
@@ -140,17 +167,18 @@ def push(
 
       tb-dash push --env prod --from build/dashboards --dry-run
     """
-    from ..grafana.push import git_revision, push as run_push
+    from ..grafana.push import Stop, git_revision, push as run_push
     from ..grafana.summary import push_error, push_lines
     from ..progress import progress
 
     cfg = load_settings(config)
     env, client = target.connect(cfg)
     found = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
-    with client:
+    with client, stop_on_signals(Stop()) as stop:
         report = run_push(client, found, folder_uid=env.folder.uid, folder_title=env.folder.title,
                           force=force, dry_run=dry_run, backup_dir=backup_dir, revision=git_revision(),
-                          concurrency=target.concurrency, on_progress=progress("push"), cfg=cfg, warn=warn)
+                          concurrency=target.concurrency, on_progress=progress("push"), cfg=cfg, warn=warn,
+                          stop=stop)
     for line in push_lines(report, env.folder.title):
         typer.echo(line)
     problem = push_error(report)

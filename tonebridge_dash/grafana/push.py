@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..dashboard.render import RenderError, check_all
-from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
+from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, TbDashError
 from ..model import Rendered
 from ..output import encode_json, write_atomic
 from ..progress import Progress
@@ -31,7 +31,8 @@ from .errors import Conflict, GrafanaError, NotFound, UnexpectedResponse, Versio
 from .plan import Live, existing_uids, hand_edit, in_parallel, is_unchanged, read_live, run_all, version_message
 
 CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
-ACTIONS = (CREATED, UPDATED, UNCHANGED, REFUSED, FAILED)
+SKIPPED = "skipped"  # not started: the push was stopped (a signal, a local failure)
+ACTIONS = (CREATED, UPDATED, UNCHANGED, REFUSED, FAILED, SKIPPED)
 DEFAULT_BACKUP_DIR = Path("build") / "backups"
 CONFLICT_ROUNDS = 3  # saves refused because the dashboard changed meanwhile, before giving up
 SAVE_TRIES = 2  # a save whose answer was lost, read back and found not done, is sent once more
@@ -46,6 +47,23 @@ class Outcome:
     detail: str = ""  # why it was refused or failed; where the backup went
 
 
+class Stop:
+    """Why a push stops starting saves (a signal, a local failure): set once,
+    from a worker thread or a signal handler (so it takes no lock, which the
+    interrupted thread might hold); the saves in flight finish."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+        self.signal: int | None = None  # the signal that stopped it, if one did
+
+    def set(self, reason: str, signum: int | None = None) -> None:
+        if not self.reason:
+            self.signal, self.reason = signum, reason
+
+    def __bool__(self) -> bool:
+        return bool(self.reason)
+
+
 @dataclass
 class PushReport:
     outcomes: list[Outcome]
@@ -53,12 +71,15 @@ class PushReport:
     folder_created: bool = False
     dry_run: bool = False
     backups: list[Path] = field(default_factory=list)
+    stop: Stop = field(default_factory=Stop)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
 
     @property
     def exit_code(self) -> int:
+        if self.stop.signal is not None:
+            return 128 + self.stop.signal  # the shell's code for a process ended by that signal
         if self.count(FAILED):
             return EXIT_FAILED
         if self.count(REFUSED):
@@ -121,8 +142,10 @@ class Pusher:
     """One push: the client, the target folder and the options."""
 
     def __init__(self, client, *, folder_uid: str, force: bool = False, dry_run: bool = False,
-                 backup_dir: Path = DEFAULT_BACKUP_DIR, revision: str | None = None) -> None:
+                 backup_dir: Path = DEFAULT_BACKUP_DIR, revision: str | None = None,
+                 stop: Stop | None = None) -> None:
         self.client = client
+        self.stop = Stop() if stop is None else stop
         self.folder_uid = folder_uid
         self.force = force
         self.dry_run = dry_run
@@ -133,13 +156,17 @@ class Pusher:
 
     def one(self, item: tuple[Rendered, dict | None]) -> Outcome:
         rendered, hit = item
+        if self.stop:
+            return Outcome(rendered.uid, rendered.title, SKIPPED, detail=f"not started: {self.stop.reason}")
         try:
             return self._one(rendered, hit)
         except GrafanaError as e:
             return Outcome(rendered.uid, rendered.title, FAILED, detail=e.message)
-        except OSError as e:  # the backup could not be written: do not overwrite
+        except (TbDashError, OSError) as e:  # local: the backup could not be written
+            why = e.message if isinstance(e, TbDashError) else f"{e.filename or ''} {e.strerror or e}".strip()
+            self.stop.set(f"a backup could not be written ({why})")
             return Outcome(rendered.uid, rendered.title, FAILED,
-                           detail=f"cannot write the backup ({e.strerror or e}); nothing was overwritten")
+                           detail=f"cannot write the backup: {why}; not overwritten, and no new save started")
 
     def _one(self, r: Rendered, hit: dict | None) -> Outcome:
         live = self._read(r.uid) if hit is not None else None
@@ -257,10 +284,12 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
          force: bool = False, dry_run: bool = False, backup_dir: Path = DEFAULT_BACKUP_DIR,
          revision: str | None = None, concurrency: int = 8,
          on_progress: Progress | None = None,
-         cfg=None, warn: Callable[[str], None] | None = None) -> PushReport:
+         cfg=None, warn: Callable[[str], None] | None = None, stop: Stop | None = None) -> PushReport:
     """Push ``dashboards`` into the folder; see the module's docstring. With
     the settings (``cfg``), validate's lint rules gate it too (errors stop
-    it, warnings go to ``warn``).
+    it, warnings go to ``warn``). Once ``stop`` is set (by a signal handler,
+    or by a local failure), no new save starts: the dashboards not started
+    are reported as skipped.
     Errors before the per-dashboard work (invalid input, Grafana unhealthy or
     unreachable, bad credentials, the folder) raise; per-dashboard failures
     are reported in the outcome list."""
@@ -273,9 +302,10 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     health, has_folder, hits = in_parallel(
         lambda: answers.health(client.health()), lambda: folder_exists(client, folder_uid),
         lambda: existing_uids(client, [r.uid for r in dashboards]))
-    created = not has_folder and (dry_run or create_folder(client, folder_uid, folder_title))
+    stop = Stop() if stop is None else stop
+    created = not has_folder and not stop and (dry_run or create_folder(client, folder_uid, folder_title))
     pusher = Pusher(client, folder_uid=folder_uid, force=force, dry_run=dry_run,
-                    backup_dir=backup_dir, revision=revision)
+                    backup_dir=backup_dir, revision=revision, stop=stop)
     if not created and titles_unique_per_folder(health):
         ours = {r.uid for r in dashboards}
         for hit in answers.search_hits(client.search(type="dash-db", folder_uids=[folder_uid])):
@@ -283,4 +313,4 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
                 pusher.same_title[str(hit.get("title") or "").lower()] = hit
     outcomes = run_all(pusher.one, [(r, hits.get(r.uid)) for r in dashboards], concurrency,
                        on_progress)
-    return PushReport(outcomes, folder_uid, created, dry_run, pusher.backups)
+    return PushReport(outcomes, folder_uid, created, dry_run, pusher.backups, stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from .diff import CHANGED, NEW, UNCHANGED, DashboardDiff
-from .push import ACTIONS, FAILED, REFUSED, PushReport
+from .push import ACTIONS, FAILED, REFUSED, SKIPPED, PushReport
 
 DRY_RUN_LABELS = {"created": "would create", "updated": "would update", "refused": "would refuse"}
 
@@ -32,18 +32,25 @@ def push_lines(report: PushReport, folder_title: str) -> list[str]:
     folder = f"folder '{folder_title}' (uid {report.folder_uid})"
     if report.folder_created:
         lines.append(f"{folder} {'would be created' if report.dry_run else 'created'}")
-    counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS)
+    counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS if a != SKIPPED or report.count(a))
     prefix = "dry run, nothing written: " if report.dry_run else ""
     lines.append(f"{prefix}{len(report.outcomes)} dashboards: {counts}")
+    if report.stop:
+        lines.append(f"stopped: {report.stop.reason}; the saves in flight were finished, no new one was started")
     return lines
 
 
 def push_error(report: PushReport) -> str | None:
     """The one-line error for a push that did not fully succeed."""
     failed = [o for o in report.outcomes if o.action == FAILED]
+    skipped = report.count(SKIPPED)
+    if report.stop.signal is not None:
+        return (f"{report.stop.reason}: {skipped} of {len(report.outcomes)} dashboards not started; "
+                "the summary above says what was done")
     if failed:
         return (f"{len(failed)} of {len(report.outcomes)} dashboards failed; "
-                f"first: {failed[0].uid}: {failed[0].detail}")
+                f"first: {failed[0].uid}: {failed[0].detail}"
+                + (f"; {skipped} not started" if skipped else ""))
     refused = [o.uid for o in report.outcomes if o.action == REFUSED]
     if refused:
         return (f"refused to overwrite {len(refused)} dashboard(s) edited in Grafana since the "
