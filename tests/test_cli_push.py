@@ -323,3 +323,22 @@ def test_a_backup_that_cannot_be_written_stops_the_push_with_a_summary(tb, emu, 
                                     "cannot write the backup: ")
     assert one_line(err).endswith(f"not overwritten, and no new save started; {n - 1} not started")
     assert all(emu.dashboard(uid)["description"] == "by hand" for uid in rendered)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({"a.json": {"uid": "../../x", "title": "A"}}, "a.json: uid '../../x' is not valid for Grafana"),
+    ({"a.json": {"uid": "/abs/x", "title": "A"}}, "a.json: uid '/abs/x' is not valid for Grafana"),
+    ({"a.json": {"uid": "same", "title": "A"}, "b.json": {"uid": "same", "title": "B"}},
+     "uid 'same' is used by both"),
+])
+def test_diff_from_checks_its_input_as_push_does(tb, emu, tmp_path, rendered, files, message):
+    """diff --from refuses what push --from refuses, with the same line (exit 2, its error code)."""
+    base = rendered["tb-overview"].data
+    (tmp_path / "in").mkdir()
+    for name, keys in files.items():
+        (tmp_path / "in" / name).write_text(json.dumps({**base, **keys}))
+    code, out, err = tb("push", "--grafana-url", emu.url, "--from", str(tmp_path / "in"))
+    assert code == 1 and message in one_line(err) and one_line(err).endswith("; nothing was written")
+    code, out, err = tb("diff", "--grafana-url", emu.url, "--from", str(tmp_path / "in"))
+    assert (code, out) == (2, "") and message in one_line(err)
+    assert emu.total_requests() == 0
