@@ -54,3 +54,13 @@ def redact_url(url: str) -> str:
         head += "?" + "&".join(f"{p.partition('=')[0]}=***" if "=" in p else ("***" if p else "")
                                for p in query.split("&"))
     return head + ("#***" if sep and fragment else sep)
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """``text`` as one line of at most about ``limit`` characters: a message
+    never quotes an unbounded value (a megabyte key, a value a YAML alias
+    expanded) nor breaks the one-line rule with a newline inside a value."""
+    if len(text) > limit:
+        half = max(limit // 2 - 2, 1)
+        text = f"{text[:half]} ... {text[-half:]}"
+    return text.replace("\r", "\\r").replace("\n", "\\n")

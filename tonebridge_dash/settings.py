@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Mapping, TypeVar
 
-import yaml
-
 from . import settings_checks as checks
 from .content import import_content
-from .errors import SettingsError
+from .errors import SettingsError, clip
+from .inputs import SETTINGS_LIMIT, InputError, check_plain, load_yaml, read_text
 
 DEFAULT_FILE = "tb-dash.yaml"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "settings.schema.json"
@@ -31,7 +30,7 @@ DEFAULTS_PATH = SCHEMA_PATH.with_name("settings.defaults.yaml")
 # service's monitoring repo starts from. The content's defaults
 # (``content.defaults``, a module's ``DEFAULTS``) go over them, and the
 # settings file over both.
-DEFAULTS: dict[str, Any] = yaml.safe_load(DEFAULTS_PATH.read_text(encoding="utf-8"))
+DEFAULTS: dict[str, Any] = load_yaml(DEFAULTS_PATH.read_text(encoding="utf-8"), str(DEFAULTS_PATH))
 
 T = TypeVar("T")
 
@@ -270,23 +269,28 @@ def _schema_validator():
 
 
 def _describe(error, source: str) -> str:
-    """One line naming the file, the key and what is wrong with it."""
-    path = ".".join(str(p) for p in error.absolute_path)
+    """One line naming the file, the key and what is wrong with it; values
+    and keys are clipped, never quoted whole."""
+    path = ".".join(clip(str(p), 60) for p in error.absolute_path)
     if error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        unexpected = sorted(set(error.instance) - set(allowed))
-        key = f"{path}.{unexpected[0]}" if path else unexpected[0]
+        unexpected = sorted(str(k) for k in set(error.instance) - set(allowed))
+        key = f"{path}.{clip(unexpected[0], 60)}" if path else clip(unexpected[0], 60)
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"{source}: unknown key '{key}'{hint}"
     if error.validator == "required":
         return f"{source}: {path or 'top level'}: {error.message}"
     where = f"key '{path}'" if path else "top level"
-    return f"{source}: {where}: {error.message}"
+    return f"{source}: {where}: {clip(error.message)}"
 
 
 def validate_raw(raw: Any, source: str) -> None:
     if not isinstance(raw, Mapping):
         raise SettingsError(f"{source}: expected a mapping of settings at the top level")
+    try:
+        check_plain(raw, source)
+    except InputError as e:
+        raise SettingsError(e.message) from None
     errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         raise SettingsError(_describe(errors[0], source))
@@ -386,21 +390,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
         if not Path(DEFAULT_FILE).is_file():
             return from_mapping({}, "defaults")
         path = DEFAULT_FILE
-    p = Path(path)
     source = str(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SettingsError(f"{source}: settings file not found") from None
-    except IsADirectoryError:
-        raise SettingsError(f"{source}: is a directory, not a settings file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SettingsError(f"{source}: cannot read settings file ({e.__class__.__name__})") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(e, "problem", None) or "invalid YAML"
-        raise SettingsError(f"{source}: invalid YAML{where}: {problem}") from None
+        raw = load_yaml(read_text(Path(path), SETTINGS_LIMIT, "settings file"), source)
+    except InputError as e:
+        raise SettingsError(e.message) from None
     return from_mapping({} if raw is None else raw, source)

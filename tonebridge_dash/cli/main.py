@@ -7,9 +7,11 @@ import sys
 
 import typer
 
-from ..errors import TbDashError
+from ..errors import TbDashError, clip
 from . import alerting, dashboards, grafana, prometheus  # noqa: F401 (they register their commands)
 from .common import app
+
+MESSAGE_LIMIT = 1000  # the one line of an error, whatever value it quotes
 
 
 def main() -> None:
@@ -17,12 +19,12 @@ def main() -> None:
     try:
         app(prog_name="tb-dash")
     except TbDashError as e:
-        typer.echo(f"tb-dash: error: {e.message}", err=True)
+        typer.echo(f"tb-dash: error: {clip(e.message, MESSAGE_LIMIT)}", err=True)
         sys.exit(e.exit_code)
     except KeyboardInterrupt:
         typer.echo("tb-dash: interrupted", err=True)
         sys.exit(130)
     except OSError as e:  # a file the library did not anticipate; still one line
         where = f"{e.filename}: " if e.filename else ""
-        typer.echo(f"tb-dash: error: {where}{e.strerror or e}", err=True)
+        typer.echo(f"tb-dash: error: {clip(f'{where}{e.strerror or e}', MESSAGE_LIMIT)}", err=True)
         sys.exit(1)

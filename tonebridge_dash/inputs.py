@@ -1,0 +1,253 @@
+"""Input files, read so that no input can hang tb-dash, exhaust its memory
+or reach the user as a traceback.
+
+``read_limited`` reads regular files only (a FIFO or a device is refused
+before a byte is read: a FIFO nobody writes would block for ever, and
+``/dev/zero`` never ends) and up to a size limit per kind of file.
+``load_yaml`` composes YAML with bounded nesting and refuses aliases that
+expand beyond a bound (a 400-byte "billion laughs" file expands to
+gigabytes once anything walks it) or refer to themselves. ``load_json``
+refuses ``NaN``, ``Infinity`` and numbers too large for a double, which are
+not JSON. ``check_plain`` accepts only what JSON can hold: string keys,
+finite numbers, strings, booleans, null, lists and mappings, nested to a
+bound. Every refusal is an ``InputError`` (exit 2) of one line that quotes
+no unbounded value.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError, clip
+
+KIB = 1024
+MIB = 1024 * KIB
+SETTINGS_LIMIT = 1 * MIB  # a settings file is a few kilobytes
+DASHBOARD_LIMIT = 16 * MIB  # the largest dashboards Grafana users keep are a few megabytes
+TOKEN_LIMIT = 64 * KIB  # a token is a few dozen bytes
+MAX_DEPTH = 64  # nesting of settings (they need 5 levels); dashboards may nest deeper
+MAX_JSON_DEPTH = 128
+MAX_YAML_NODES = 100_000  # values once aliases are expanded (the project's settings: about 300)
+
+
+class InputError(UsageError):
+    """An input file that tb-dash refuses to read or cannot use."""
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def special_file(path: Path) -> str | None:
+    """What ``path`` is when it exists and is not a regular file (a FIFO, a
+    device, a socket, a directory), else None. Symbolic links are followed."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else _kind(mode)
+
+
+def read_limited(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+    ``what`` names the kind of file in the messages ("settings file")."""
+    try:
+        # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError(f"{path}: {what} not found") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read {what} ({e.strerror or e.__class__.__name__})") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"{path}: is a directory, not a {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{path}: is {_kind(st.st_mode)}, not a regular file; "
+                             f"tb-dash reads a {what} only from a regular file")
+        if st.st_size > limit:
+            raise InputError(f"{path}: {st.st_size} bytes, more than the {limit} a {what} may have")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(limit + 1 - size, MIB))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:  # it grew while being read
+            raise InputError(f"{path}: more than the {limit} bytes a {what} may have")
+        return b"".join(chunks)
+    except OSError as e:
+        raise InputError(f"{path}: cannot read {what} ({e.strerror or e.__class__.__name__})") from None
+    finally:
+        os.close(fd)
+
+
+def read_text(path: Path, limit: int, what: str) -> str:
+    """``read_limited`` decoded as UTF-8."""
+    try:
+        return read_limited(path, limit, what).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"{path}: {what} is not UTF-8 text (byte {e.start})") from None
+
+
+# --- YAML -------------------------------------------------------------------------
+def _yaml():
+    import yaml
+
+    return yaml
+
+
+def _where(node) -> str:
+    mark = getattr(node, "start_mark", None)
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+def _expanded(root) -> None:
+    """Refuse a node graph that refers to itself or that expands (aliases
+    counted as copies) beyond ``MAX_YAML_NODES`` values or ``MAX_DEPTH``
+    levels. Linear in the graph: each node is sized once."""
+    yaml = _yaml()
+    size: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) once expanded
+    on_path: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        kids = ([n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode)
+                else node.value if isinstance(node, yaml.SequenceNode) else [])
+        if done:
+            on_path.discard(key)
+            total = 1 + sum(size[id(k)][0] for k in kids)
+            depth = 1 + max((size[id(k)][1] for k in kids), default=0)
+            if total > MAX_YAML_NODES:
+                raise ValueError(f"aliases expand to more than {MAX_YAML_NODES} values{_where(node)} "
+                                 "(an alias bomb?)")
+            if depth > MAX_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels{_where(node)}")
+            size[key] = (total, depth)
+            continue
+        if key in size:
+            continue
+        on_path.add(key)
+        stack.append((node, True))
+        for k in kids:
+            if id(k) in on_path:
+                raise ValueError(f"an alias refers to a value that contains it{_where(k)}")
+            if id(k) not in size:
+                stack.append((k, False))
+
+
+def _loader_class():
+    yaml = _yaml()
+
+    class BoundedLoader(yaml.SafeLoader):
+        """PyYAML's safe loader with nesting bounded while composing (its
+        composer recurses) and the expanded size checked before anything is
+        built from the document."""
+
+        _depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                return super().compose_node(parent, index)
+            self._depth += 1
+            try:
+                if self._depth > MAX_DEPTH:
+                    raise ValueError(f"nested deeper than {MAX_DEPTH} levels{_where(self.peek_event())}")
+                return super().compose_node(parent, index)
+            finally:
+                self._depth -= 1
+
+        def construct_document(self, node):
+            _expanded(node)
+            return super().construct_document(node)
+
+    return BoundedLoader
+
+
+_loader = None
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """One YAML document, bounded (see the module); an ``InputError`` naming
+    ``source`` and the line when it is not YAML or too large once expanded."""
+    global _loader
+    yaml = _yaml()
+    if _loader is None:
+        _loader = _loader_class()
+    try:
+        return yaml.load(text, Loader=_loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(e, "problem", None) or "invalid YAML"
+        raise InputError(f"{source}: invalid YAML{where}: {clip(problem)}") from None
+    except (ValueError, RecursionError) as e:  # our bounds; an integer of thousands of digits
+        raise InputError(f"{source}: invalid YAML: {clip(str(e) or 'too deeply nested')}") from None
+
+
+# --- JSON -------------------------------------------------------------------------
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{clip(text, 40)} is too large for a JSON number (a double)")
+    return value
+
+
+def load_json(data: bytes | str, source: str) -> Any:
+    """A JSON document; ``NaN``, ``Infinity`` and numbers beyond a double are
+    refused, as is nesting deeper than ``MAX_JSON_DEPTH``."""
+    try:
+        value = json.loads(data, parse_constant=_no_constant, parse_float=_finite)
+    except RecursionError:
+        raise InputError(f"{source}: not valid JSON (nested deeper than {MAX_JSON_DEPTH} levels)") from None
+    except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+        raise InputError(f"{source}: not valid JSON ({clip(str(e))})") from None
+    check_plain(value, source, MAX_JSON_DEPTH)
+    return value
+
+
+# --- plain data ---------------------------------------------------------------------
+def _path(parts: list) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{clip(p, 60)}" if out else clip(p, 60))
+    return out
+
+
+def check_plain(value: Any, source: str, max_depth: int = MAX_DEPTH) -> None:
+    """Refuse what JSON cannot hold (a date or a set from YAML, a non-string
+    key, NaN or an infinite number) and nesting deeper than ``max_depth``,
+    naming the key. Iterative: a deep value cannot exhaust the stack."""
+    stack: list[tuple[Any, list]] = [(value, [])]
+    while stack:
+        v, path = stack.pop()
+        where = f"{source}: key '{_path(path)}'" if path else f"{source}: top level"
+        if len(path) > max_depth:
+            raise InputError(f"{where}: nested deeper than {max_depth} levels")
+        if isinstance(v, dict):
+            for k, item in v.items():
+                if not isinstance(k, str):
+                    raise InputError(f"{where}: key {clip(repr(k), 60)} is not a string (quote it)")
+                stack.append((item, path + [k]))
+        elif isinstance(v, list):
+            stack.extend((item, path + [i]) for i, item in enumerate(v))
+        elif isinstance(v, float) and not math.isfinite(v):
+            raise InputError(f"{where}: {v} is not a finite number")
+        elif not (v is None or isinstance(v, (str, int, float, bool))):
+            raise InputError(f"{where}: a {type(v).__name__} is not a plain value (quote it to make it a string)")
