@@ -8,6 +8,7 @@ reports wrong types).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
@@ -67,3 +68,18 @@ def iter_panels(data: Mapping[str, Any]) -> Iterator[dict]:
 def template_variables(data: Mapping[str, Any]) -> list[dict]:
     """The dashboard's templating variables that are JSON objects."""
     return [v for v in as_list(as_object(data.get("templating")).get("list")) if isinstance(v, dict)]
+
+
+def non_finite(value: Any) -> Iterator[tuple[str, float]]:
+    """``(JSON path, number)`` for every NaN or infinite number inside
+    ``value``, in document order: what JSON cannot hold (``json.dumps``
+    would write ``NaN`` or ``Infinity``, which no JSON parser accepts)."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, v = stack.pop()
+        if isinstance(v, float) and not math.isfinite(v):
+            yield path or "(top level)", v
+        elif isinstance(v, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), item) for k, item in reversed(list(v.items())))
+        elif isinstance(v, (list, tuple)):
+            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(v))))

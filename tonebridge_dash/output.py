@@ -19,6 +19,7 @@ from typing import Iterable
 import yaml
 
 from .errors import TbDashError, UsageError
+from .model import non_finite
 
 _tmp_names = itertools.count()  # unique temporary names within this process
 
@@ -27,9 +28,23 @@ class OutputError(TbDashError):
     """A file could not be written (a read-only or missing location)."""
 
 
-def encode_json(data: object) -> bytes:
-    """Sorted keys, 2-space indent, UTF-8, trailing newline."""
-    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+def json_text(data: object, what: str = "the output", **options) -> str:
+    """``json.dumps(data, **options)``, never with ``NaN`` or ``Infinity`` in
+    it (they are not JSON: Grafana and every JSON parser refuse them): an
+    ``OutputError`` naming ``what`` and where the number is instead."""
+    try:
+        return json.dumps(data, allow_nan=False, **options)
+    except ValueError:
+        found = next(non_finite(data), None)
+        if found is None:
+            raise
+        raise OutputError(f"{what}: {found[0]} is {found[1]}, which JSON cannot hold "
+                          "(a number must be finite)") from None
+
+
+def encode_json(data: object, what: str = "the output") -> bytes:
+    """Sorted keys, 2-space indent, UTF-8, trailing newline; finite numbers only."""
+    return (json_text(data, what, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 class _Dumper(yaml.SafeDumper):

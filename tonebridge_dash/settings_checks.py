@@ -59,10 +59,22 @@ def threshold(name: str, t: Any, source: str) -> None:
 # a rule file promtool rejects, or an Alertmanager that never repeats.
 POSITIVE_DURATIONS = (("slo", "window"), ("alerts", "interval"), ("alertmanager", "group_interval"),
                       ("alertmanager", "repeat_interval"), ("alertmanager", "resolve_timeout"))
+OTHER_DURATIONS = (("alertmanager", "group_wait"), ("dashboards", "refresh"))
 
 
 def durations(merged: Mapping[str, Any], source: str) -> None:
-    """Windows and intervals that must be longer than nothing."""
-    for section, key in POSITIVE_DURATIONS:
-        if seconds(merged[section][key]) <= 0:
-            raise SettingsError(f"{source}: key '{section}.{key}': {merged[section][key]} must be longer than 0")
+    """Every duration is one Prometheus accepts (units largest first, at
+    most 292 years: the schema's pattern allows ``30m1h`` and ``99999y``,
+    which promtool rejects); windows and intervals are longer than nothing."""
+    found = [(f"{section}.{key}", merged[section][key], (section, key) in POSITIVE_DURATIONS)
+             for section, key in POSITIVE_DURATIONS + OTHER_DURATIONS]
+    found += [(f"thresholds.{name}.for", t["for"], False) for name, t in merged["thresholds"].items() if "for" in t]
+    for key, value, positive in found:
+        if value == "":  # dashboards.refresh: no auto-refresh
+            continue
+        try:
+            length = seconds(value)
+        except ValueError as e:
+            raise SettingsError(f"{source}: key '{key}': {e}") from None
+        if positive and length <= 0:
+            raise SettingsError(f"{source}: key '{key}': {value} must be longer than 0")

@@ -90,9 +90,9 @@ def output_format(fmt: str) -> str:
 def finish(outcome, fmt: str, format_text, strict: bool) -> None:
     """Print a validate or check outcome; exit 1 when it failed."""
     if fmt == "json":
-        import json
+        from ..output import json_text
 
-        typer.echo(json.dumps(outcome.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json_text(outcome.to_json(), "the report", indent=2, ensure_ascii=False))
     else:
         typer.echo(format_text(outcome))
     if outcome.failed(strict):

@@ -65,13 +65,13 @@ def list_dashboards(
     output_format(fmt)
     rendered = dashboards(load_settings(config))
     if fmt == "json":
-        import json
+        from ..output import json_text
 
-        typer.echo(json.dumps([
+        typer.echo(json_text([
             {"uid": r.uid, "title": r.title,
              "panels": [{"id": p.get("id"), "type": p.get("type"), "title": p.get("title", ""),
                          "gridPos": p.get("gridPos")} for p in r.panels()]}
-            for r in rendered], indent=2))
+            for r in rendered], "the list", indent=2))
         return
     for r in rendered:
         panels = [p for p in r.panels() if p.get("type") != "row"]

@@ -8,24 +8,29 @@ from typing import Optional
 
 import typer
 
-from ..errors import EXIT_USAGE, TbDashError
+from ..errors import EXIT_USAGE, TbDashError, clip
 from .common import ConfigOption, DirArgument, FormatOption, app, dashboards, finish, load_settings, output_format
+
+
+LATEST = 253402300799  # 9999-12-31T23:59:59Z
 
 
 def _at(value: Optional[str]) -> Optional[float]:
     if value is None:
         return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
     from datetime import datetime
 
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        try:
+            when = float(value)
+        except ValueError:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        if not 0 <= when <= LATEST:  # nan, inf, 1e300: no time Prometheus can evaluate at
+            raise ValueError
     except ValueError:
-        raise TbDashError(f"--time must be unix seconds or RFC 3339 (2026-01-31T12:00:00Z), not '{value}'",
-                          exit_code=EXIT_USAGE) from None
+        raise TbDashError(f"--time must be unix seconds or RFC 3339 (2026-01-31T12:00:00Z), "
+                          f"not '{clip(value, 60)}'", exit_code=EXIT_USAGE) from None
+    return when
 
 
 def _duration(option: str, value: Optional[str]) -> Optional[str]:
@@ -55,7 +60,7 @@ def check(
     interval: str = typer.Option("1m", "--interval", help="Value for $__interval."),
     range_: Optional[str] = typer.Option(None, "--range",
                                          help="Value for $__range (default: each dashboard's time range)."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1,
+    timeout: Optional[float] = typer.Option(None, "--timeout", min=0.1, max=3600,
                                             help="Seconds per query (default: check.timeout_seconds)."),
     concurrency: Optional[int] = typer.Option(None, "--concurrency", min=1, max=64,
                                               help="Queries at a time (default: check.concurrency)."),

@@ -11,13 +11,13 @@ project's file output (sorted keys, atomic, unchanged files left alone).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..content import discover
 from ..errors import TbDashError, UsageError
-from ..model import UID_RE, Rendered
+from ..inputs import DASHBOARD_LIMIT, load_json, read_limited
+from ..model import UID_RE, Rendered, non_finite
 from ..output import encode_json, write_files
 from .lint import RULES, validate
 from .normalize import normalize
@@ -76,6 +76,8 @@ def problem_of(r: Rendered) -> str | None:
                 "(1-40 characters of a-z, A-Z, 0-9, _ and -)")
     if not r.title.strip():
         return f"{where}: dashboard '{r.uid}' has an empty title"
+    for path, value in non_finite(r.data):
+        return f"{where}: dashboard '{r.uid}': {path} is {value}, which JSON cannot hold (a number must be finite)"
     issues = validate_dashboard(r.data)
     if issues:
         more = f" (and {len(issues) - 1} more; run 'tb-dash validate')" if len(issues) > 1 else ""
@@ -122,7 +124,7 @@ def check_all(dashboards: Sequence[Rendered], cfg=None, warn: Warn | None = None
 def write_dashboards(rendered: Sequence[Rendered], out_dir: Path) -> list[Path]:
     """Write each dashboard to ``out_dir/<uid>.json``; unchanged files are not
     rewritten. Returns the paths written or confirmed."""
-    return write_files(out_dir, ((r.filename, encode_json(r.data)) for r in rendered))
+    return write_files(out_dir, ((r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered))
 
 
 def load_dir(path: Path) -> list[Rendered]:
@@ -132,10 +134,7 @@ def load_dir(path: Path) -> list[Rendered]:
         raise UsageError(f"{path}: not a directory of dashboard JSON files")
     out = []
     for f in sorted(path.glob("*.json")):
-        try:
-            data = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise UsageError(f"{f}: not valid JSON ({e})") from None
+        data = load_json(read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file"), str(f))
         if not isinstance(data, dict):
             raise UsageError(f"{f}: expected a dashboard JSON object")
         out.append(Rendered.of(data, str(f)))

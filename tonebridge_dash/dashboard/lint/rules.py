@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import promql_parser as pp
 
 from ...findings import ERROR, WARNING
-from ...model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object
+from ...model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object, non_finite
 from ...prometheus import promql
 from ..schema import validate_dashboard
 from .units import CUSTOM_UNIT, UNITS
@@ -37,21 +37,29 @@ DESCRIBED_PANELS = ("stat", "singlestat", "graph", "table", "timeseries", "gauge
 _PANEL_PATH = re.compile(r"^panels\[(\d+)\](?:\.panels\[(\d+)\])?")
 
 
+def _panel_at(top: list, path: str) -> dict | None:
+    """The panel a JSON path inside the dashboard points into, if any."""
+    m = _PANEL_PATH.match(path)
+    if not m:
+        return None
+    try:
+        panel = top[int(m.group(1))]
+        if m.group(2) is not None:
+            panel = panel["panels"][int(m.group(2))]
+    except (IndexError, KeyError, TypeError):
+        return None
+    return panel if isinstance(panel, dict) else None
+
+
 def rule_schema(d: Dashboard) -> Iterator[Issue]:
     top = as_list(d.data.get("panels"))
+    for path, value in non_finite(d.data):  # the schemas call NaN a number; JSON does not
+        yield Issue(_panel_at(top, path), f"{path}: {value} is not a JSON number (a number must be finite)")
     for issue in validate_dashboard(d.data):
-        panel = None
-        m = _PANEL_PATH.match(issue.path)
-        if m:
-            try:
-                panel = top[int(m.group(1))]
-                if m.group(2) is not None:
-                    panel = panel["panels"][int(m.group(2))]
-            except (IndexError, KeyError, TypeError):
-                panel = None
-        if isinstance(panel, dict) and ".gridPos." in issue.path and _grid(panel) is not None:
+        panel = _panel_at(top, issue.path)
+        if panel is not None and ".gridPos." in issue.path and _grid(panel) is not None:
             continue  # out of range: grid-bounds says it with the fix
-        yield Issue(panel if isinstance(panel, dict) else None, str(issue))
+        yield Issue(panel, str(issue))
 
 
 # --- layout ---------------------------------------------------------------------
