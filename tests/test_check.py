@@ -49,7 +49,7 @@ def test_every_panel_of_every_project_dashboard_returns_data(rendered, prometheu
 SEEDED_FAULTS = {
     "wrong metric name": (
         'sum (rate(tonebridge_request_total{job=~"$job", instance=~"$instance"}[$__rate_interval]))',
-        {check.NO_DATA, check.UNKNOWN_METRIC}),
+        {check.UNKNOWN_METRIC}),  # the reason, once: not also "no data"
     "histogram_quantile without le": (
         'histogram_quantile(0.95, sum (rate(tonebridge_request_duration_seconds_bucket{job=~"$job"}'
         '[$__rate_interval])))',
@@ -90,8 +90,7 @@ def test_a_variable_without_values_is_reported(rendered, prometheus):
     job = next(v for v in data["templating"]["list"] if v["name"] == "job")
     job["query"] = job["definition"] = "label_values(tonebridge_no_such_metric, job)"
     report = _run([Rendered(r.uid, r.title, data)], prometheus)
-    assert [(f.panel, f.rule) for f in report.errors()] == [("variable job", check.UNKNOWN_METRIC),
-                                                            ("variable job", check.NO_DATA)]
+    assert [(f.panel, f.rule) for f in report.errors()] == [("variable job", check.UNKNOWN_METRIC)]
 
 
 def test_series_over_the_budget_is_a_warning(rendered, prometheus):
@@ -259,3 +258,26 @@ def _value(client, expr: str, at: float) -> float:
     r = requests.get(f"{client.url}/api/v1/query", params={"query": expr, "time": at}, timeout=10).json()
     (sample,) = r["data"]["result"]
     return float(sample["value"][1])
+
+
+def test_an_unknown_metric_is_reported_once_not_also_as_no_data(rendered, prometheus):
+    report = _run([_with_expr(rendered, 'sum (tonebridge_request_total{job=~"$job"})')], prometheus)
+    broken = [f for f in report.findings if f.panel == "Request rate"]
+    assert [f.rule for f in broken] == [check.UNKNOWN_METRIC]
+
+
+def test_data_that_ends_before_the_time_checked_is_said_once_with_the_time_to_use(rendered, prometheus):
+    """An hour after the last sample every query is empty: one finding names
+    the end of the data and the --time to use, not one "no data" per query;
+    a query that has no data at that time either keeps its own finding."""
+    broken = _with_expr(rendered, 'sum (tonebridge_requests_total{status="999"})')
+    broken = Rendered("tb-broken", broken.title, {**broken.data, "uid": "tb-broken"})
+    report = check.run([*rendered.values(), broken], PrometheusClient(prometheus.url), at=prometheus.end + 3600)
+    ends = [f for f in report.findings if f.rule == check.DATA_ENDS]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(prometheus.end))
+    assert len(ends) == 1 and f"run with --time {stamp}" in ends[0].message and "60 minutes before" in ends[0].message
+    assert [(f.dashboard, f.panel) for f in report.findings if f.rule == check.NO_DATA] == [("tb-broken", "Request rate")]
+    text = check.format_text(report)
+    assert text.count("the data ends at") == 1
+    # At the end of the data, nothing is folded.
+    assert not [f for f in _run(list(rendered.values()), prometheus).findings if f.rule == check.DATA_ENDS]

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+from ..durations import seconds
 from ..findings import ERROR, WARNING, Finding, Findings
 from ..progress import Progress
 from . import promql
@@ -26,6 +27,8 @@ NO_DATA = "no-data"
 UNKNOWN_METRIC = "unknown-metric"
 OVER_BUDGET = "over-budget"
 NAN_ONLY = "nan-only"
+DATA_ENDS = "data-ends"
+LOOKBACK_S = 300  # Prometheus' default lookback: an instant query sees samples this old
 
 _HINTS = {
     QUERY_ERROR: "fix the PromQL; 'tb-dash validate' shows syntax errors without a server",
@@ -34,6 +37,7 @@ _HINTS = {
     UNKNOWN_METRIC: "compare the name with what the exporter serves on /metrics (or the recording rules' names)",
     OVER_BUDGET: "aggregate (sum by ...) or filter the query, or raise check.series_budget",
     NAN_ONLY: "a ratio of two zero rates: guard the denominator or accept 'No data' when idle",
+    DATA_ENDS: "is the exporter (or the demo) still scraped? to look at the data there is, check at the time given",
 }
 
 
@@ -106,7 +110,7 @@ def _findings(p: Planned, answer: QueryAnswer, known: set[str], budget: int) -> 
         add(ERROR, UNKNOWN_METRIC, f"metric(s) unknown to the server: {', '.join(unknown)}{recorded}")
     if answer.error:
         add(ERROR, QUERY_ERROR, f"query error: {answer.error}{undefined}")
-    elif answer.series == 0:
+    elif answer.series == 0 and not unknown:  # an unknown metric is the reason: said once
         what = "no values" if t.variable else "no data"
         add(ERROR, NO_DATA, f"{what}: the query returned no series{undefined}")
     else:
@@ -138,8 +142,44 @@ def run(rendered: Sequence, client: PrometheusClient, *, series_budget: int = 50
             report.findings.extend(found)
             if progress is not None:
                 progress(done, len(planned))
+    _data_ends(report, planned, client, at, seconds(rate_interval))
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _data_ends(report: Report, planned: Sequence[Planned], client: PrometheusClient, at: float | None,
+               window_s: float) -> None:
+    """When the queries without data read metrics whose data ends before the
+    window they ask about (a stopped exporter, a demo's history), say so
+    once, with the ``--time`` to use: the queries that have data at that time
+    are folded into that one finding; the others keep their own."""
+    empty = [f for f in report.findings if f.rule == NO_DATA]
+    if not empty:
+        return
+    by_key = {(p.target.dashboard, p.target.panel, p.target.ref_id): p for p in planned}
+    metrics = sorted({m for f in empty for m in by_key[(f.dashboard, f.panel, f.ref_id)].metrics})[:5]
+    when = time.time() if at is None else at
+    ends = [t for t in (client.last_sample(m, when) for m in metrics) if t is not None]
+    if not ends or max(ends) >= when - min(window_s / 2, LOOKBACK_S):
+        return  # the data is current: each "no data" is the query's own
+    end = max(ends)
+    folded = [f for f in empty if client.instant(by_key[(f.dashboard, f.panel, f.ref_id)].query, end).series]
+    if not folded:
+        return
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(end))
+    checked = "now" if at is None else time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
+    gone = {id(f) for f in folded}
+    report.findings = [f for f in report.findings if id(f) not in gone]
+    report.findings.insert(0, Finding(
+        ERROR, DATA_ENDS, folded[0].dashboard, "(all panels)",
+        f"the data ends at {stamp}, {_ago(when - end)} before the time checked ({checked}): "
+        f"{len(folded)} queries have no data then but do at its end; run with --time {stamp}",
+        _HINTS[DATA_ENDS]))
+
+
+def _ago(seconds: float) -> str:
+    return f"{seconds:.0f}s" if seconds < 120 else f"{seconds / 60:.0f} minutes" if seconds < 7200 \
+        else f"{seconds / 3600:.1f} hours"
 
 
 def format_text(report: Report) -> str:
@@ -147,7 +187,10 @@ def format_text(report: Report) -> str:
     lines = []
     by_dashboard: dict[str, list[Finding]] = {}
     for f in report.findings:
-        by_dashboard.setdefault(f.dashboard, []).append(f)
+        if f.rule == DATA_ENDS:  # about every dashboard: first, once
+            lines += [f"{f.severity}: {f.message}", f"  hint: {f.hint}"]
+        else:
+            by_dashboard.setdefault(f.dashboard, []).append(f)
     for uid in report.dashboards:
         found = by_dashboard.get(uid, [])
         mark = "ok" if not found else f"{sum(f.severity == ERROR for f in found)} error(s), " \

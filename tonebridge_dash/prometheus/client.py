@@ -101,6 +101,30 @@ class PrometheusClient:
         return QueryAnswer(series=len(result), nan_only=bool(result) and _all_nan(values), warnings=warnings)
 
 
+    def last_sample(self, metric: str, before: float, lookback_s: float = 7 * 86400) -> float | None:
+        """Unix time of the newest sample of ``metric`` at or before ``before``
+        (within ``lookback_s``), or None: a coarse range query finds the last
+        10 minutes that hold data, ``timestamp()`` then gives the sample's own time."""
+        step = 600
+        params = {"query": f"count({metric})", "start": f"{before - lookback_s:.3f}", "end": f"{before:.3f}",
+                  "step": str(step), "timeout": f"{self.timeout:g}s"}
+        _, body = self._get("/api/v1/query_range", params)
+        points = [float(t) for s in ((body.get("data") or {}).get("result") or []) if isinstance(s, dict)
+                  for t, _ in s.get("values") or []]
+        if body.get("status") != "success" or not points:
+            return None
+        last = max(points)
+        times = []
+        for at in (last, min(last + step / 2, before)):
+            _, body = self._get("/api/v1/query", {"query": f"max(timestamp({metric}))", "time": f"{at:.3f}"})
+            for s in (body.get("data") or {}).get("result") or []:
+                try:
+                    times.append(float(s["value"][1]))
+                except (KeyError, IndexError, TypeError, ValueError):
+                    pass
+        return max(times) if times else last
+
+
 def _all_nan(values) -> bool:
     try:
         return bool(values) and all(math.isnan(float(v)) for v in values)
