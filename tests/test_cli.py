@@ -149,3 +149,27 @@ def test_render_refuses_what_validate_calls_an_error_and_writes_nothing(tmp_path
     assert "run 'tb-dash validate' for every finding" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_version_names_the_commit_and_a_dirty_tree(monkeypatch):
+    import re
+    import subprocess as sp
+
+    from tonebridge_dash.cli import common
+
+    assert re.fullmatch(r"tb-dash \d+\.\d+\.\d+( \(git [0-9a-f]{7,}(, dirty)?\))?\n", run("--version").stdout)
+
+    def fake(described, code=0):
+        return lambda *a, **k: sp.CompletedProcess(a, code, stdout=described, stderr="")
+
+    monkeypatch.setattr(sp, "run", fake("1a2b3c4-dirty\n"))
+    assert common.version_text().endswith("(git 1a2b3c4, dirty)")
+    monkeypatch.setattr(sp, "run", fake("1a2b3c4\n"))
+    assert common.version_text().endswith("(git 1a2b3c4)")
+    monkeypatch.setattr(sp, "run", fake("", 128))  # not a checkout (an installed package)
+    assert re.fullmatch(r"tb-dash \d+\.\d+\.\d+", common.version_text())
+
+
+def test_shell_completion_is_offered():
+    out = run("--help").stdout
+    assert "--install-completion" in out and "--show-completion" in out

@@ -26,7 +26,7 @@ app = typer.Typer(
         "a dashboard edited by hand; 130/143 stopped by Ctrl-C/SIGTERM.\n\n"
         "Example: tb-dash render --out build/dashboards"
     ),
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     rich_markup_mode=None,
@@ -44,9 +44,28 @@ DirArgument = typer.Argument(
     help="A directory of dashboard *.json files (default: what render would write, built in memory).")
 
 
+def version_text() -> str:
+    """``tb-dash 0.1.0``, and when it runs from a git checkout, the commit and
+    whether the working tree has changes the commit does not hold:
+    ``tb-dash 0.1.0 (git 1a2b3c4, dirty)``."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent.parent
+    try:
+        done = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty", "--abbrev=7"],
+                              capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return f"tb-dash {__version__}"
+    described = done.stdout.strip()
+    if done.returncode != 0 or not described or not (root / "tonebridge_dash").is_dir():
+        return f"tb-dash {__version__}"
+    commit, dirty = described.removesuffix("-dirty"), described.endswith("-dirty")
+    return f"tb-dash {__version__} (git {commit}{', dirty' if dirty else ''})"
+
+
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"tb-dash {__version__}")
+        typer.echo(version_text())
         raise typer.Exit()
 
 
