@@ -127,3 +127,14 @@ def test_settings_that_contradict_themselves_are_one_line_exit_2(tmp_path, conte
         assert done.stderr.startswith(f"tb-dash: error: tb-dash.yaml: {message}")
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
     assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_rejected_url_is_quoted_without_its_password_or_token():
+    for raw in ({"grafana": {"url": "ftp://admin:hunter2@g.example.com/?token=abc"}},
+                {"environments": {"prod": {"url": "htp://admin:hunter2@g.example.com"}}}):
+        try:
+            from_mapping(raw, "tb-dash.yaml")
+        except SettingsError as e:
+            assert "hunter2" not in e.message and "abc" not in e.message and "***@g.example.com" in e.message
+        else:
+            raise AssertionError("accepted")

@@ -19,7 +19,7 @@ from typing import Any, Iterator, Mapping, TypeVar
 
 from . import settings_checks as checks
 from .content import import_content
-from .errors import SettingsError, clip
+from .errors import SettingsError, clip, redact_url
 from .inputs import SETTINGS_LIMIT, InputError, check_plain, load_yaml, read_text
 
 DEFAULT_FILE = "tb-dash.yaml"
@@ -281,7 +281,12 @@ def _describe(error, source: str) -> str:
     if error.validator == "required":
         return f"{source}: {path or 'top level'}: {error.message}"
     where = f"key '{path}'" if path else "top level"
-    return f"{source}: {where}: {clip(error.message)}"
+    message = error.message
+    if isinstance(error.instance, str) and ("://" in error.instance or "@" in error.instance) \
+            and error.instance in message:
+        # A URL-like value may hold a password or a token: shown redacted.
+        message = message.replace(error.instance, redact_url(error.instance))
+    return f"{source}: {where}: {clip(message)}"
 
 
 def validate_raw(raw: Any, source: str) -> None:
