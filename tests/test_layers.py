@@ -17,7 +17,7 @@ BASE = ("errors", "findings", "output", "model", "content", "progress", "setting
         "inputs", "settings_view")
 # Layers, lowest first: a module may import its own layer, the base and the
 # layers below it, never one above.
-LAYERS = ("alerting", "prometheus", "dashboard", "grafana", "cli")
+LAYERS = ("alerting", "prometheus", "dashboard", "preview", "grafana", "cli")
 MAX_LINES = 420
 
 

@@ -1,0 +1,99 @@
+"""The preview command: the dashboards drawn in a browser from their JSON,
+live on 127.0.0.1 or as PNGs through headless Chromium."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .common import ConfigOption, DirArgument, app, dashboards, load_settings, warn
+from .prometheus import _at
+
+
+@app.command()
+def preview(
+    directory: Optional[Path] = DirArgument,
+    prometheus_url: str = typer.Option(..., "--prometheus-url", "-p", metavar="URL", envvar="PROMETHEUS_URL",
+                                       help="Prometheus base URL the panels' queries go to."),
+    port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
+    at: Optional[str] = typer.Option(None, "--time", metavar="TIME",
+                                     help="Draw as if it were TIME (unix seconds or RFC 3339; default now)."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the first dashboard in the default browser."),
+    png: Optional[Path] = typer.Option(None, "--png", metavar="OUT",
+                                       help="Write OUT/<uid>.png for every dashboard through headless Chromium, then exit."),
+    width: int = typer.Option(1600, "--width", min=400, max=8000, help="Width of the PNGs in pixels."),
+    timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds a page may take to draw every panel (--png)."),
+    config: Optional[Path] = ConfigOption,
+) -> None:
+    """Look at the dashboards before they ship: a page per dashboard drawn
+    from the rendered JSON (or any dashboard JSON in DIR) with data from
+    Prometheus, served on 127.0.0.1 until Ctrl-C; with --png, one PNG per
+    dashboard through headless Chromium (Debian's 'chromium').
+
+    Exit 0 on success; 1 when Chromium is missing or fails; 2 when
+    Prometheus cannot be reached or the input is wrong.
+
+    Examples:
+
+      tb-dash demo --port 9099   (in another terminal)
+
+      tb-dash preview --prometheus-url http://127.0.0.1:9099 --open
+
+      tb-dash preview --png build/preview -p http://127.0.0.1:9099 --time 2026-01-31T12:00:00Z
+    """
+    from ..preview.server import PreviewServer, Prometheus
+    from ..preview.source import load_any, previewed
+
+    when = _at(at)
+    cfg = load_settings(config)
+    found = previewed(load_any(directory, warn) if directory is not None else dashboards(cfg, check=False))
+    prometheus = Prometheus(prometheus_url)
+    prometheus.check()
+    if png is not None:
+        _pngs(found, prometheus, when, png, width, timeout)
+        return
+    _serve(PreviewServer(found, prometheus, at=when, port=port), open_browser)
+
+
+def _pngs(found, prometheus, when, out: Path, width: int, timeout: float) -> None:
+    from ..preview.chromium import ChromiumError, find_chromium
+    from ..preview.png import summary, write_pngs
+    from ..preview.server import PreviewServer
+
+    if find_chromium() is None:
+        raise ChromiumError("chromium not found: install Debian's package 'chromium' (apt-get install chromium) "
+                            "or set TB_DASH_CHROMIUM to its binary")
+    with PreviewServer(found, prometheus, at=when) as server:
+        shots = write_pngs(server, out, width=width, timeout=timeout)
+    for s in shots:
+        typer.echo(f"{s.path}  {s.panels} panels, {s.seconds:.2f}s, last panel drawn at {s.last_panel_ms:.0f} ms")
+        for problem in s.problems:
+            warn(f"dashboard '{s.uid}': panel {problem}")
+    typer.echo(summary(shots), err=True)
+
+
+def _serve(server, open_browser: bool) -> None:
+    import signal
+    import time
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    with server:
+        typer.echo(f"preview at {server.url}/ (Prometheus {server.prometheus.shown})")
+        for d in server.order:
+            typer.echo(f"  {server.page(d.uid)}  {d.title}")
+        if open_browser and server.order:
+            import webbrowser
+
+            webbrowser.open(server.page(server.order[0].uid))
+        typer.echo("Ctrl-C stops it.", err=True)
+        try:
+            while True:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            typer.echo("stopped", err=True)
