@@ -3,12 +3,16 @@ summary and an optional unified JSON diff."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from emulated import client, emu  # noqa: F401 (fixtures)
-from tonebridge_dash.grafana.diff import CHANGED, NEW, UNCHANGED, diff_all, panel_changes
+from tonebridge_dash.grafana.diff import (ADDED, CHANGED, NEW, REMOVED, RENAMED, UNCHANGED, FieldChange, diff_all,
+                                          field_changes, match_panels)
 from tonebridge_dash.grafana import Unauthorized
 from tonebridge_dash.grafana.push import push
+from tonebridge_dash.model import Rendered
 
 FOLDER = "tonebridge"
 
@@ -90,7 +94,53 @@ def test_a_dashboard_in_another_folder_is_changed(client, emu, overview):
 def test_other_panel_settings_are_named_by_key():
     old = {"title": "A", "type": "stat", "options": {"a": 1}, "id": 1}
     new = {"title": "A", "type": "stat", "options": {"a": 2}, "id": 7}
-    assert panel_changes("A", old, new) == ["panel 'A': options changed"]
+    assert field_changes(old, new) == [FieldChange("options", {"a": 1}, {"a": 2})]
+    assert FieldChange("options", {"a": 1}, {"a": 2}).text() == "options changed"
+
+
+def test_a_renamed_panel_is_one_entry_with_its_other_changes(client, emu, overview):
+    """Rename a panel and change its threshold in the code: one "renamed"
+    entry, old title -> new title, listing the threshold change."""
+    pushed(client, [overview])
+    data = copy.deepcopy(overview.data)
+    p = panel(data, "Response time (p95)")
+    p["title"] = "Latency (p95)"
+    p["fieldConfig"]["defaults"]["thresholds"]["steps"][1]["value"] = 0.8
+    [d] = diff_all(client, [Rendered.of(data)], folder_uid=FOLDER)
+    assert d.state == CHANGED and d.hand_edit == "" and d.settings == []
+    [entry] = d.panels
+    assert (entry.change, entry.id, entry.old_title, entry.title) == (
+        RENAMED, p["id"], "Response time (p95)", "Latency (p95)")
+    assert [f.field for f in entry.fields] == ["thresholds"]
+    assert d.changes == ["panel renamed: 'Response time (p95)' -> 'Latency (p95)': thresholds "
+                         "green, orange>=0.5, red>=2.0 -> green, orange>=0.8, red>=2.0"]
+    assert entry.to_json()["changes"][0]["new"]["steps"][1]["value"] == 0.8
+
+
+def test_panels_are_matched_by_id_and_title_then_title_then_id():
+    a, b, c = ({"id": i, "type": "stat", "title": t} for i, t in ((1, "A"), (2, "B"), (3, "C")))
+    moved = [{**b, "id": 1}, {**a, "id": 2}]  # swapped: moved, not two renames
+    assert match_panels([a, b], moved) == [(b, moved[0]), (a, moved[1])]
+    inserted = [a, {"id": 2, "type": "stat", "title": "X"}, {**b, "id": 3}]  # ids after X shift
+    assert match_panels([a, b], inserted) == [(a, a), (None, inserted[1]), (b, inserted[2])]
+    renamed = [a, {**b, "title": "B2"}]
+    assert match_panels([a, b], renamed) == [(a, a), (b, renamed[1])]
+    other_kind = [{**c, "id": 2, "type": "row"}]  # same id, another kind of panel: not a rename
+    assert match_panels([b], other_kind) == [(None, other_kind[0]), (b, None)]
+
+
+def test_added_removed_and_renamed_panels_in_json(client, emu, overview):
+    pushed(client, [overview])
+    data = copy.deepcopy(overview.data)
+    data["panels"] = [p for p in data["panels"] if p["title"] != "Active users"]
+    panel(data, "Request rate")["title"] = "Requests"
+    [d] = diff_all(client, [Rendered.of(data)], folder_uid=FOLDER)
+    changes = {p.change: p.to_json() for p in d.panels}
+    assert set(changes) == {REMOVED, RENAMED}
+    assert changes[RENAMED] == {"change": "renamed", "id": 1, "title": "Requests", "old_title": "Request rate",
+                                "changes": []}
+    assert changes[REMOVED]["title"] == "Active users" and ADDED not in changes
+    assert d.to_json()["url"].startswith(f"{emu.url}/d/{overview.uid}/")
 
 
 def test_errors_raise(emu, overview):

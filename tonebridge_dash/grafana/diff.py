@@ -1,14 +1,20 @@
 """What a push would change: per dashboard new, unchanged or changed, with a
-panel-level summary (panels added, removed and changed, by title; query,
-unit and threshold changes) and, on request, a unified diff of the JSON.
+panel-level summary and, on request, a unified diff of the JSON.
+
+Panels are matched by identity, not by title alone: first the panel with the
+same id and title, then the same title (a panel moved or renumbered), then
+the same id and type (a panel renamed). So a renamed panel is one "renamed"
+entry, old title -> new title, with its other changes (query, unit,
+thresholds, other keys), not a panel removed and another added.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..dashboard.render import check_all
 from ..model import Rendered, iter_panels
@@ -17,7 +23,68 @@ from ..progress import Progress
 from .plan import Live, comparable, existing_uids, hand_edit, is_unchanged, read_live, run_all
 
 NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"
-PANEL_IGNORED = ("id", "panels")  # ids are renumbered freely; a row's panels are compared one by one
+ADDED, REMOVED, RENAMED = "added", "removed", "renamed"  # a panel's change, or CHANGED
+# Ids are renumbered freely, a row's panels are compared one by one, a new
+# title is the rename itself.
+PANEL_IGNORED = ("id", "panels", "title")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One change inside a panel: ``query`` (number ``index``, from 1),
+    ``unit``, ``thresholds``, or another panel key by name."""
+
+    field: str
+    old: Any = None
+    new: Any = None
+    index: int | None = None
+
+    def parts(self, limit: int = 100) -> tuple[str, str | None, str | None]:
+        """(what, before, after) as people read them, queries cut at
+        ``limit``; no before and after for another key (changed as a whole)."""
+        if self.field == "query":
+            return f"query {self.index}", short(_or_none(self.old), limit), short(_or_none(self.new), limit)
+        if self.field == "unit":
+            return "unit", repr(self.old), repr(self.new)
+        if self.field == "thresholds":
+            return "thresholds", steps(self.old), steps(self.new)
+        return self.field, None, None
+
+    def text(self) -> str:
+        what, before, after = self.parts()
+        if before is None:
+            return f"{what} changed"
+        return f"{what}{':' if self.field == 'query' else ''} {before} -> {after}"
+
+    def to_json(self) -> dict:
+        out: dict[str, Any] = {"field": self.field, "old": self.old, "new": self.new}
+        if self.index is not None:
+            out["index"] = self.index
+        return out
+
+
+@dataclass
+class PanelDiff:
+    """One panel that differs: ADDED, REMOVED, RENAMED or CHANGED."""
+
+    change: str
+    id: Any
+    title: str  # the code's title (REMOVED: Grafana's)
+    old_title: str = ""  # RENAMED: Grafana's title
+    fields: list[FieldChange] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        if self.change in (ADDED, REMOVED):
+            return [f"panel {self.change}: '{self.title}'"]
+        if self.change == RENAMED:
+            rest = "; ".join(f.text() for f in self.fields)
+            return [f"panel renamed: '{self.old_title}' -> '{self.title}'" + (f": {rest}" if rest else "")]
+        return [f"panel '{self.title}': {f.text()}" for f in self.fields]
+
+    def to_json(self) -> dict:
+        return {"change": self.change, "id": self.id, "title": self.title,
+                "old_title": self.old_title if self.change == RENAMED else None,
+                "changes": [f.to_json() for f in self.fields]}
 
 
 @dataclass
@@ -25,30 +92,65 @@ class DashboardDiff:
     uid: str
     title: str
     state: str  # NEW, UNCHANGED or CHANGED
-    changes: list[str] = field(default_factory=list)
+    url: str = ""  # the live dashboard's absolute URL, when it exists
+    hand_edit: str = ""  # who saved it in Grafana since the last push (push refuses it)
+    folder: tuple[str, str] | None = None  # moved: (Grafana's folder uid, the code's)
+    settings: list[str] = field(default_factory=list)  # dashboard keys that differ
+    panels: list[PanelDiff] = field(default_factory=list)
+    panel_count: int = 0  # panels in the code's dashboard
+    reordered: bool = False  # nothing else differs but the panels' order or ids
     unified: str = ""  # with full=True
 
+    @property
+    def changes(self) -> list[str]:
+        """What differs, one line each, most telling first."""
+        if self.state == NEW:
+            return [f"new dashboard ({self.panel_count} panels)"]
+        out = [f"{self.hand_edit}: push refuses to overwrite it without --force"] if self.hand_edit else []
+        if self.folder:
+            out.append(f"folder: '{self.folder[0] or 'General'}' -> '{self.folder[1]}'")
+        if self.settings:
+            out.append(f"dashboard settings changed: {', '.join(self.settings)}")
+        order = {ADDED: 0, REMOVED: 1}
+        for p in sorted(self.panels, key=lambda p: order.get(p.change, 2)):
+            out += p.lines()
+        if self.reordered:
+            out.append("panels reordered or renumbered")
+        return out
 
-def _panels_by_title(data: dict) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for p in iter_panels(data):
-        title = str(p.get("title") or f"(untitled {p.get('type', 'panel')})")
-        key, n = title, 2
-        while key in out:
-            key, n = f"{title} #{n}", n + 1
-        out[key] = p
-    return out
+    def to_json(self, full: bool = False) -> dict:
+        out = {"uid": self.uid, "title": self.title, "state": self.state, "url": self.url or None,
+               "hand_edited": self.hand_edit or None,
+               "folder": {"from": self.folder[0], "to": self.folder[1]} if self.folder else None,
+               "settings": self.settings, "panel_count": self.panel_count,
+               "panels": [p.to_json() for p in self.panels], "reordered": self.reordered}
+        if full:
+            out["unified"] = self.unified
+        return out
 
 
-def _short(value: Any, limit: int = 100) -> str:
+def _title(panel: dict) -> str:
+    return str(panel.get("title") or f"(untitled {panel.get('type', 'panel')})")
+
+
+def _id(panel: dict) -> int | None:
+    pid = panel.get("id")
+    return pid if isinstance(pid, int) and not isinstance(pid, bool) else None
+
+
+def short(value: Any, limit: int = 100) -> str:
     text = " ".join(value.split()) if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-def _steps(thresholds: Any) -> str:
+def _or_none(query: str | None) -> str:
+    return "(none)" if query is None else query
+
+
+def steps(thresholds: Any) -> str:
     """Threshold steps as ``green, orange>=0.5, red>=2.0`` (percentages marked)."""
     if not isinstance(thresholds, dict) or not isinstance(thresholds.get("steps"), list):
-        return _short(thresholds)
+        return short(thresholds)
     pct = "%" if thresholds.get("mode") == "percentage" else ""
     return ", ".join(str(s.get("color")) if s.get("value") is None else f"{s.get('color')}>={s['value']}{pct}"
                      for s in thresholds["steps"] if isinstance(s, dict)) or "(none)"
@@ -69,48 +171,74 @@ def _other_field_config(panel: dict) -> dict:
     return fc
 
 
-def panel_changes(title: str, old: dict, new: dict) -> list[str]:
-    """What changed in one panel, most telling first."""
+def field_changes(old: dict, new: dict) -> list[FieldChange]:
+    """What changed in one panel (its title aside), most telling first."""
     out = []
     old_q, new_q = _queries(old), _queries(new)
-    if old_q != new_q:
-        for i in range(max(len(old_q), len(new_q))):
-            before = old_q[i] if i < len(old_q) else "(none)"
-            after = new_q[i] if i < len(new_q) else "(none)"
-            if before != after:
-                out.append(f"panel '{title}': query {i + 1}: {_short(before)} -> {_short(after)}")
-    if _defaults(old).get("unit") != _defaults(new).get("unit"):
-        out.append(f"panel '{title}': unit {_defaults(old).get('unit')!r} -> {_defaults(new).get('unit')!r}")
-    old_t, new_t = _defaults(old).get("thresholds"), _defaults(new).get("thresholds")
-    if old_t != new_t:
-        out.append(f"panel '{title}': thresholds {_steps(old_t)} -> {_steps(new_t)}")
+    for i in range(max(len(old_q), len(new_q))):
+        before = old_q[i] if i < len(old_q) else None
+        after = new_q[i] if i < len(new_q) else None
+        if before != after:
+            out.append(FieldChange("query", before, after, i + 1))
+    for key in ("unit", "thresholds"):
+        if _defaults(old).get(key) != _defaults(new).get(key):
+            out.append(FieldChange(key, _defaults(old).get(key), _defaults(new).get(key)))
     covered = {"targets"} if old_q != new_q else set()
     if _other_field_config(old) == _other_field_config(new):
         covered.add("fieldConfig")
-    rest = sorted(k for k in set(old) | set(new)
-                  if k not in PANEL_IGNORED and k not in covered and old.get(k) != new.get(k))
-    if rest:
-        out.append(f"panel '{title}': {', '.join(rest)} changed")
+    out += [FieldChange(k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new))
+            if k not in PANEL_IGNORED and k not in covered and old.get(k) != new.get(k)]
     return out
 
 
-def dashboard_changes(live: Live, rendered: Rendered, folder_uid: str) -> list[str]:
-    old, new = comparable(live.data), comparable(rendered.data)
+def match_panels(old: Sequence[dict], new: Sequence[dict]) -> list[tuple[dict | None, dict | None]]:
+    """Pairs (Grafana's panel, the code's panel), the same panel on both
+    sides, in the code's order, then Grafana's panels that have no match."""
+    free = dict(enumerate(old))
+    pairs: dict[int, int] = {}  # new index -> old index
+
+    def match(key: Callable[[dict], Any]) -> None:
+        queues: dict[Any, deque[int]] = defaultdict(deque)
+        for i, p in free.items():
+            if key(p) is not None:
+                queues[key(p)].append(i)
+        for j, p in enumerate(new):
+            k = key(p) if j not in pairs else None
+            if k is not None and queues.get(k):
+                pairs[j] = queues[k].popleft()
+                del free[pairs[j]]
+
+    match(lambda p: (_id(p), _title(p)) if _id(p) is not None else None)
+    match(_title)
+    match(lambda p: (_id(p), p.get("type")) if _id(p) is not None else None)
+    return ([(old[pairs[j]] if j in pairs else None, p) for j, p in enumerate(new)]
+            + [(p, None) for p in free.values()])
+
+
+def panel_diffs(old_data: dict, new_data: dict) -> list[PanelDiff]:
     out = []
-    if live.folder_uid != folder_uid:
-        out.append(f"folder: '{live.folder_uid or 'General'}' -> '{folder_uid}'")
-    settings = sorted(k for k in set(old) | set(new) if k != "panels" and old.get(k) != new.get(k))
-    if settings:
-        out.append(f"dashboard settings changed: {', '.join(settings)}")
-    old_p, new_p = _panels_by_title(old), _panels_by_title(new)
-    out += [f"panel added: '{t}'" for t in new_p if t not in old_p]
-    out += [f"panel removed: '{t}'" for t in old_p if t not in new_p]
-    for t in new_p:
-        if t in old_p and old_p[t] != new_p[t]:
-            out += panel_changes(t, old_p[t], new_p[t])
-    if not out and old.get("panels") != new.get("panels"):
-        out.append("panels reordered or renumbered")
+    for old, new in match_panels(list(iter_panels(old_data)), list(iter_panels(new_data))):
+        if old is None or new is None:
+            p = new if old is None else old
+            out.append(PanelDiff(ADDED if old is None else REMOVED, _id(p), _title(p)))
+            continue
+        changes = field_changes(old, new)
+        if _title(old) != _title(new):
+            out.append(PanelDiff(RENAMED, _id(new), _title(new), _title(old), changes))
+        elif changes:
+            out.append(PanelDiff(CHANGED, _id(new), _title(new), fields=changes))
     return out
+
+
+def dashboard_diff(live: Live, rendered: Rendered, folder_uid: str, url: str = "") -> DashboardDiff:
+    old, new = comparable(live.data), comparable(rendered.data)
+    d = DashboardDiff(rendered.uid, rendered.title, CHANGED, url, panel_count=len(rendered.panels()))
+    if live.folder_uid != folder_uid:
+        d.folder = (live.folder_uid, folder_uid)
+    d.settings = sorted(k for k in set(old) | set(new) if k != "panels" and old.get(k) != new.get(k))
+    d.panels = panel_diffs(old, new)
+    d.reordered = not (d.folder or d.settings or d.panels) and old.get("panels") != new.get("panels")
+    return d
 
 
 def unified(live: Live | None, rendered: Rendered) -> str:
@@ -131,14 +259,15 @@ def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: b
 
     def one(r: Rendered) -> DashboardDiff:
         if r.uid not in hits:
-            return DashboardDiff(r.uid, r.title, NEW, [f"new dashboard ({len(r.panels())} panels)"],
-                                 unified(None, r) if full else "")
+            return DashboardDiff(r.uid, r.title, NEW, panel_count=len(r.panels()),
+                                 unified=unified(None, r) if full else "")
         live = read_live(client, r.uid)
+        url = client.url_for(live.url)
         if is_unchanged(r, live, folder_uid):
-            return DashboardDiff(r.uid, r.title, UNCHANGED)
-        edit = hand_edit(client, live)
-        refusal = [f"{edit}: push refuses to overwrite it without --force"] if edit else []
-        return DashboardDiff(r.uid, r.title, CHANGED, refusal + dashboard_changes(live, r, folder_uid),
-                             unified(live, r) if full else "")
+            return DashboardDiff(r.uid, r.title, UNCHANGED, url, panel_count=len(r.panels()))
+        d = dashboard_diff(live, r, folder_uid, url)
+        d.hand_edit = hand_edit(client, live) or ""
+        d.unified = unified(live, r) if full else ""
+        return d
 
     return run_all(one, list(dashboards), concurrency, on_progress)
