@@ -178,6 +178,7 @@ class GrafanaEmulator:
         self.slow_body = 0.0
         self.max_body_bytes: int | None = None if profile == "P1" else MAX_BODY_BYTES
         self.versions_as_list = False  # Grafana <= 9 answered the versions as a bare list
+        self.dashboard_restore = False  # Grafana's dashboardRestore flag: deletes go to Recently deleted
         self.database_ok = True
         self.internal_errors: list[str] = []
         self.lock = threading.RLock()
@@ -553,17 +554,24 @@ class GrafanaEmulator:
         return rows if self.versions_as_list else {"continueToken": "", "versions": rows}
 
     def delete_dashboard(self, org: Org, uid: str, who: Principal) -> dict:
+        """DELETE /api/dashboards/uid/:uid. The RBAC middleware answers before
+        the handler looks the uid up; the dashboard goes with its version
+        history. With ``dashboard_restore`` (Grafana's ``dashboardRestore``
+        flag) the message says it moved to Recently deleted."""
+        if not who.can_write:
+            raise Reply(*access_denied("dashboards:delete"))
         if uid in org.folders:
             raise fail(400, "Use folders endpoint for deleting folders.")
         d = org.dashboards.get(uid)
         if d is None:
             raise fail(404, "Dashboard not found")
-        if not who.can_write:
-            raise Reply(*access_denied("dashboards:delete"))
         if d.provisioned:
             raise fail(400, "provisioned dashboard cannot be deleted")
         del org.dashboards[uid]
-        return {"title": d.title, "message": f"Dashboard {d.title} deleted", "uid": uid}
+        for version in org.versions.pop(uid, []):
+            org.snapshots.pop((uid, version["version"]), None)
+        said = "moved to Recently deleted" if self.dashboard_restore else "deleted"
+        return {"title": d.title, "message": f"Dashboard {d.title} {said}", "uid": uid}
 
     def folder_dto(self, f: StoredFolder) -> dict:
         return {"id": f.id, "uid": f.uid, "title": f.title,

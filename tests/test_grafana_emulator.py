@@ -224,6 +224,35 @@ def test_get_and_delete(emu):
     assert call(emu, "GET", "/api/dashboards/uid/d").status_code == 404
 
 
+def test_delete_like_grafana(emu):
+    """DELETE answers as the contract's section 2 says: 404 for an unknown
+    uid, 400 for a folder or a provisioned dashboard, the RBAC 403 before any
+    look-up; the history goes with the dashboard, so a new one with the same
+    uid starts at version 1."""
+    assert call(emu, "DELETE", "/api/dashboards/uid/missing").json() == {"message": "Dashboard not found"}
+    emu.add_folder("f", "F")
+    r = call(emu, "DELETE", "/api/dashboards/uid/f")
+    assert (r.status_code, r.json()) == (400, {"message": "Use folders endpoint for deleting folders."})
+    save(emu, {"uid": "d", "title": "Doomed"})
+    save(emu, {"uid": "d", "title": "Doomed", "version": 1})
+    emu.add_token("viewer", role="Viewer")
+    r = call(emu, "DELETE", "/api/dashboards/uid/missing", headers={"Authorization": "Bearer viewer"})
+    assert r.status_code == 403 and "dashboards:delete" in r.json()["message"]
+    emu.org().dashboards["d"].provisioned = True
+    r = call(emu, "DELETE", "/api/dashboards/uid/d")
+    assert (r.status_code, r.json()) == (400, {"message": "provisioned dashboard cannot be deleted"})
+    emu.org().dashboards["d"].provisioned = False
+    emu.reset_counts()
+    assert call(emu, "DELETE", "/api/dashboards/uid/d").status_code == 200 and emu.writes() == 1
+    assert call(emu, "GET", "/api/dashboards/uid/d/versions").status_code == 404
+    assert call(emu, "GET", "/api/search", params={"dashboardUIDs": "d"}).json() == []
+    assert save(emu, {"uid": "d", "title": "Again"}).json()["version"] == 1
+    assert [v["version"] for v in emu.history("d")] == [1]
+    emu.dashboard_restore = True
+    r = call(emu, "DELETE", "/api/dashboards/uid/d")
+    assert r.json() == {"title": "Again", "message": "Dashboard Again moved to Recently deleted", "uid": "d"}
+
+
 def test_folders(emu):
     r = call(emu, "POST", "/api/folders", json={"uid": "tb", "title": "ToneBridge"})
     assert r.status_code == 200 and r.json()["url"] == "/dashboards/f/tb/tonebridge"
