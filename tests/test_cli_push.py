@@ -80,10 +80,10 @@ def test_hand_edit_is_refused_with_exit_3_then_forced(tb, emu, tmp_path):
 def test_dry_run_prints_the_plan_and_writes_nothing(tb, emu, rendered):
     code, out, err = tb("push", "--grafana-url", emu.url, "--dry-run")
     assert code == 0 and emu.writes() == 0
-    assert "would create  tb-overview" in out
+    assert "would create  tb-overview" in out and "created" not in out.replace("would be created", "")
     assert "folder 'ToneBridge' (uid tonebridge) would be created" in out
-    assert out.rstrip().endswith(f"dry run, nothing written: {len(rendered)} dashboards: "
-                                 f"{len(rendered)} created, 0 updated, 0 unchanged, 0 refused, 0 failed")
+    assert out.rstrip().endswith(f"dry run, nothing written: {len(rendered)} dashboards: would create "
+                                 f"{len(rendered)}, would update 0, unchanged 0, would refuse 0, failed 0")
 
 
 def test_wrong_token_is_one_clear_line(tb, emu):
@@ -180,10 +180,12 @@ def test_a_failed_dashboard_exits_1_and_names_it(tb, emu, rendered):
 
 def test_diff_exit_codes(tb, emu, rendered):
     code, out, err = tb("diff", "--grafana-url", emu.url)
-    assert code == 1 and "new        tb-overview  ToneBridge - Overview" in out
+    assert code == 1 and "STATE  UID             TITLE                       URL\n" in out
+    assert "new    tb-overview     ToneBridge - Overview\n    new dashboard (4 panels)\n" in out
     tb("push", "--grafana-url", emu.url)
     code, out, err = tb("diff", "--grafana-url", emu.url)
     assert (code, err) == (0, "") and f"0 new, 0 changed, {len(rendered)} unchanged" in out
+    assert f"unchanged  tb-overview     ToneBridge - Overview       {emu.url}/d/tb-overview/" in out
     emu.ui_save("tb-overview", lambda d: d.update(refresh="5m"))
     code, out, err = tb("diff", "--grafana-url", emu.url, "--full")
     assert code == 1 and "    dashboard settings changed: refresh" in out
@@ -197,7 +199,7 @@ def test_diff_exit_codes(tb, emu, rendered):
 def test_help_documents_the_exit_codes(tb):
     code, out, _ = tb("push", "--help")
     assert code == 0
-    assert "3 refused to overwrite a dashboard edited in Grafana" in " ".join(out.split())
+    assert "3 refused to overwrite or delete a dashboard edited in Grafana" in " ".join(out.split())
     code, out, _ = tb("diff", "--help")
     assert "0 Grafana matches the code; 1 it differs; 2 error" in " ".join(out.split())
 

@@ -7,9 +7,11 @@ import contextlib
 import functools
 import inspect
 import signal
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -19,6 +21,31 @@ from .common import ConfigOption, app, dashboards, load_settings, warn
 FromOption = typer.Option(
     None, "--from", metavar="DIR",
     help="Use the rendered <uid>.json files in DIR instead of rendering (e.g. a reviewed CI artifact).")
+OnlyOption = typer.Option(
+    None, "--only", metavar="UID", show_default=False,
+    help="Only the dashboard with this uid; repeat for more (default: all of them).")
+
+
+def from_environment_only(ctx: typer.Context, param: typer.CallbackParam, value):
+    """A secret is read from the environment only: on the command line it
+    would show in the process list and the shell's history."""
+    source = ctx.get_parameter_source(param.name)
+    if value is not None and getattr(source, "name", "") == "COMMANDLINE":
+        raise TbDashError(f"set {param.envvar} in the environment (or use --token-file), not "
+                          f"{param.opts[0]}: a secret on the command line shows in the process list",
+                          exit_code=EXIT_USAGE)
+    return value
+
+
+class PushFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+class DiffFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 @dataclass(frozen=True)
@@ -34,6 +61,9 @@ class GrafanaTarget:
     timeout: float = 30.0
     retries: int = 4
     concurrency: int = 8
+    token: Optional[str] = field(default=None, repr=False)
+    user: Optional[str] = None
+    password: Optional[str] = field(default=None, repr=False)
 
     def connect(self, cfg):
         """The settings' environment (its folder, with the URL and org from
@@ -55,7 +85,7 @@ class GrafanaTarget:
         env = dataclasses.replace(env, url=url, org_id=org)
         verify = False if self.insecure else (str(self.ca_cert) if self.ca_cert else True)
         client = GrafanaClient(
-            url, auth=resolve_auth(self.token_file), org_id=org if (self.org_id or org != 1) else None,
+            url, auth=resolve_auth(self.token_file, environ=self.credentials()), org_id=org if (self.org_id or org != 1) else None,
             timeout=(min(self.timeout, 10.0), self.timeout), verify=verify,
             retry=RetryPolicy(attempts=self.retries + 1), pool_size=max(self.concurrency, 10))
         if self.insecure:
@@ -64,18 +94,32 @@ class GrafanaTarget:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         return env, client
 
+    def credentials(self) -> dict[str, str]:
+        """The credentials from the environment, as ``resolve_auth`` reads them."""
+        values = {"GRAFANA_TOKEN": self.token, "GRAFANA_USER": self.user, "GRAFANA_PASSWORD": self.password}
+        return {k: v for k, v in values.items() if v}
+
 
 # The options of a GrafanaTarget, once: (parameter, type, typer option).
 _TARGET_OPTIONS = (
     ("grafana_url", Optional[str], typer.Option(
-        None, "--grafana-url", metavar="URL", envvar="GRAFANA_URL", show_envvar=False,
-        help="Grafana base URL (or GRAFANA_URL; default: the environment's url in the settings).")),
+        None, "--grafana-url", metavar="URL", envvar="GRAFANA_URL", show_envvar=True,
+        help="Grafana base URL (default: the environment's url in the settings).")),
     ("env", Optional[str], typer.Option(
         None, "--env", "-e", metavar="NAME", help="Environment from the settings: its url, folder and org.")),
     ("token_file", Optional[Path], typer.Option(
         None, "--token-file", metavar="FILE",
         help="Read the service-account token from FILE (else GRAFANA_TOKEN, else "
              "GRAFANA_USER/GRAFANA_PASSWORD).")),
+    ("token", Optional[str], typer.Option(
+        None, "--token", metavar="TOKEN", envvar="GRAFANA_TOKEN", show_envvar=True, show_default=False,
+        callback=from_environment_only, help="Service-account token (sent as a Bearer token), from the environment only.")),
+    ("user", Optional[str], typer.Option(
+        None, "--grafana-user", metavar="USER", envvar="GRAFANA_USER", show_envvar=True, show_default=False,
+        help="User for Basic auth, with GRAFANA_PASSWORD, when there is no token.")),
+    ("password", Optional[str], typer.Option(
+        None, "--grafana-password", metavar="PASSWORD", envvar="GRAFANA_PASSWORD", show_envvar=True,
+        show_default=False, callback=from_environment_only, help="Password for Basic auth, from the environment only.")),
     ("org_id", Optional[int], typer.Option(
         None, "--org-id", min=1, metavar="N", help="Grafana org id (sends X-Grafana-Org-Id).")),
     ("ca_cert", Optional[Path], typer.Option(
@@ -132,17 +176,59 @@ def grafana_target(command):
     return wrapper
 
 
+def select(found, only: Optional[List[str]], unknown_ok: bool = False):
+    """The dashboards ``--only`` names (all without it). A uid that names no
+    dashboard is a usage error, unless ``unknown_ok`` (``--prune``: it names
+    a dashboard to delete)."""
+    if not only:
+        return found
+    have = {r.uid for r in found}
+    unknown = [u for u in only if u not in have]
+    if unknown and not unknown_ok:
+        raise TbDashError(f"--only {unknown[0]}: no dashboard has this uid (the uids are: "
+                          f"{', '.join(sorted(have))})", exit_code=EXIT_USAGE)
+    return [r for r in found if r.uid in set(only)]
+
+
+def confirm_deletes(folder_title: str):
+    """Ask on the terminal before deleting: the list first, on stderr."""
+    def ask(doomed) -> bool:
+        from ..grafana.summary import table
+
+        warn(f"push --prune will delete {len(doomed)} dashboard(s) from the folder '{folder_title}', "
+             "which the code no longer has:")
+        for line in table([(d.uid, d.title, d.url) for d in doomed]):
+            typer.echo(f"  {line}", err=True)
+        return typer.confirm("Delete them?", default=False, err=True)
+    return ask
+
+
+def print_json(data) -> None:
+    from ..output import json_text
+
+    typer.echo(json_text(data, "the report", indent=2, ensure_ascii=False))
+
+
 @app.command()
 @grafana_target
 def push(
     target: GrafanaTarget,
     config: Optional[Path] = ConfigOption,
     from_dir: Optional[Path] = FromOption,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; write nothing."),
+    only: Optional[List[str]] = OnlyOption,
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan (would create, would update, "
+                                                         "would delete); write nothing."),
     force: bool = typer.Option(False, "--force",
-                               help="Overwrite dashboards edited in Grafana, after backing them up."),
+                               help="Overwrite (or with --prune delete) dashboards edited in Grafana, "
+                                    "after backing them up."),
     backup_dir: Path = typer.Option(Path("build/backups"), "--backup-dir", metavar="DIR",
-                                    help="Where --force saves the live JSON it overwrites."),
+                                    help="Where --force saves the live JSON it overwrites or deletes."),
+    prune: bool = typer.Option(False, "--prune",
+                               help="Also delete from the folder the dashboards the code no longer has "
+                                    "(only those tb-dash wrote last; others need --force). Asks first."),
+    yes: bool = typer.Option(False, "--yes", "-y",
+                             help="Do not ask before --prune deletes (required when stdin is not a terminal)."),
+    fmt: PushFormat = typer.Option(PushFormat.text, "--format", "-f", metavar="[text|json]", help="The report's format."),
 ) -> None:
     """Push the dashboards into their Grafana folder.
 
@@ -153,34 +239,54 @@ def push(
     by someone else since the last push is refused (exit 3) unless --force,
     which first saves the live JSON under --backup-dir.
 
+    --prune then deletes the folder's dashboards that the code no longer has,
+    listed and confirmed first; one edited in Grafana since tb-dash wrote it
+    is refused (exit 3) unless --force, which backs it up first.
+
     Ctrl-C or SIGTERM stops it: no new save starts, the ones in flight finish
     and the summary is printed.
 
     Exit codes: 0 all done; 1 something failed, or a dashboard has a validate
-    error (nothing written); 2 usage or settings error;
-    3 refused to overwrite a dashboard edited in Grafana;
-    130 or 143 stopped by Ctrl-C (SIGINT) or SIGTERM.
+    error (nothing written), or the deletes were not confirmed; 2 usage or
+    settings error; 3 refused to overwrite or delete a dashboard edited in
+    Grafana; 130 or 143 stopped by Ctrl-C (SIGINT) or SIGTERM.
 
     Examples:
 
       GRAFANA_TOKEN=... tb-dash push --grafana-url https://grafana.example.com
 
       tb-dash push --env prod --from build/dashboards --dry-run
+
+      tb-dash push --env prod --prune --yes --format json
     """
+    from ..grafana.prune import Prune
     from ..grafana.push import Stop, git_revision, push as run_push
+    from ..grafana.report import push_json
     from ..grafana.summary import push_error, push_lines
     from ..progress import progress
+    from .style import painter
 
+    if prune and not dry_run and not yes and not sys.stdin.isatty():
+        raise TbDashError("push --prune deletes dashboards: pass --yes to confirm, as stdin is not a terminal",
+                          exit_code=EXIT_USAGE)
     cfg = load_settings(config)
     env, client = target.connect(cfg)
-    found = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
+    everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
+    found = select(everything, only, unknown_ok=prune)
+    pruning = None
+    if prune:
+        pruning = Prune(keep=frozenset(r.uid for r in everything), only=frozenset(only) if only else None,
+                        confirm=None if yes else confirm_deletes(env.folder.title))
     with client, stop_on_signals(Stop()) as stop:
         report = run_push(client, found, folder_uid=env.folder.uid, folder_title=env.folder.title,
                           force=force, dry_run=dry_run, backup_dir=backup_dir, revision=git_revision(),
                           concurrency=target.concurrency, on_progress=progress("push"), cfg=cfg, warn=warn,
-                          stop=stop)
-    for line in push_lines(report, env.folder.title):
-        typer.echo(line)
+                          stop=stop, prune=pruning)
+    if fmt == PushFormat.json:
+        print_json(push_json(report, env.folder.title, client.base_url))
+    else:
+        for line in push_lines(report, env.folder.title, painter()):
+            typer.echo(line)
     problem = push_error(report)
     if problem:
         raise TbDashError(problem, exit_code=report.exit_code)
@@ -192,10 +298,14 @@ def diff(
     target: GrafanaTarget,
     config: Optional[Path] = ConfigOption,
     from_dir: Optional[Path] = FromOption,
+    only: Optional[List[str]] = OnlyOption,
     full: bool = typer.Option(False, "--full", help="Add a unified diff of the JSON."),
+    fmt: DiffFormat = typer.Option(DiffFormat.text, "--format", "-f", metavar="[text|json|markdown]",
+                                   help="The report's format; markdown for a pull-request comment."),
 ) -> None:
     """Compare the dashboards with Grafana: new, unchanged or changed, with
-    panels added, removed and changed (queries, units, thresholds).
+    panels added, removed, renamed and changed (queries, units, thresholds).
+    Panels are matched by id and title, so a renamed panel is one entry.
 
     Exit codes: 0 Grafana matches the code; 1 it differs; 2 error.
 
@@ -204,21 +314,30 @@ def diff(
       tb-dash diff --grafana-url https://grafana.example.com
 
       tb-dash diff --env prod --full
+
+      tb-dash diff --env prod --format markdown > comment.md
     """
     from ..grafana.diff import CHANGED, NEW, diff_all
+    from ..grafana.report import diff_json, diff_markdown
     from ..grafana.summary import diff_lines
     from ..progress import progress
+    from .style import painter
 
     try:
         cfg = load_settings(config)
         env, client = target.connect(cfg)
-        found = dashboards(cfg, from_dir, check=False)  # diff checks them, once
+        found = select(dashboards(cfg, from_dir, check=False), only)  # diff checks them, once
         with client:
             diffs = diff_all(client, found, folder_uid=env.folder.uid, full=full,
                              concurrency=target.concurrency, on_progress=progress("diff"), cfg=cfg)
     except TbDashError as e:
         raise TbDashError(e.message, exit_code=EXIT_USAGE) from None
-    for line in diff_lines(diffs, full):
-        typer.echo(line)
+    if fmt == DiffFormat.json:
+        print_json(diff_json(diffs, env.folder.uid, env.folder.title, client.base_url, full))
+    elif fmt == DiffFormat.markdown:
+        typer.echo(diff_markdown(diffs, env.folder.title, client.base_url, full), nl=False)
+    else:
+        for line in diff_lines(diffs, full, painter()):
+            typer.echo(line)
     if any(d.state in (NEW, CHANGED) for d in diffs):
         raise typer.Exit(EXIT_FAILED)

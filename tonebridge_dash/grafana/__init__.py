@@ -1,7 +1,9 @@
 """Grafana: the HTTP API client (``client``, ``auth``) and its typed errors
 (``errors``), what Grafana holds beside the code (``plan``), and the two
 commands built on them: ``push`` (safe writes, hand edits refused or backed
-up) and ``diff`` (what a push would change), with their text ``summary``.
+up; ``prune`` deletes what the code no longer has) and ``diff`` (what a push
+would change), with their text ``summary`` and their JSON and Markdown
+``report``.
 
 The client and its errors are re-exported here."""
 

@@ -31,8 +31,9 @@ from .errors import Conflict, GrafanaError, NotFound, UnexpectedResponse, Versio
 from .plan import Live, existing_uids, hand_edit, in_parallel, is_unchanged, read_live, run_all, version_message
 
 CREATED, UPDATED, UNCHANGED, REFUSED, FAILED = "created", "updated", "unchanged", "refused", "failed"
+DELETED = "deleted"  # --prune: no longer in the code
 SKIPPED = "skipped"  # not started: the push was stopped (a signal, a local failure)
-ACTIONS = (CREATED, UPDATED, UNCHANGED, REFUSED, FAILED, SKIPPED)
+ACTIONS = (CREATED, UPDATED, DELETED, UNCHANGED, REFUSED, FAILED, SKIPPED)
 DEFAULT_BACKUP_DIR = Path("build") / "backups"
 CONFLICT_ROUNDS = 3  # saves refused because the dashboard changed meanwhile, before giving up
 SAVE_TRIES = 2  # a save whose answer was lost, read back and found not done, is sent once more
@@ -45,6 +46,7 @@ class Outcome:
     action: str  # one of ACTIONS
     url: str = ""  # absolute Grafana URL of the dashboard, when known
     detail: str = ""  # why it was refused or failed; where the backup went
+    deleting: bool = False  # --prune: the dashboard is (to be) deleted, not saved
 
 
 class Stop:
@@ -72,6 +74,7 @@ class PushReport:
     dry_run: bool = False
     backups: list[Path] = field(default_factory=list)
     stop: Stop = field(default_factory=Stop)
+    pruned: bool = False  # --prune was asked for
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.action == action)
@@ -156,17 +159,24 @@ class Pusher:
 
     def one(self, item: tuple[Rendered, dict | None]) -> Outcome:
         rendered, hit = item
+        return self.guarded(rendered.uid, rendered.title, lambda: self._one(rendered, hit))
+
+    def guarded(self, uid: str, title: str, work: Callable[[], Outcome], deleting: bool = False) -> Outcome:
+        """``work``'s outcome for one dashboard: skipped once the push is
+        stopped, failed on a Grafana error, and on a local failure (a backup
+        that cannot be written) failed, stopping the push."""
+        verb = "deleted" if deleting else "overwritten"
         if self.stop:
-            return Outcome(rendered.uid, rendered.title, SKIPPED, detail=f"not started: {self.stop.reason}")
+            return Outcome(uid, title, SKIPPED, detail=f"not started: {self.stop.reason}", deleting=deleting)
         try:
-            return self._one(rendered, hit)
+            return work()
         except GrafanaError as e:
-            return Outcome(rendered.uid, rendered.title, FAILED, detail=e.message)
+            return Outcome(uid, title, FAILED, detail=e.message, deleting=deleting)
         except (TbDashError, OSError) as e:  # local: the backup could not be written
             why = e.message if isinstance(e, TbDashError) else f"{e.filename or ''} {e.strerror or e}".strip()
             self.stop.set(f"a backup could not be written ({why})")
-            return Outcome(rendered.uid, rendered.title, FAILED,
-                           detail=f"cannot write the backup: {why}; not overwritten, and no new save started")
+            return Outcome(uid, title, FAILED, deleting=deleting,
+                           detail=f"cannot write the backup: {why}; not {verb}, and no new save started")
 
     def _one(self, r: Rendered, hit: dict | None) -> Outcome:
         live = self._read(r.uid) if hit is not None else None
@@ -284,15 +294,18 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
          force: bool = False, dry_run: bool = False, backup_dir: Path = DEFAULT_BACKUP_DIR,
          revision: str | None = None, concurrency: int = 8,
          on_progress: Progress | None = None,
-         cfg=None, warn: Callable[[str], None] | None = None, stop: Stop | None = None) -> PushReport:
+         cfg=None, warn: Callable[[str], None] | None = None, stop: Stop | None = None,
+         prune=None) -> PushReport:
     """Push ``dashboards`` into the folder; see the module's docstring. With
     the settings (``cfg``), validate's lint rules gate it too (errors stop
     it, warnings go to ``warn``). Once ``stop`` is set (by a signal handler,
     or by a local failure), no new save starts: the dashboards not started
-    are reported as skipped.
+    are reported as skipped. With ``prune`` (a ``prune.Prune``), the folder's
+    dashboards the code no longer has are listed and confirmed before the
+    first write, and deleted after the saves.
     Errors before the per-dashboard work (invalid input, Grafana unhealthy or
-    unreachable, bad credentials, the folder) raise; per-dashboard failures
-    are reported in the outcome list."""
+    unreachable, bad credentials, the folder, a prune not confirmed) raise;
+    per-dashboard failures are reported in the outcome list."""
     try:
         check_all(dashboards, cfg, warn)  # the one validation of a push: before the first write
     except RenderError as e:  # exit 1, as render refuses the same dashboards
@@ -302,6 +315,8 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     health, has_folder, hits = in_parallel(
         lambda: answers.health(client.health()), lambda: folder_exists(client, folder_uid),
         lambda: existing_uids(client, [r.uid for r in dashboards]))
+    doomed = (prune.plan(client, folder_uid, force=force, dry_run=dry_run, concurrency=concurrency)
+              if prune is not None and has_folder else [])
     stop = Stop() if stop is None else stop
     created = not has_folder and not stop and (dry_run or create_folder(client, folder_uid, folder_title))
     pusher = Pusher(client, folder_uid=folder_uid, force=force, dry_run=dry_run,
@@ -311,6 +326,10 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
         for hit in answers.search_hits(client.search(type="dash-db", folder_uids=[folder_uid])):
             if hit["uid"] not in ours:
                 pusher.same_title[str(hit.get("title") or "").lower()] = hit
-    outcomes = run_all(pusher.one, [(r, hits.get(r.uid)) for r in dashboards], concurrency,
-                       on_progress)
-    return PushReport(outcomes, folder_uid, created, dry_run, pusher.backups, stop)
+    total = len(dashboards) + len(doomed)
+    progress = (lambda done, _: on_progress(done, total)) if on_progress else None
+    outcomes = run_all(pusher.one, [(r, hits.get(r.uid)) for r in dashboards], concurrency, progress)
+    if doomed:
+        after = (lambda done, _: on_progress(len(dashboards) + done, total)) if on_progress else None
+        outcomes += prune.delete_all(pusher, doomed, concurrency, after)
+    return PushReport(outcomes, folder_uid, created, dry_run, pusher.backups, stop, pruned=prune is not None)

@@ -1,38 +1,76 @@
-"""Plain-text summaries of a push and a diff."""
+"""Plain-text summaries of a push and a diff: aligned tables, with the
+action or state of each dashboard coloured by ``paint`` (the CLI gives a
+painter on a terminal; the default leaves text plain)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .diff import CHANGED, NEW, UNCHANGED, DashboardDiff
-from .push import ACTIONS, FAILED, REFUSED, SKIPPED, PushReport
+from .push import ACTIONS, DELETED, FAILED, REFUSED, SKIPPED, PushReport
 
-DRY_RUN_LABELS = {"created": "would create", "updated": "would update", "refused": "would refuse"}
+DRY_RUN_LABELS = {"created": "would create", "updated": "would update", "refused": "would refuse",
+                  DELETED: "would delete"}
+DIFF_STATES = (NEW, CHANGED, UNCHANGED)
+
+Paint = Callable[[str, str], str]  # (text, action or state) -> text, e.g. in colour
 
 
-def table(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Left-aligned columns, two spaces apart; the last column is not padded."""
+def plain(text: str, role: str) -> str:
+    return text
+
+
+def table(rows: Sequence[Sequence[str]], roles: Sequence[str] = (), paint: Paint = plain) -> list[str]:
+    """Left-aligned columns, two spaces apart; the last column is not
+    padded. The first cell of row ``i`` is painted as ``roles[i]`` once
+    padded, so colours never move the columns."""
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    return ["  ".join([c.ljust(w) for c, w in zip(r, widths)] + [r[-1]]).rstrip() for r in rows]
+    out = []
+    for i, r in enumerate(rows):
+        cells = [c.ljust(w) for c, w in zip(r, widths)] + [r[-1]]
+        line = "  ".join(cells).rstrip()
+        if i < len(roles) and roles[i]:
+            line = paint(cells[0], roles[i]) + line[len(cells[0]):]
+        out.append(line)
+    return out
 
 
-def push_lines(report: PushReport, folder_title: str) -> list[str]:
-    rows = [("ACTION", "UID", "TITLE", "URL")]
-    notes: dict[int, str] = {}
-    for o in report.outcomes:
-        label = DRY_RUN_LABELS.get(o.action, o.action) if report.dry_run else o.action
-        rows.append((label, o.uid, o.title, o.url))
-        if o.detail:
-            notes[len(rows) - 1] = o.detail
+def with_notes(rows: list[tuple[str, ...]], roles: list[str], notes: dict[int, list[str]],
+               paint: Paint) -> list[str]:
+    """The table, each row followed by its indented notes."""
     lines = []
-    for i, line in enumerate(table(rows)):
+    for i, line in enumerate(table(rows, roles, paint)):
         lines.append(line)
-        if i in notes:
-            lines.append(f"    {notes[i]}")
+        lines += [f"    {n}" for n in notes.get(i, [])]
+    return lines
+
+
+def action_label(action: str, dry_run: bool) -> str:
+    return DRY_RUN_LABELS.get(action, action) if dry_run else action
+
+
+def shown_actions(report: PushReport) -> list[str]:
+    """The actions a summary counts: deleted only with --prune, skipped only
+    when some were."""
+    return [a for a in ACTIONS
+            if (a != SKIPPED or report.count(a)) and (a != DELETED or report.pruned or report.count(a))]
+
+
+def push_lines(report: PushReport, folder_title: str, paint: Paint = plain) -> list[str]:
+    rows, roles, notes = [("ACTION", "UID", "TITLE", "URL")], [""], {}
+    for o in report.outcomes:
+        rows.append((action_label(o.action, report.dry_run), o.uid, o.title, o.url))
+        roles.append(o.action)
+        if o.detail:
+            notes[len(rows) - 1] = [o.detail]
+    lines = with_notes(rows, roles, notes, paint)
     folder = f"folder '{folder_title}' (uid {report.folder_uid})"
     if report.folder_created:
         lines.append(f"{folder} {'would be created' if report.dry_run else 'created'}")
-    counts = ", ".join(f"{report.count(a)} {a}" for a in ACTIONS if a != SKIPPED or report.count(a))
+    if report.dry_run:
+        counts = ", ".join(f"{action_label(a, True)} {report.count(a)}" for a in shown_actions(report))
+    else:
+        counts = ", ".join(f"{report.count(a)} {a}" for a in shown_actions(report))
     prefix = "dry run, nothing written: " if report.dry_run else ""
     lines.append(f"{prefix}{len(report.outcomes)} dashboards: {counts}")
     if report.stop:
@@ -51,21 +89,36 @@ def push_error(report: PushReport) -> str | None:
         return (f"{len(failed)} of {len(report.outcomes)} dashboards failed; "
                 f"first: {failed[0].uid}: {failed[0].detail}"
                 + (f"; {skipped} not started" if skipped else ""))
-    refused = [o.uid for o in report.outcomes if o.action == REFUSED]
+    refused = [o for o in report.outcomes if o.action == REFUSED]
     if refused:
-        return (f"refused to overwrite {len(refused)} dashboard(s) edited in Grafana since the "
-                f"last push ({', '.join(refused)}); re-run with --force to back them up and overwrite")
+        kept = [o.uid for o in refused if o.deleting]
+        saved = [o.uid for o in refused if not o.deleting]
+        parts = ([f"refused to overwrite {len(saved)} dashboard(s) edited in Grafana since the "
+                  f"last push ({', '.join(saved)})"] if saved else [])
+        parts += ([f"refused to delete {len(kept)} dashboard(s) not written last by tb-dash "
+                   f"({', '.join(kept)})"] if kept else [])
+        verb = "overwrite" if not kept else ("delete" if not saved else "overwrite or delete")
+        return f"{'; '.join(parts)}; re-run with --force to back them up and {verb}"
     return None
 
 
-def diff_lines(diffs: Sequence[DashboardDiff], full: bool = False) -> list[str]:
-    lines = []
+def diff_counts(diffs: Sequence[DashboardDiff]) -> dict[str, int]:
+    return {s: sum(1 for d in diffs if d.state == s) for s in DIFF_STATES}
+
+
+def diff_lines(diffs: Sequence[DashboardDiff], full: bool = False, paint: Paint = plain) -> list[str]:
+    rows, roles = [("STATE", "UID", "TITLE", "URL")], [""]
     for d in diffs:
-        lines.append(f"{d.state:<9}  {d.uid}  {d.title}")
+        rows.append((d.state, d.uid, d.title, d.url))
+        roles.append(d.state)
+    header, *body = table(rows, roles, paint)
+    lines = [header]
+    for d, line in zip(diffs, body):
+        lines.append(line)
         if d.state != UNCHANGED:
             lines += [f"    {c}" for c in d.changes]
         if full and d.unified:
             lines.append(d.unified.rstrip("\n"))
-    n = {s: sum(1 for d in diffs if d.state == s) for s in (NEW, CHANGED, UNCHANGED)}
+    n = diff_counts(diffs)
     lines.append(f"{len(diffs)} dashboards: {n[NEW]} new, {n[CHANGED]} changed, {n[UNCHANGED]} unchanged")
     return lines
