@@ -451,6 +451,7 @@
       const below = Math.max(0, ...row.panels.map((c) => c.gridPos.y + c.gridPos.h)) - row.gridPos.y - 1;
       dash.panels.forEach((p) => { if (p.gridPos.y > row.gridPos.y) p.gridPos.y += below; });
       dash.panels.push(...row.panels);
+      row.panels = [];
     }
     drawAll();
   }
