@@ -147,7 +147,8 @@ def table(title: str, description: str, unit: str, targets: Sequence[g.Target], 
           threshold: Threshold | None = None, lower_is_worse: bool | None = None,
           names: Mapping[str, str] | None = None, columns: Sequence[dict] = ()) -> g.Table:
     """A table of instant queries merged into one row per label set; ``names``
-    renames columns (label or ``value_column(ref)`` -> header), ``columns``
+    renames columns (label or ``value_column(ref)`` -> header) and orders
+    them as it lists them, ``columns``
     are per-column overrides (``column``)."""
     return g.Table(
         **_base(title, description, targets),
@@ -159,6 +160,7 @@ def table(title: str, description: str, unit: str, targets: Sequence[g.Target], 
         overrides=list(columns),
         transformations=[{"id": "merge", "options": {}},
                          {"id": "organize", "options": {"excludeByName": {"Time": True},
+                                                        "indexByName": {k: i for i, k in enumerate(names or {})},
                                                         "renameByName": dict(names or {})}}],
     )
 
