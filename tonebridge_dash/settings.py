@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, TypeVar
 
 from . import settings_checks as checks
+from . import settings_kubernetes as fleet
 from .content import import_content
 from .errors import SettingsError, clip, redact_url
 from .inputs import SETTINGS_LIMIT, InputError, check_plain, load_yaml, read_text
@@ -221,6 +222,8 @@ class Settings:
     environments: Mapping[str, Environment]
     exclusions: tuple[Exclusion, ...]
     check: CheckSettings
+    provisioning: fleet.Provisioning
+    kubernetes: fleet.KubernetesSettings
     source: str = "defaults"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -383,6 +386,8 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
         environments=envs,
         exclusions=tuple(Exclusion(**e) for e in merged["validate"]["exclude"]),
         check=CheckSettings(**merged["check"]),
+        provisioning=fleet.provisioning(merged["provisioning"]),
+        kubernetes=fleet.kubernetes(merged["kubernetes"]),
         source=source,
         raw=merged,
     )
