@@ -12,7 +12,9 @@ import gzip
 import json
 import os
 import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import jsonschema
@@ -258,3 +260,13 @@ def test_the_vendored_schemas_come_with_their_license_and_notice():
     assert re.search(r"\b[0-9a-f]{40}\b", notice)
     assert "Apache License" in (SCHEMAS / "LICENSE-Apache-2.0.txt").read_text(encoding="utf-8")
 
+
+
+@pytest.mark.skipif(shutil.which("amtool") is None, reason="amtool is not installed (CI installs it)")
+def test_amtool_accepts_the_configuration_in_the_secret(tmp_path, cfg):
+    for env in ({}, {"SLACK_WEBHOOK_URL": "https://hooks.slack.example/x", "PAGERDUTY_SERVICE_KEY": "k"}):
+        files, _ = alerting_k8s.files(build_rules(cfg), cfg, env)
+        path = tmp_path / "alertmanager.yaml"
+        path.write_text(yaml.safe_load(files[-1][1])["stringData"]["alertmanager.yaml"], encoding="utf-8")
+        r = subprocess.run(["amtool", "check-config", str(path)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
