@@ -15,6 +15,8 @@ def rules(
     out: Path = typer.Option(Path("build/rules"), "--out", "-o", metavar="DIR",
                              help="Directory for the rule files and alertmanager.yml."),
     config: Optional[Path] = ConfigOption,
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the files in --out are not "
+                               "what the code renders (changed, missing or stale), for CI."),
 ) -> None:
     """Write Prometheus rule files (the content's alerts, SLO recordings and
     burn-rate alerts) and alertmanager.yml, from the same queries and
@@ -31,6 +33,8 @@ def rules(
       tb-dash rules
 
       tb-dash rules --out /etc/prometheus/rules && promtool check rules /etc/prometheus/rules/*.rules.yml
+
+      tb-dash rules --check   # in CI: are the committed files current?
     """
     import os
 
@@ -40,6 +44,14 @@ def rules(
     cfg = load_settings(config)
     files = build_all(cfg)
     secrets = alertmanager.secrets_from_env(cfg, os.environ)
+    if check:
+        from ..alerting.rules import encode
+        from .dashboards import _check_current
+
+        _check_current(out, [*((f.filename, encode(f)) for f in files),
+                             (alertmanager.FILENAME, alertmanager.encode(cfg, secrets))],
+                       ["*.rules.yml", alertmanager.FILENAME], "rule files", f"tb-dash rules --out {out}")
+        return
     for f, p in zip(files, write_rule_files(files, out)):
         typer.echo(f"{p}  {len(f.alerts())} alerts, {len(f.records())} recording rules")
     am_path = alertmanager.write(cfg, secrets, out)

@@ -19,6 +19,8 @@ def render(
     schema_version: Optional[int] = typer.Option(
         None, "--schema-version", min=39, max=42,
         help="Grafana dashboard schemaVersion to write (39-42; default from settings, 41)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the files in --out are not "
+                               "what the code renders (changed, missing or stale), for CI."),
 ) -> None:
     """Render every dashboard to Grafana JSON, one <uid>.json per dashboard.
 
@@ -32,16 +34,23 @@ def render(
       tb-dash render
 
       tb-dash render --out /tmp/dashboards --config tb-dash.yaml
+
+      tb-dash render --check   # in CI: are the committed files current?
     """
     import dataclasses
 
     from ..dashboard.render import write_dashboards
+    from ..output import encode_json
 
     cfg = load_settings(config)
     if schema_version is not None:
         cfg = dataclasses.replace(
             cfg, dashboards=dataclasses.replace(cfg.dashboards, schema_version=schema_version))
     rendered = dashboards(cfg, gate=True)  # what validate calls an error is not written
+    if check:
+        _check_current(out, [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered],
+                       ["*.json"], "dashboards", f"tb-dash render --out {out}")
+        return
     paths = write_dashboards(rendered, out)
     for r, p in zip(rendered, paths):
         typer.echo(f"{p}  {r.title}")
@@ -51,6 +60,19 @@ def render(
         names = ", ".join(p.name for p in stale)
         typer.echo(f"tb-dash: warning: {out} also holds {names}, which this render did not write "
                    "(a removed dashboard?); push --from would send it", err=True)
+
+
+def _check_current(out: Path, files, patterns, what: str, command: str) -> None:
+    """``--check``: one line per file that is not current, a summary, exit 1 unless all are."""
+    from ..current import compare
+
+    drift = compare(out, files, patterns)
+    for line in drift.lines():
+        typer.echo(line)
+    if not drift.current:
+        typer.echo(f"tb-dash: error: {drift.summary(what, command)}", err=True)
+        raise typer.Exit(1)
+    typer.echo(drift.summary(what, command), err=True)
 
 
 @app.command("list")
