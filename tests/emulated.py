@@ -14,8 +14,12 @@ TOKEN = "glsa_emulated-secret-token_0123456789"
 FAST_RETRY = RetryPolicy(attempts=4, backoff=0.01, max_delay=0.05, budget=2.0)
 
 
-def start(profile: str = "P2", **kwargs) -> GrafanaEmulator:
-    return GrafanaEmulator(profile, token=TOKEN, **kwargs).start()
+def start(profile: str = "P2", *, apis: bool = False, **kwargs) -> GrafanaEmulator:
+    """An emulator; without ``apis`` it serves the legacy /api only (as
+    Grafana 11 does), so ``--api auto`` takes the legacy path."""
+    g = GrafanaEmulator(profile, token=TOKEN, **kwargs)
+    g.apis_enabled = apis
+    return g.start()
 
 
 @pytest.fixture(params=["P2"])

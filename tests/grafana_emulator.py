@@ -33,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from grafana_emulator_apis import APIS_ROUTES, ApisRoutes
+
 JSON_TYPE = "application/json"
 UID_RE = re.compile(r"^[a-zA-Z0-9\-_]*$")
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -115,6 +117,8 @@ class StoredDashboard:
     updated_by: str
     provisioned: bool = False
     plugin_id: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)  # what /apis shows in metadata.annotations
+    resource_version: str = ""
 
     @property
     def title(self) -> str:
@@ -161,7 +165,7 @@ class Fault:
 
 # -- the server ---------------------------------------------------------------
 
-class GrafanaEmulator:
+class GrafanaEmulator(ApisRoutes):
     """``with GrafanaEmulator() as g: ...`` starts it; ``g.url`` is its base URL.
 
     ``profile``: "P1" (Grafana <= 11.2), "P2" (11.3 to 13.0, default) or "P3"
@@ -499,6 +503,7 @@ class GrafanaEmulator:
     def _store(self, org: Org, dash: dict, existing: StoredDashboard | None, folder_uid: str,
                message: str, who: Principal) -> dict:
         stamp = now_iso()
+        created = existing is None
         if existing is None:
             uid = dash.get("uid") or secrets.token_hex(7)
             existing = StoredDashboard(id=org.new_id(), uid=uid, data={}, folder_uid=folder_uid,
@@ -520,6 +525,7 @@ class GrafanaEmulator:
             "created": stamp, "createdBy": who.name, "message": message})
         org.next_version_id += 1
         org.snapshots[(existing.uid, existing.version)] = dash
+        self.annotate_save(existing, message, who, created)
         slug = slugify(existing.title)
         return {"status": "success", "slug": slug, "version": existing.version, "id": existing.id,
                 "uid": existing.uid, "url": f"/d/{existing.uid}/{slug}", "folderUid": folder_uid}
@@ -697,6 +703,7 @@ class GrafanaEmulator:
             ("GET", r"^/api/datasources/uid/([^/]+)/?$", "GET /api/datasources/uid/:uid"),
             ("GET", r"^/api/health/?$", "GET /api/health"),
             ("HEAD", r"^/api/health/?$", "HEAD /api/health"),
+            *APIS_ROUTES,
         ]
     ]
 
@@ -713,6 +720,8 @@ class GrafanaEmulator:
             return self.health()
         who, org = self.authenticate(headers, query)
         with self.lock:
+            if route.split()[-1].startswith("/apis"):
+                return self.apis_dispatch(route, args, org, who, query, body)
             if route == "POST /api/dashboards/db":
                 if not who.can_write:
                     raise Reply(*access_denied("any(dashboards:create, dashboards:write)"))

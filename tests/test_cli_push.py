@@ -29,6 +29,7 @@ def tb(monkeypatch, capsys, tmp_path):
     def run(*args, token=TOKEN, env=None):
         if token:
             monkeypatch.setenv("GRAFANA_TOKEN", token)
+        monkeypatch.setenv("TB_DASH_API", "legacy")  # these tests follow the legacy /api's requests
         for k, v in (env or {}).items():
             monkeypatch.setenv(k, v)
         monkeypatch.setattr(sys, "argv", ["tb-dash", *args])

@@ -17,6 +17,7 @@ import typer
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, TbDashError
 from .common import ConfigOption, app, dashboards, load_settings, warn
+from .pushing import print_json
 
 FromOption = typer.Option(
     None, "--from", metavar="DIR",
@@ -42,6 +43,12 @@ class PushFormat(str, Enum):
     json = "json"
 
 
+class ApiMode(str, Enum):
+    auto = "auto"
+    apis = "apis"
+    legacy = "legacy"
+
+
 class DiffFormat(str, Enum):
     text = "text"
     json = "json"
@@ -53,7 +60,7 @@ class GrafanaTarget:
     """Where push and diff go and how they talk to it, from the command line."""
 
     grafana_url: Optional[str] = None
-    env: Optional[str] = None
+    env: Optional[List[str]] = None  # --env, repeatable (push: several Grafanas at once)
     token_file: Optional[Path] = None
     org_id: Optional[int] = None
     ca_cert: Optional[Path] = None
@@ -64,6 +71,13 @@ class GrafanaTarget:
     token: Optional[str] = field(default=None, repr=False)
     user: Optional[str] = None
     password: Optional[str] = field(default=None, repr=False)
+    api: ApiMode = ApiMode.auto
+
+    @property
+    def env_name(self) -> Optional[str]:
+        if self.env and len(self.env) > 1:
+            raise TbDashError("this command takes one --env", exit_code=EXIT_USAGE)
+        return self.env[0] if self.env else None
 
     def connect(self, cfg):
         """The settings' environment (its folder, with the URL and org from
@@ -72,7 +86,7 @@ class GrafanaTarget:
 
         from ..grafana import GrafanaClient, RetryPolicy, resolve_auth
 
-        env = cfg.environment(self.env)
+        env = cfg.environment(self.env_name)
         url = self.grafana_url or env.url
         if not url:
             raise TbDashError("no Grafana URL: pass --grafana-url URL, set GRAFANA_URL, or use "
@@ -94,6 +108,18 @@ class GrafanaTarget:
             urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         return env, client
 
+    def connect_api(self, cfg):
+        """``connect``, then the API chosen by ``--api``: the client itself
+        for the legacy /api, an ``ApisClient`` over it for /apis."""
+        from ..grafana.apis import choose
+
+        env, client = self.connect(cfg)
+        try:
+            return env, choose(client, self.api.value) or client
+        except BaseException:
+            client.close()
+            raise
+
     def credentials(self) -> dict[str, str]:
         """The credentials from the environment, as ``resolve_auth`` reads them."""
         values = {"GRAFANA_TOKEN": self.token, "GRAFANA_USER": self.user, "GRAFANA_PASSWORD": self.password}
@@ -105,8 +131,10 @@ _TARGET_OPTIONS = (
     ("grafana_url", Optional[str], typer.Option(
         None, "--grafana-url", metavar="URL", envvar="GRAFANA_URL", show_envvar=True,
         help="Grafana base URL (default: the environment's url in the settings).")),
-    ("env", Optional[str], typer.Option(
-        None, "--env", "-e", metavar="NAME", help="Environment from the settings: its url, folder and org.")),
+    ("env", Optional[List[str]], typer.Option(
+        None, "--env", "-e", metavar="NAME",
+        help="Environment from the settings: its url, folder and org (push: repeat it to push to several "
+             "Grafanas at once).")),
     ("token_file", Optional[Path], typer.Option(
         None, "--token-file", metavar="FILE",
         help="Read the service-account token from FILE (else GRAFANA_TOKEN, else "
@@ -133,6 +161,10 @@ _TARGET_OPTIONS = (
              "with exponential backoff.")),
     ("concurrency", int, typer.Option(
         8, "--concurrency", "-j", min=1, max=64, metavar="N", help="Dashboards handled at the same time.")),
+    ("api", ApiMode, typer.Option(
+        ApiMode.auto, "--api", metavar="[auto|apis|legacy]", envvar="TB_DASH_API", show_envvar=True,
+        help="Grafana's API to push through: the versioned /apis (dashboard.grafana.app), the legacy /api, "
+             "or auto: /apis when the server lists it.")),
 )
 
 
@@ -190,25 +222,6 @@ def select(found, only: Optional[List[str]], unknown_ok: bool = False):
     return [r for r in found if r.uid in set(only)]
 
 
-def confirm_deletes(folder_title: str):
-    """Ask on the terminal before deleting: the list first, on stderr."""
-    def ask(doomed) -> bool:
-        from ..grafana.summary import table
-
-        warn(f"push --prune will delete {len(doomed)} dashboard(s) from the folder '{folder_title}', "
-             "which the code no longer has:")
-        for line in table([(d.uid, d.title, d.url) for d in doomed]):
-            typer.echo(f"  {line}", err=True)
-        return typer.confirm("Delete them?", default=False, err=True)
-    return ask
-
-
-def print_json(data) -> None:
-    from ..output import json_text
-
-    typer.echo(json_text(data, "the report", indent=2, ensure_ascii=False))
-
-
 @app.command()
 @grafana_target
 def push(
@@ -229,6 +242,8 @@ def push(
     yes: bool = typer.Option(False, "--yes", "-y",
                              help="Do not ask before --prune deletes (required when stdin is not a terminal)."),
     fmt: PushFormat = typer.Option(PushFormat.text, "--format", "-f", metavar="[text|json]", help="The report's format."),
+    all_envs: bool = typer.Option(False, "--all-envs",
+                                  help="Push to every environment of the settings at once (like one --env each)."),
 ) -> None:
     """Push the dashboards into their Grafana folder.
 
@@ -246,6 +261,14 @@ def push(
     Ctrl-C or SIGTERM stops it: no new save starts, the ones in flight finish
     and the summary is printed.
 
+    --api apis pushes through Grafana's versioned /apis (one list for all
+    dashboards, updates carrying the resourceVersion read); auto (the
+    default) does when the server lists dashboard.grafana.app.
+
+    Several --env (or --all-envs) push to several Grafanas at the same time,
+    each summary under its environment's name; the exit code is the worst
+    of them: 128+N (a signal) over 1 over 3 over 0.
+
     Exit codes: 0 all done; 1 something failed, or a dashboard has a validate
     error (nothing written), or the deletes were not confirmed; 2 usage or
     settings error; 3 refused to overwrite or delete a dashboard edited in
@@ -258,38 +281,40 @@ def push(
       tb-dash push --env prod --from build/dashboards --dry-run
 
       tb-dash push --env prod --prune --yes --format json
+
+      tb-dash push --env staging --env prod --api apis
     """
-    from ..grafana.prune import Prune
-    from ..grafana.push import Stop, git_revision, push as run_push
-    from ..grafana.report import push_json
-    from ..grafana.summary import push_error, push_lines
-    from ..progress import progress
-    from .style import painter
+    from ..grafana.push import Stop
+    from .pushing import push_many, push_one
 
     if prune and not dry_run and not yes and not sys.stdin.isatty():
         raise TbDashError("push --prune deletes dashboards: pass --yes to confirm, as stdin is not a terminal",
                           exit_code=EXIT_USAGE)
     cfg = load_settings(config)
-    env, client = target.connect(cfg)
+    names = sorted(cfg.environments) if all_envs else list(dict.fromkeys(target.env or []))
+    if all_envs and not names:
+        raise TbDashError("--all-envs: no environments are defined in the settings", exit_code=EXIT_USAGE)
+    if all_envs and target.env:
+        raise TbDashError("--all-envs and --env exclude each other", exit_code=EXIT_USAGE)
+    for name in names:
+        cfg.environment(name)  # an unknown one is a usage error before anything is sent
+    if len(names) > 1 and target.grafana_url:
+        raise TbDashError("--grafana-url names one Grafana: with several environments, each one's url "
+                          "comes from the settings", exit_code=EXIT_USAGE)
+    if len(names) > 1 and prune and not dry_run and not yes:
+        raise TbDashError("push --prune to several environments: pass --yes (the deletes cannot be "
+                          "confirmed for each at once)", exit_code=EXIT_USAGE)
     everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
     found = select(everything, only, unknown_ok=prune)
-    pruning = None
-    if prune:
-        pruning = Prune(keep=frozenset(r.uid for r in everything), only=frozenset(only) if only else None,
-                        confirm=None if yes else confirm_deletes(env.folder.title))
-    with client, stop_on_signals(Stop()) as stop:
-        report = run_push(client, found, folder_uid=env.folder.uid, folder_title=env.folder.title,
-                          force=force, dry_run=dry_run, backup_dir=backup_dir, revision=git_revision(),
-                          concurrency=target.concurrency, on_progress=progress("push"), cfg=cfg, warn=warn,
-                          stop=stop, prune=pruning)
-    if fmt == PushFormat.json:
-        print_json(push_json(report, env.folder.title, client.base_url))
-    else:
-        for line in push_lines(report, env.folder.title, painter()):
-            typer.echo(line)
-    problem = push_error(report)
-    if problem:
-        raise TbDashError(problem, exit_code=report.exit_code)
+    options = dict(dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, yes=yes, only=only,
+                   json=fmt == PushFormat.json)
+    with stop_on_signals(Stop()) as stop:
+        if len(names) <= 1:
+            code = push_one(target, cfg, everything, found, stop, **options)
+        else:
+            code = push_many(target, names, cfg, everything, found, stop, **options)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command()
@@ -325,7 +350,7 @@ def diff(
 
     try:
         cfg = load_settings(config)
-        env, client = target.connect(cfg)
+        env, client = target.connect_api(cfg)
         found = select(dashboards(cfg, from_dir, check=False), only)  # diff checks them, once
         with client:
             diffs = diff_all(client, found, folder_uid=env.folder.uid, full=full,

@@ -125,6 +125,8 @@ def error_for(status: int, text: str, content_type: str, request: str) -> Grafan
     fields = body if is_json and isinstance(body, dict) else {}
     grafana_message = str(fields.get("message") or "")
     grafana_status = str(fields.get("status") or "")
+    if fields.get("kind") == "Status":  # /apis: a Kubernetes Status, whose "status" is only "Failure"
+        grafana_status = str(fields.get("reason") or "")
     message_id = str(fields.get("messageId") or "")
     cls = _BY_STATUS.get(status, ServerError if status >= 500 else GrafanaError)
     if cls is BadRequest and grafana_message.lower() == "folder not found":

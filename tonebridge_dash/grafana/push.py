@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..dashboard.render import RenderError, check_all
+from ..dashboard.render import RenderError
 from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, TbDashError
 from ..model import Rendered
 from ..output import encode_json, write_atomic
@@ -243,7 +243,7 @@ class Pusher:
         """Save ``r`` over ``version`` of it (None: create it). Without
         ``overwrite`` Grafana refuses the save when the dashboard changed since
         that version was read, or exists although the search said it did not."""
-        if self.dry_run:
+        if self.dry_run and not getattr(self.client, "server_dry_run", False):
             return Outcome(r.uid, r.title, action, url or self.client.url_for(f"/d/{r.uid}"), note)
         body = {k: v for k, v in r.data.items() if k not in ("id", "version")}
         if version is not None:
@@ -258,8 +258,9 @@ class Pusher:
         before anything else, and save again (once) only when it did not."""
         for attempt in range(1, SAVE_TRIES + 1):
             try:
+                dry = {"dry_run": True} if self.dry_run else {}  # the server's own dry run (/apis)
                 return self.client.save_dashboard(body, folder_uid=self.folder_uid, overwrite=overwrite,
-                                                  message=version_message(r.data, self.revision)), ""
+                                                  message=version_message(r.data, self.revision), **dry), ""
             except GrafanaError as e:
                 if not e.maybe_applied:
                     raise
@@ -290,12 +291,23 @@ class Pusher:
         raise VersionConflict(f"{failure.request}: the dashboard changed while its save's answer was lost")
 
 
+def validate(dashboards: Sequence[Rendered], cfg=None, warn: Callable[[str], None] | None = None,
+             cache_dir: Path | None = None) -> None:
+    """The one validation of a push, before the first write."""
+    from .checked import check_once
+
+    try:
+        check_once(dashboards, cfg, warn, cache_dir)
+    except RenderError as e:  # exit 1, as render refuses the same dashboards
+        raise RenderError(f"{e.message}; nothing was written") from None
+
+
 def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_title: str,
          force: bool = False, dry_run: bool = False, backup_dir: Path = DEFAULT_BACKUP_DIR,
          revision: str | None = None, concurrency: int = 8,
          on_progress: Progress | None = None,
          cfg=None, warn: Callable[[str], None] | None = None, stop: Stop | None = None,
-         prune=None) -> PushReport:
+         prune=None, validated: bool = False, cache_dir: Path | None = None) -> PushReport:
     """Push ``dashboards`` into the folder; see the module's docstring. With
     the settings (``cfg``), validate's lint rules gate it too (errors stop
     it, warnings go to ``warn``). Once ``stop`` is set (by a signal handler,
@@ -305,11 +317,11 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     first write, and deleted after the saves.
     Errors before the per-dashboard work (invalid input, Grafana unhealthy or
     unreachable, bad credentials, the folder, a prune not confirmed) raise;
-    per-dashboard failures are reported in the outcome list."""
-    try:
-        check_all(dashboards, cfg, warn)  # the one validation of a push: before the first write
-    except RenderError as e:  # exit 1, as render refuses the same dashboards
-        raise RenderError(f"{e.message}; nothing was written") from None
+    per-dashboard failures are reported in the outcome list. ``validated``:
+    the caller checked them already (one check for several Grafanas);
+    ``cache_dir``: skip the check when this content passed it before."""
+    if not validated:
+        validate(dashboards, cfg, warn, cache_dir)
     # Three independent reads at once: one round trip instead of three. The
     # health check's error, if any, is the one reported.
     health, has_folder, hits = in_parallel(

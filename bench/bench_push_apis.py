@@ -1,0 +1,128 @@
+"""Benchmark: a no-op push of 150 dashboards through Grafana's /apis, with
+40 ms of latency on every request of the emulator.
+
+Not a test: prints, side by side in one run, the medians of
+
+- ``apis``: what ``tb-dash push --from DIR --api apis`` does in-process:
+  load the rendered files, the settings, discover /apis, validate (a cache
+  hit after the first run: the same content was validated before), health,
+  folder, the paginated list, compare; 0 writes;
+- ``legacy``: the same through the legacy /api (a read and a version
+  lookup per changed dashboard, a read per dashboard);
+- ``cli``: the real command in a new process (start-up included);
+- ``baseline``: a one-request-at-a-time client reading each dashboard
+  (150 requests in a row, measured once);
+
+and the ratio of each to the baseline (target for /apis: <= 0.1).
+
+Run: python bench/bench_push_apis.py [--runs 5] [--dashboards 150] [--latency 0.04]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from grafana_emulator import GrafanaEmulator  # noqa: E402
+
+from tonebridge_dash.dashboard.render import build_all, load_dir  # noqa: E402
+from tonebridge_dash.grafana import GrafanaClient, TokenAuth  # noqa: E402
+from tonebridge_dash.grafana.apis import choose  # noqa: E402
+from tonebridge_dash.grafana.push import push  # noqa: E402
+from tonebridge_dash.settings import from_mapping  # noqa: E402
+
+TOKEN = "bench-token"
+TARGET = 0.1
+
+
+def write_dashboards(n: int, directory: Path) -> None:
+    """``n`` distinct rendered dashboards: the project's own, cycled."""
+    base = build_all(from_mapping({}))
+    for i in range(n):
+        r = base[i % len(base)]
+        uid = f"bench-{i:04d}"
+        data = {**r.data, "uid": uid, "title": f"{r.title} #{i}"}
+        (directory / f"{uid}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def in_process(emu: GrafanaEmulator, directory: Path, cache: Path, api: str) -> tuple[float, int, int]:
+    emu.reset_counts()
+    t = time.perf_counter()
+    cfg = from_mapping({})
+    items = load_dir(directory)
+    client = choose(GrafanaClient(emu.url, auth=TokenAuth(TOKEN)), api) or GrafanaClient(
+        emu.url, auth=TokenAuth(TOKEN))
+    with client:
+        report = push(client, items, folder_uid="bench", folder_title="Bench", revision="bench", cfg=cfg,
+                      warn=lambda _: None, cache_dir=cache)
+    elapsed = time.perf_counter() - t
+    assert report.exit_code == 0, [o.detail for o in report.outcomes if o.detail][:3]
+    return elapsed, emu.writes(), emu.total_requests()
+
+
+def cli(emu: GrafanaEmulator, directory: Path, cwd: Path) -> float:
+    env = {**os.environ, "GRAFANA_TOKEN": TOKEN, "NO_COLOR": "1"}
+    exe = Path(sys.executable).with_name("tb-dash")
+    t = time.perf_counter()
+    r = subprocess.run([str(exe), "push", "--grafana-url", emu.url, "--from", str(directory), "--api", "apis"],
+                       cwd=cwd, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    assert r.returncode == 0, r.stderr[-500:]
+    return elapsed
+
+
+def baseline(emu: GrafanaEmulator, uids: list[str]) -> float:
+    """One request at a time: each dashboard read in turn."""
+    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN)) as c:
+        t = time.perf_counter()
+        for uid in uids:
+            c.get_dashboard(uid)
+        return time.perf_counter() - t
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--dashboards", type=int, default=150)
+    p.add_argument("--latency", type=float, default=0.04, help="seconds added to every request")
+    a = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, GrafanaEmulator(token=TOKEN) as emu:
+        work = Path(tmp)
+        directory = work / "dashboards"
+        directory.mkdir()
+        write_dashboards(a.dashboards, directory)
+        cache = work / "build" / ".cache" / "validated"
+        in_process(emu, directory, cache, "apis")  # the first push: creates them, validates once
+        emu.latency = a.latency
+        base = baseline(emu, [f"bench-{i:04d}" for i in range(a.dashboards)])
+        rows = {}
+        for api in ("apis", "legacy"):
+            runs = [in_process(emu, directory, cache, api) for _ in range(a.runs)]
+            rows[api] = ([r[0] for r in runs], runs[-1][1], runs[-1][2])
+        (work / "build").mkdir(exist_ok=True)
+        rows["cli"] = ([cli(emu, directory, work) for _ in range(a.runs)], 0, None)
+    print(f"{a.dashboards} dashboards, {a.latency * 1000:.0f} ms per request, no-op push, "
+          f"median of {a.runs} runs; baseline (one request at a time, measured): {base:.3f}s")
+    print(f"{'path':<8} {'median':>8} {'min':>7} {'max':>7} {'requests':>8} {'writes':>6} {'ratio':>6}")
+    for name, (times, writes, requests) in rows.items():
+        med = statistics.median(times)
+        print(f"{name:<8} {med:>7.3f}s {min(times):>6.3f}s {max(times):>6.3f}s "
+              f"{requests if requests is not None else '-':>8} {writes:>6} {med / base:>6.3f}")
+    ratio = statistics.median(rows["apis"][0]) / base
+    met = ratio <= TARGET and rows["apis"][1] == 0
+    print(f"apis: {ratio:.3f}x the baseline (target <= {TARGET}, 0 writes): {'met' if met else 'NOT MET'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
