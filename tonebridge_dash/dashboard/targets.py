@@ -143,9 +143,19 @@ def files(target: str, rendered: Sequence[Rendered], cfg) -> list[File]:
     return [(f"{doc['metadata']['name']}.yaml", _yaml(doc, r), 0o644) for r, doc in docs]
 
 
+def patterns(target: str, cfg) -> list[str]:
+    """The names in the output directory a target owns (``render --check``
+    reports those it did not render as stale)."""
+    return {"json": ["*.json"], "provisioning": [f"{cfg.grafana.folder.uid}.yaml"]}.get(target, ["*.yaml"])
+
+
 def write(target: str, rendered: Sequence[Rendered], cfg, out_dir: Path) -> list[Path]:
     """Write ``files(target, ...)`` into ``out_dir``, all or nothing."""
-    found = files(target, rendered, cfg)
+    return write_found(files(target, rendered, cfg), out_dir)
+
+
+def write_found(found: Sequence[File], out_dir: Path) -> list[Path]:
+    """Write the files ``files`` returned (subdirectories made first), all or nothing."""
     for sub in sorted({Path(name).parent for name, _, _ in found} - {Path(".")}):
         try:
             (out_dir / sub).mkdir(parents=True, exist_ok=True)
