@@ -4,6 +4,7 @@ one line with exit code 2."""
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import sys
@@ -89,3 +90,120 @@ def test_yaml_that_cannot_be_settings_is_one_settings_error(tmp_path, content, m
         load_settings(tmp_path / "tb-dash.yaml")
     assert str(e.value).startswith(f"{tmp_path / 'tb-dash.yaml'}: {message}"), str(e.value)
     assert len(str(e.value)) < 400
+
+
+# --- special files and sizes ---------------------------------------------------------
+def run(*args, cwd=None, timeout=30):
+    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "fifo.json"
+    os.mkfifo(path)
+    return path
+
+
+def test_special_files_are_refused_before_they_are_read(tmp_path, fifo):
+    """Before: each of these blocked for ever (a FIFO nobody writes) or read
+    without end (/dev/zero)."""
+    cases = [
+        (("validate", "--config", str(fifo)), f"{fifo}: is a FIFO, not a regular file; tb-dash reads a settings file"),
+        (("validate", str(tmp_path)), f"{fifo}: is a FIFO, not a regular file; tb-dash reads a dashboard JSON file"),
+        (("push", "--from", str(tmp_path), "--dry-run", "--grafana-url", "http://127.0.0.1:9"),
+         f"{fifo}: is a FIFO, not a regular file"),
+        (("diff", "--token-file", "/dev/zero", "--grafana-url", "http://127.0.0.1:9"),
+         "/dev/zero: is a character device, not a regular file; tb-dash reads a token file only from a regular file"),
+        (("diff", "--token-file", str(fifo), "--grafana-url", "http://127.0.0.1:9"), f"{fifo}: is a FIFO"),
+        (("render", "--config", "/dev/zero", "--out", str(tmp_path / "out")), "/dev/zero: is a character device"),
+    ]
+    for args, message in cases:
+        line = one_line_error(run(*args))
+        assert line.startswith(f"tb-dash: error: {message}"), (args, line)
+
+
+def test_inputs_are_read_with_size_limits(tmp_path):
+    """Sparse files: a limit is checked before anything is read."""
+    board = tmp_path / "dir" / "big.json"
+    board.parent.mkdir()
+    with open(board, "wb") as f:
+        f.truncate(17 * 1024 * 1024)
+    settings, token = tmp_path / "big.yaml", tmp_path / "token"
+    with open(settings, "wb") as f:
+        f.truncate(2 * 1024 * 1024)
+    token.write_text("x" * 70_000)
+    for args, message in [
+        (("validate", str(board.parent)), f"{board}: 17825792 bytes, more than the 16777216 a dashboard JSON file"),
+        (("validate", "--config", str(settings)), f"{settings}: 2097152 bytes, more than the 1048576 a settings file"),
+        (("diff", "--token-file", str(token), "--grafana-url", "http://127.0.0.1:9"),
+         f"{token}: 70000 bytes, more than the 65536 a token file may have"),
+    ]:
+        assert one_line_error(run(*args)).startswith(f"tb-dash: error: {message}")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[" * 100_000 + "]" * 100_000, "not valid JSON (nested deeper than 128 levels)"),
+    ('{"a": ' * 200 + "1" + "}" * 200, "key 'a.a.a."),
+    ("9" * 5000, "not valid JSON (Exceeds the limit (4300 digits)"),
+])
+def test_dashboard_json_that_cannot_be_read_is_one_line(tmp_path, text, message):
+    (tmp_path / "d.json").write_text(text, encoding="utf-8")
+    line = one_line_error(run("validate", str(tmp_path)))
+    assert line.startswith(f"tb-dash: error: {tmp_path / 'd.json'}: ") and message in line, line
+    assert len(line) < 400
+
+
+# --- validate stays linear --------------------------------------------------------------
+def _dashboard(rendered, exprs=None, panels=None, variables=None):
+    import copy
+
+    from tonebridge_dash.model import Rendered
+
+    data = copy.deepcopy(rendered["tb-overview"].data)
+    if exprs is not None:
+        data["panels"][0]["targets"] = [{"expr": e, "refId": chr(65 + i), "datasource": data["panels"][0]["datasource"]}
+                                        for i, e in enumerate(exprs)]
+    if panels is not None:
+        data["panels"] = panels(data["panels"])
+    if variables:
+        data["templating"]["list"].extend(variables)
+    return Rendered.of(data, "test")
+
+
+def test_a_deeply_nested_query_is_a_finding_not_a_crash(rendered, cfg):
+    """Before: the parser's time grew with the square of the nesting, and ten
+    thousand levels crashed the process (a stack overflow: exit -11)."""
+    from tonebridge_dash.dashboard import lint
+
+    deep = ["(" * 10_000 + "up" + ")" * 10_000, " + ".join(["up"] * 10_000), "-" * 300 + "1"]
+    result = lint.validate([_dashboard(rendered, deep)], cfg)
+    found = [f.message for f in result.errors() if f.rule == "target-promql"]
+    assert len(found) == 3 and all("more than 256 parentheses and operators" in m for m in found), found
+
+
+def test_a_variable_used_many_times_cannot_blow_a_query_up(rendered, cfg):
+    """A 100 kB variable used a thousand times was 100 MB of text to parse."""
+    from tonebridge_dash.dashboard import lint
+
+    variable = {"name": "big", "type": "custom", "query": "x", "current": {"value": "a" * 100_000}}
+    result = lint.validate([_dashboard(rendered, ["up{a=~\"$big\"} " + "+ $big " * 1000], variables=[variable])], cfg)
+    found = [f.message for f in result.errors() if f.rule == "target-promql"]
+    assert found and "longer than 65536 characters" in found[0]
+
+
+def test_overlapping_panels_are_reported_once_each(rendered, cfg):
+    """Before: every pair was a finding (and compared): 200 panels in one
+    place made 19,900 findings, 4 MB of them a 10 GB validate."""
+    import copy
+
+    from tonebridge_dash.dashboard import lint
+
+    def pile(panels):
+        return [{**copy.deepcopy(panels[1]), "id": i + 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}
+                for i in range(200)]
+
+    result = lint.validate([_dashboard(rendered, panels=pile)], cfg)
+    overlaps = [f for f in result.errors() if f.rule == "panel-overlap"]
+    assert len(overlaps) == 199
+    assert overlaps[0].message == "overlaps panel 'Response time (p95)' (id 1): x=0, y=0, 12x8 against x=0, y=0, 12x8"

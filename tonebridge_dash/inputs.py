@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError, clip
+from .model import json_nodes, json_path
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -223,31 +224,22 @@ def load_json(data: bytes | str, source: str) -> Any:
 
 
 # --- plain data ---------------------------------------------------------------------
-def _path(parts: list) -> str:
-    out = ""
-    for p in parts:
-        out += f"[{p}]" if isinstance(p, int) else (f".{clip(p, 60)}" if out else clip(p, 60))
-    return out
-
-
 def check_plain(value: Any, source: str, max_depth: int = MAX_DEPTH) -> None:
     """Refuse what JSON cannot hold (a date or a set from YAML, a non-string
     key, NaN or an infinite number) and nesting deeper than ``max_depth``,
     naming the key. Iterative: a deep value cannot exhaust the stack."""
-    stack: list[tuple[Any, list]] = [(value, [])]
-    while stack:
-        v, path = stack.pop()
-        where = f"{source}: key '{_path(path)}'" if path else f"{source}: top level"
-        if len(path) > max_depth:
-            raise InputError(f"{where}: nested deeper than {max_depth} levels")
-        if isinstance(v, dict):
-            for k, item in v.items():
-                if not isinstance(k, str):
-                    raise InputError(f"{where}: key {clip(repr(k), 60)} is not a string (quote it)")
-                stack.append((item, path + [k]))
-        elif isinstance(v, list):
-            stack.extend((item, path + [i]) for i, item in enumerate(v))
+    for v, link, depth in json_nodes(value):
+        problem = None
+        if depth > max_depth:
+            problem = f"nested deeper than {max_depth} levels"
+        elif isinstance(v, dict):
+            bad = next((k for k in v if not isinstance(k, str)), None)
+            if bad is not None:
+                problem = f"key {clip(repr(bad), 60)} is not a string (quote it)"
         elif isinstance(v, float) and not math.isfinite(v):
-            raise InputError(f"{where}: {v} is not a finite number")
-        elif not (v is None or isinstance(v, (str, int, float, bool))):
-            raise InputError(f"{where}: a {type(v).__name__} is not a plain value (quote it to make it a string)")
+            problem = f"{v} is not a finite number"
+        elif not (v is None or isinstance(v, (str, int, float, bool, list))):
+            problem = f"a {type(v).__name__} is not a plain value (quote it to make it a string)"
+        if problem is not None:
+            where = f"key '{json_path(link)}'" if link is not None else "top level"
+            raise InputError(f"{source}: {where}: {problem}")

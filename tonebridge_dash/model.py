@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
+from .errors import clip
+
 GRID_COLUMNS = 24  # the width of Grafana's dashboard grid
 PROMETHEUS = "prometheus"  # the Prometheus datasource plugin's type
 UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")  # what Grafana accepts as a dashboard uid
@@ -70,16 +72,38 @@ def template_variables(data: Mapping[str, Any]) -> list[dict]:
     return [v for v in as_list(as_object(data.get("templating")).get("list")) if isinstance(v, dict)]
 
 
+def json_nodes(value: Any) -> Iterator[tuple[Any, Any, int]]:
+    """``(value, link, depth)`` for ``value`` and everything inside it, in
+    document order, iteratively (a deep value cannot exhaust the stack).
+    ``json_path(link)`` renders where a value is; only then, because most
+    walks never need to say it."""
+    stack: list[tuple[Any, Any, int]] = [(value, None, 0)]
+    while stack:
+        v, link, depth = stack.pop()
+        yield v, link, depth
+        if isinstance(v, dict):
+            stack.extend((item, (link, k), depth + 1) for k, item in reversed(v.items()))
+        elif isinstance(v, (list, tuple)):
+            stack.extend((v[i], (link, i), depth + 1) for i in range(len(v) - 1, -1, -1))
+
+
+def json_path(link: Any) -> str:
+    """The path ``json_nodes`` linked, as ``panels[3].fieldConfig.unit``
+    (each key clipped: a message never quotes a megabyte key)."""
+    parts = []
+    while link is not None:
+        link, key = link
+        parts.append(key)
+    out = ""
+    for p in reversed(parts):
+        out += f"[{p}]" if isinstance(p, int) else (f".{clip(str(p), 60)}" if out else clip(str(p), 60))
+    return out or "(top level)"
+
+
 def non_finite(value: Any) -> Iterator[tuple[str, float]]:
     """``(JSON path, number)`` for every NaN or infinite number inside
     ``value``, in document order: what JSON cannot hold (``json.dumps``
     would write ``NaN`` or ``Infinity``, which no JSON parser accepts)."""
-    stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
-        path, v = stack.pop()
+    for v, link, _ in json_nodes(value):
         if isinstance(v, float) and not math.isfinite(v):
-            yield path or "(top level)", v
-        elif isinstance(v, dict):
-            stack.extend((f"{path}.{k}" if path else str(k), item) for k, item in reversed(list(v.items())))
-        elif isinstance(v, (list, tuple)):
-            stack.extend((f"{path}[{i}]", item) for i, item in reversed(list(enumerate(v))))
+            yield json_path(link), v

@@ -1,27 +1,35 @@
 """File output, in one place: the bytes of a JSON or YAML file, and writes
-that readers never see half done.
+that readers never see half done and a crash does not undo.
 
 ``encode_json`` and ``dump_yaml`` are deterministic (the same data always
-gives the same bytes); ``write_atomic`` writes through a temporary file and
-a rename; ``write_if_changed`` leaves a file alone when it already holds the
-bytes (and mode), so a second run touches nothing; ``write_files`` does that
-for a directory of files.
+gives the same bytes; JSON never holds NaN or Infinity); ``write_atomic``
+writes through a temporary file, synced to disk, and a rename, then syncs
+the directory; ``write_all`` does that for a set of files, all or nothing
+(every temporary file first, then the renames), leaves unchanged files
+alone, so a second run touches nothing, and removes the temporaries of a
+killed run. A FIFO, a device or a directory where a file should go is
+refused, never opened.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
+import re
+import stat
 from pathlib import Path
 from typing import Iterable
 
 import yaml
 
 from .errors import TbDashError, UsageError
+from .inputs import InputError, read_limited, special_file
 from .model import non_finite
 
 _tmp_names = itertools.count()  # unique temporary names within this process
+_TMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<n>\d+)\.tmp$")  # what _temporary names
 
 
 class OutputError(TbDashError):
@@ -67,35 +75,155 @@ def dump_yaml(data: object, header: str = "") -> bytes:
     return (header + body).encode("utf-8")
 
 
-def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> None:
-    """Write ``content`` to ``path`` so that readers see the old file or the
-    new one, never half of it. The file is created with ``mode`` (less the
-    umask): 0o600 for a file holding secrets is never readable by others,
-    not even for a moment."""
+def _cannot(path: Path, e: OSError) -> OutputError:
+    return OutputError(f"{path}: cannot write ({e.strerror or e.__class__.__name__})")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process: alive
+        pass
+    return True
+
+
+def remove_stale_temporaries(directory: Path) -> None:
+    """Remove the temporary files a killed run left in ``directory`` (named
+    by ``_temporary``; the process that wrote them is gone), so that they do
+    not pile up."""
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        m = _TMP_NAME.match(entry.name)
+        if m and not _alive(int(m["pid"])) and entry.is_file(follow_symlinks=False):
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+
+
+def _refuse_special(path: Path) -> None:
+    kind = special_file(path)
+    if kind is not None:  # a FIFO would block the comparison, a device swallow the file
+        raise OutputError(f"{path}: is {kind}, not a regular file; tb-dash does not write over it")
+
+
+def _make_dir(directory: Path) -> None:
+    if directory.is_dir():
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{directory}/: cannot write into it ({e.strerror or e.__class__.__name__})") from None
+    _sync_dir(directory.parent)  # the new directory's own entry
+
+
+def _sync_dir(directory: Path) -> None:
+    """Make the renames in ``directory`` durable (a crash after the rename
+    must not bring the old file back)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some file systems cannot sync a directory
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temporary(path: Path, content: bytes, mode: int) -> Path:
+    """``content`` in a new temporary file beside ``path``, on disk (fsync)
+    before it is renamed. Created with ``mode`` (less the umask): 0o600 for
+    a file holding secrets is never readable by others, not even for a
+    moment."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{next(_tmp_names)}.tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
     except OSError as e:
-        raise OutputError(f"{path}: cannot write ({e.strerror or e.__class__.__name__})") from None
+        raise _cannot(path, e) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content)
-        os.replace(tmp, path)
-    except BaseException:
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException as e:
         tmp.unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise _cannot(path, e) from None
         raise
+    return tmp
+
+
+def _unchanged(path: Path, content: bytes, mode: int) -> bool:
+    """Whether ``path`` already holds ``content`` with ``mode``; read only
+    when its size says it may."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(content) or (st.st_mode & 0o777) != mode:
+            return False
+        return read_limited(path, len(content), "file") == content
+    except (OSError, InputError):
+        return False
+
+
+def write_all(out_dir: Path, files: Iterable[tuple[str, bytes, int]]) -> list[Path]:
+    """Write each ``(name, content, mode)`` into ``out_dir``, all or nothing:
+    every changed file goes to a temporary file on disk first, and only when
+    all of them are there are they renamed over the old ones (then the
+    directory is synced). A failure on the way (an encoding error, a full
+    disk, a FIFO where a file should be) leaves every old file as it was and
+    no temporary file; temporaries of an earlier run that was killed are
+    removed. Unchanged files are not rewritten. Returns the paths, in order."""
+    output_dir(out_dir)
+    _make_dir(out_dir)
+    remove_stale_temporaries(out_dir)
+    paths: list[Path] = []
+    pending: list[tuple[Path, Path]] = []  # (temporary, final), not yet renamed
+    renamed = False
+    try:
+        for name, content, mode in files:
+            path = out_dir / name
+            _refuse_special(path)
+            paths.append(path)
+            if not _unchanged(path, content, mode):
+                pending.append((_temporary(path, content, mode), path))
+        while pending:
+            tmp, path = pending[0]
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise _cannot(path, e) from None
+            pending.pop(0)
+            renamed = True
+    finally:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        if renamed:
+            _sync_dir(out_dir)
+    return paths
+
+
+def write_atomic(path: Path, content: bytes, mode: int = 0o644) -> None:
+    """Write ``content`` to ``path`` so that readers see the old file or the
+    new one, never half of it, and a crash right after keeps the new one."""
+    _make_dir(path.parent)
+    _refuse_special(path)
+    tmp = _temporary(path, content, mode)
+    try:
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise _cannot(path, e) from None
+    _sync_dir(path.parent)
 
 
 def write_if_changed(path: Path, content: bytes, mode: int = 0o644) -> Path:
     """Write ``content`` atomically unless the file already holds it with ``mode``."""
-    try:
-        same = path.read_bytes() == content and (path.stat().st_mode & 0o777) == mode
-    except OSError:
-        same = False
-    if not same:
-        write_atomic(path, content, mode)
-    return path
+    return write_all(path.parent, [(path.name, content, mode)])[0]
 
 
 def output_dir(path: Path) -> Path:
@@ -106,7 +234,5 @@ def output_dir(path: Path) -> Path:
 
 
 def write_files(out_dir: Path, files: Iterable[tuple[str, bytes]], mode: int = 0o644) -> list[Path]:
-    """Write each ``(name, content)`` into ``out_dir``; unchanged files are
-    not rewritten. Returns the paths written or confirmed, in order."""
-    output_dir(out_dir)
-    return [write_if_changed(out_dir / name, content, mode) for name, content in files]
+    """``write_all`` with one ``mode`` for every ``(name, content)``."""
+    return write_all(out_dir, ((name, content, mode) for name, content in files))

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import UsageError
-from ..output import dump_yaml, write_if_changed
+from ..output import dump_yaml, write_all
 
 FILENAME = "alertmanager.yml"
 SLACK_WEBHOOK_URL = "slack_webhook_url"
@@ -141,7 +141,13 @@ def encode(cfg, secrets: Mapping[str, Secret]) -> bytes:
     return dump_yaml(config(cfg, secrets), header)
 
 
-def write(cfg, secrets: Mapping[str, Secret], out_dir: Path) -> Path:
-    """Write ``out_dir/alertmanager.yml``; mode 0600 when it holds a secret."""
+def output(cfg, secrets: Mapping[str, Secret]) -> tuple[str, bytes, int]:
+    """``alertmanager.yml`` as ``output.write_all`` takes it: name, bytes and
+    mode, 0600 when it holds a secret."""
     inline = any(s.inline for s in secrets.values())
-    return write_if_changed(out_dir / FILENAME, encode(cfg, secrets), 0o600 if inline else 0o644)
+    return FILENAME, encode(cfg, secrets), 0o600 if inline else 0o644
+
+
+def write(cfg, secrets: Mapping[str, Secret], out_dir: Path) -> Path:
+    """Write ``out_dir/alertmanager.yml`` (see ``output``)."""
+    return write_all(out_dir, [output(cfg, secrets)])[0]

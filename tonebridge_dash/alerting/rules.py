@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 
 from ..content import discover
 from ..errors import TbDashError
-from ..output import dump_yaml, write_files
+from ..output import dump_yaml, write_all
 
 NO_WAIT = ("0s", "0m", "0h", "0")
 
@@ -115,5 +115,7 @@ def build_all(cfg) -> list[RuleFile]:
     return sorted(files, key=lambda f: f.filename)
 
 
-def write_rule_files(files: Sequence[RuleFile], out_dir: Path) -> list[Path]:
-    return write_files(out_dir, ((f.filename, encode(f)) for f in files))
+def write_rule_files(files: Sequence[RuleFile], out_dir: Path, *more: tuple[str, bytes, int]) -> list[Path]:
+    """Write the rule files, and ``more`` files (``alertmanager.yml``), all
+    or nothing (``output.write_all``); the paths, in order."""
+    return write_all(out_dir, [*((f.filename, encode(f), 0o644) for f in files), *more])

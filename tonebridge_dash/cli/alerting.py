@@ -52,9 +52,9 @@ def rules(
                              (alertmanager.FILENAME, alertmanager.encode(cfg, secrets))],
                        ["*.rules.yml", alertmanager.FILENAME], "rule files", f"tb-dash rules --out {out}")
         return
-    for f, p in zip(files, write_rule_files(files, out)):
+    *paths, am_path = write_rule_files(files, out, alertmanager.output(cfg, secrets))  # all or nothing
+    for f, p in zip(files, paths):
         typer.echo(f"{p}  {len(f.alerts())} alerts, {len(f.records())} recording rules")
-    am_path = alertmanager.write(cfg, secrets, out)
     inline = sorted(alertmanager.env_variable(s.name) for s in secrets.values() if s.inline)
     note = f" (holds {', '.join(inline)}: mode 0600, do not commit)" if inline else ""
     typer.echo(f"{am_path}  Alertmanager configuration{note}")

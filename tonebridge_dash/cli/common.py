@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
 
 from .. import __version__
@@ -37,7 +38,8 @@ ConfigOption = typer.Option(
     None, "--config", "-c", metavar="PATH",
     help="Settings file (default: ./tb-dash.yaml when it exists, else built-in defaults).",
 )
-FormatOption = typer.Option("text", "--format", "-f", help="text or json.")
+FormatOption = typer.Option("text", "--format", "-f", help="text or json.",
+                            click_type=click.Choice(["text", "json"]))
 StrictOption = typer.Option(False, "--strict", help="Warnings fail too (exit 1).")
 DirArgument = typer.Argument(
     None, metavar="[DIR]", show_default=False,
@@ -77,6 +79,35 @@ def _root(
     pass
 
 
+# What an option's value is, where its type alone says little (<str>, <int range>).
+_METAVARS = {"rate_interval": "DURATION", "interval": "DURATION", "range_": "DURATION", "range": "DURATION",
+             "timeout": "SECONDS", "hours": "HOURS", "width": "PIXELS"}
+
+
+def tidy_help(command: click.Command) -> click.Command:
+    """Help that names values, not Python types: an option's choices as
+    ``[a|b]``, else its metavar or what it is (``DURATION``, ``N``, ``NAME``);
+    an argument by its metavar only. Applied to every subcommand."""
+    for sub in getattr(command, "commands", {}).values():
+        tidy_help(sub)
+    for param in command.params:
+        if isinstance(param, click.Argument):
+            param.display_type_rich = lambda ctx: ""  # [DIR] says it; "<path>" adds nothing
+            continue
+        if getattr(param, "is_flag", False) or getattr(param, "count", False):
+            continue
+        if isinstance(param.type, click.Choice):
+            label = "[" + "|".join(map(str, param.type.choices)) + "]"
+        elif param.metavar:
+            label = param.metavar
+        elif isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+            label = _METAVARS.get(param.name or "", "N")
+        else:
+            label = _METAVARS.get(param.name or "", (param.name or "value").upper().strip("_"))
+        param.display_type_rich = lambda ctx, label=label: label
+    return command
+
+
 def load_settings(config: Optional[Path]):
     from ..settings import load_settings as load
 
@@ -88,15 +119,17 @@ def warn(message: str) -> None:
     typer.echo(f"tb-dash: warning: {message}", err=True)
 
 
-def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: bool = False):
+def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: bool = False,
+               stream: bool = False):
     """The dashboards a command reads: the ``*.json`` files in ``directory``
-    as they are, or the content's built in memory: valid for Grafana unless
+    as they are (with ``stream``, read one at a time as the command asks
+    for them), or the content's built in memory: valid for Grafana unless
     the command checks them itself (``check``), past every lint error with
     ``gate`` (what render writes)."""
-    from ..dashboard.render import build_all, load_dir
+    from ..dashboard.render import build_all, iter_dir, load_dir
 
     if directory is not None:
-        return load_dir(directory)
+        return iter_dir(directory) if stream else load_dir(directory)
     return build_all(cfg, check=check, gate=gate, warn=warn)
 
 

@@ -137,5 +137,5 @@ def validate(
         return
     cfg = load_settings(config)
     # Built unchecked: the lint rules report every problem, not just the first.
-    result = run_rules(dashboards(cfg, directory, check=False), cfg)
+    result = run_rules(dashboards(cfg, directory, check=False, stream=True), cfg)
     finish(result, fmt, format_text, strict)

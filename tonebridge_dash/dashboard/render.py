@@ -6,13 +6,14 @@ grafanalib's output into the current Grafana model and, unless asked not to
 (``validate`` reports every problem instead of stopping at the first),
 checks it: uid, title, Grafana's JSON Schemas, one uid per dashboard.
 ``write_dashboards`` writes one ``<uid>.json`` per dashboard with the
-project's file output (sorted keys, atomic, unchanged files left alone).
+project's file output (sorted keys, all or nothing, synced to disk,
+unchanged files left alone). ``iter_dir`` and ``load_dir`` read them back.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..content import discover
 from ..errors import TbDashError, UsageError
@@ -127,17 +128,24 @@ def write_dashboards(rendered: Sequence[Rendered], out_dir: Path) -> list[Path]:
     return write_files(out_dir, ((r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered))
 
 
-def load_dir(path: Path) -> list[Rendered]:
+def iter_dir(path: Path) -> Iterator[Rendered]:
     """Dashboards from a directory of ``*.json`` files (for example the
-    artifact a CI job reviewed), unchecked."""
+    artifact a CI job reviewed), unchecked, read one at a time as they are
+    asked for (``validate`` keeps only one in memory). Each file is a
+    regular file of at most ``inputs.DASHBOARD_LIMIT`` bytes holding a JSON
+    object (no NaN or Infinity); anything else is an input error."""
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory of dashboard JSON files")
-    out = []
-    for f in sorted(path.glob("*.json")):
+    files = sorted(path.glob("*.json"))
+    if not files:
+        raise UsageError(f"{path}: no *.json dashboards found")
+    for f in files:
         data = load_json(read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file"), str(f))
         if not isinstance(data, dict):
             raise UsageError(f"{f}: expected a dashboard JSON object")
-        out.append(Rendered.of(data, str(f)))
-    if not out:
-        raise UsageError(f"{path}: no *.json dashboards found")
-    return out
+        yield Rendered.of(data, str(f))
+
+
+def load_dir(path: Path) -> list[Rendered]:
+    """Every dashboard of ``iter_dir``, in a list."""
+    return list(iter_dir(path))

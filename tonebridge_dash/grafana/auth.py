@@ -16,6 +16,7 @@ from typing import Mapping
 import requests
 
 from ..errors import UsageError
+from ..inputs import TOKEN_LIMIT, read_text
 
 TOKEN_ENV = "GRAFANA_TOKEN"
 USER_ENV = "GRAFANA_USER"
@@ -70,13 +71,9 @@ class PasswordAuth(requests.auth.AuthBase):
 
 
 def read_token_file(path: Path) -> TokenAuth:
-    try:
-        token = path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: token file not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: cannot read token file ({e.__class__.__name__})") from None
-    return TokenAuth(token, source=f"token file {path}")
+    """The token in ``path``: a regular file of at most 64 KiB (``/dev/zero``
+    or a FIFO nobody writes would otherwise be read for ever)."""
+    return TokenAuth(read_text(path, TOKEN_LIMIT, "token file").strip(), source=f"token file {path}")
 
 
 def resolve_auth(token_file: Path | None = None,

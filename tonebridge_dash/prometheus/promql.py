@@ -17,6 +17,7 @@ from typing import Any, Iterator, Mapping
 import promql_parser as pp
 
 from ..durations import seconds
+from ..errors import clip
 from ..model import as_list, as_object, iter_panels, template_variables
 
 # Grafana's variable syntaxes: ${var}, ${var:format}, [[var]], [[var:format]], $var.
@@ -28,6 +29,13 @@ RATE_INTERVAL_MARKER = "7777777ms"
 RATE_INTERVAL_MARKER_DELTA = timedelta(milliseconds=7777777)
 
 _REGEX_SPECIAL = re.compile(r"([\\^$.|?*+()\[\]{}])")
+
+MAX_EXPR_CHARS = 64 * 1024  # the project's longest query is under 300 characters
+MAX_NESTING = 256  # parentheses and operators; the project's deepest query has about ten
+# Tokens that say how deep an expression nests; a string (closed or not) is
+# one token, so nothing inside it counts, and no pattern backtracks.
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"?|\'(?:[^\'\\]|\\.)*\'?|`[^`]*`?|[{}(]'
+                      r"|\b(?:and|or|unless|atan2)\b|==|!=|>=|<=|[-+*/%^<>]")
 
 
 def dashboard_range(data: Mapping[str, Any], default: str = "6h") -> str:
@@ -115,17 +123,25 @@ def substitute(expr: str, variables: Mapping[str, str], values: Values) -> Subst
     An undefined variable is left as a harmless placeholder (``.*`` inside a
     string, otherwise the name) and reported."""
     builtins = values.builtins()
-    undefined: list[str] = []
+    undefined: dict[str, None] = {}  # in order of appearance
+    room = MAX_EXPR_CHARS - len(expr)  # what substitution may add before parse refuses the text
 
     def replace(m: re.Match) -> str:
+        nonlocal room
         name = m.group(1) or m.group(2) or m.group(3)
         if name in builtins:
-            return builtins[name]
-        if name in variables:
-            return variables[name]
-        if name not in undefined:
-            undefined.append(name)
-        return m.group(0) if name.startswith("__") else "undefined_" + name
+            value = builtins[name]
+        elif name in variables:
+            value = variables[name]
+        else:
+            undefined.setdefault(name)
+            value = m.group(0) if name.startswith("__") else "undefined_" + name
+        if room < 0:  # already too long to parse: stop growing it
+            return m.group(0)
+        grown, room = room, room - (len(value) - len(m.group(0)))
+        # A variable used a thousand times would otherwise make a megabyte of text
+        # out of a kilobyte; cut just past the limit, which parse reports.
+        return value if room >= 0 else value[:grown + len(m.group(0)) + 1]
 
     return Substituted(_VARIABLE.sub(replace, expr), tuple(undefined))
 
@@ -134,14 +150,41 @@ class PromQLSyntaxError(ValueError):
     pass
 
 
+def nesting(text: str) -> int:
+    """Parentheses and binary operators outside strings and label matchers
+    (``{...}``): a bound on how deep the syntax tree of ``text`` can be.
+    Linear in the text."""
+    count = braces = 0
+    for m in _NESTING.finditer(text):
+        token = m.group(0)
+        if token == "{":
+            braces += 1
+        elif token == "}":
+            braces = max(braces - 1, 0)
+        elif braces == 0 and token[0] not in "\"'`":
+            count += 1
+    return count
+
+
 def parse(text: str) -> Any:
     """Parse PromQL; a syntax error becomes ``PromQLSyntaxError`` with the
-    parser's one-line message."""
+    parser's one-line message. Text longer than ``MAX_EXPR_CHARS`` or nested
+    beyond ``MAX_NESTING`` is refused unparsed: the parser's time grows with
+    the square of the nesting, and at some thousands of levels it crashes
+    the process (a stack overflow, not an exception)."""
+    if len(text) > MAX_EXPR_CHARS:
+        raise PromQLSyntaxError(f"longer than {MAX_EXPR_CHARS} characters (once variables are substituted); "
+                                "tb-dash does not parse it")
+    if nesting(text) > MAX_NESTING:
+        raise PromQLSyntaxError(f"more than {MAX_NESTING} parentheses and operators; "
+                                "tb-dash does not parse an expression this deep")
     try:
         return pp.parse(text)
-    except (ValueError, RuntimeError) as e:
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as e:  # ValueError, RuntimeError, or a panic of the Rust parser (a BaseException)
         message = str(e).strip().splitlines()[0] if str(e).strip() else "invalid PromQL"
-        raise PromQLSyntaxError(message) from None
+        raise PromQLSyntaxError(clip(message)) from None
 
 
 def children(node: Any) -> list[Any]:

@@ -8,21 +8,12 @@ narrowed to a dashboard uid and a panel title, and a reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 from ...errors import UsageError
 from ...findings import Finding, Findings
 from .rules import RULE_NAMES, RULES
 from .view import Dashboard, Issue, Rule
-
-
-def _uid_unique(dashboards: Sequence[Dashboard]) -> Iterator[tuple[Dashboard, Issue]]:
-    seen: dict[str, Dashboard] = {}
-    for d in dashboards:
-        if d.uid in seen:
-            yield d, Issue(None, f"uid '{d.uid}' is also used by '{seen[d.uid].title}'")
-        else:
-            seen[d.uid] = d
 
 
 @dataclass
@@ -59,32 +50,41 @@ def _excluded_by(f: Finding, exclusions: Iterable) -> str | None:
     return None
 
 
-def validate(rendered: Sequence, cfg=None, rules: Sequence[Rule] = RULES) -> Result:
-    """Run ``rules`` over every dashboard of ``rendered``."""
+def validate(rendered: Iterable, cfg=None, rules: Sequence[Rule] = RULES) -> Result:
+    """Run ``rules`` over every dashboard of ``rendered``, one at a time:
+    ``rendered`` may be a generator that reads each dashboard when asked
+    (``load_dir``'s), and nothing of a dashboard but its findings is kept
+    once it is checked, so memory stays that of the largest dashboard."""
     import time
 
     started = time.perf_counter()
     exclusions = tuple(getattr(cfg, "exclusions", ()) or ())
     check_exclusions(exclusions)
-    dashboards = [Dashboard.of(r, cfg) for r in rendered]
-    by_rule = {r.name: r for r in rules}
-    result = Result(dashboards=[(d.uid, d.title) for d in dashboards])
-    raw: list[tuple[Rule, Dashboard, Issue]] = []
-    for d in dashboards:
+    checks = {r.name: r.per_target for r in rules if r.per_target is not None}
+    unique = next((r for r in rules if r.name == "uid-unique"), None)
+    seen: dict[str, str] = {}  # uid -> title, for uid-unique
+    result = Result()
+    for r in rendered:
+        d = Dashboard.of(r, cfg, checks)
+        result.dashboards.append((d.uid, d.title))
+        found: list[tuple[Rule, Issue]] = []
         for rule in rules:
             if rule.fn is not None:
-                raw.extend((rule, d, issue) for issue in rule.fn(d))
-    if "uid-unique" in by_rule:
-        raw.extend((by_rule["uid-unique"], d, issue) for d, issue in _uid_unique(dashboards))
-    for rule, d, issue in raw:
-        p = issue.panel or {}
-        f = Finding(issue.severity or rule.severity, rule.name, d.uid, str(p.get("title", "")) if issue.panel
-                    is not None else "", issue.message, rule.hint, p.get("id"))
-        reason = _excluded_by(f, exclusions)
-        if reason is None:
-            result.findings.append(f)
-        else:
-            result.excluded.append((f, reason))
+                found.extend((rule, issue) for issue in rule.fn(d))
+            elif rule.per_target is not None:
+                found.extend((rule, issue) for issue in d.target_issues[rule.name])
+        if unique is not None and d.uid in seen:
+            found.append((unique, Issue(None, f"uid '{d.uid}' is also used by '{seen[d.uid]}'")))
+        seen.setdefault(d.uid, d.title)
+        for rule, issue in found:
+            p = issue.panel or {}
+            f = Finding(issue.severity or rule.severity, rule.name, d.uid, str(p.get("title", "")) if issue.panel
+                        is not None else "", issue.message, rule.hint, p.get("id"))
+            reason = _excluded_by(f, exclusions)
+            if reason is None:
+                result.findings.append(f)
+            else:
+                result.excluded.append((f, reason))
     result.seconds = time.perf_counter() - started
     return result
 
@@ -92,8 +92,11 @@ def validate(rendered: Sequence, cfg=None, rules: Sequence[Rule] = RULES) -> Res
 def format_text(result: Result) -> str:
     """Findings grouped by dashboard, then a summary line."""
     lines = []
+    by_uid: dict[str, list[Finding]] = {}  # one pass: comparing every finding with every dashboard was quadratic
+    for f in result.findings:
+        by_uid.setdefault(f.dashboard, []).append(f)
     for uid, title in result.dashboards:
-        found = [f for f in result.findings if f.dashboard == uid]
+        found = by_uid.get(uid, [])
         seen = set()
         if not found:
             lines.append(f"{uid}  {title}: ok")

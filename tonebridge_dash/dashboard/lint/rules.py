@@ -69,7 +69,7 @@ def _grid(p: dict) -> tuple[int, int, int, int] | None:
         return None
     try:
         return int(g.get("x", 0)), int(g.get("y", 0)), int(g.get("w", 0)), int(g.get("h", 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
 
 
@@ -90,13 +90,24 @@ def rule_grid_bounds(d: Dashboard) -> Iterator[Issue]:
 
 
 def _overlaps(panels: list[dict]) -> Iterator[Issue]:
-    boxes = [(p, _grid(p)) for p in panels]
-    boxes = [(p, g) for p, g in boxes if g is not None]
-    for i, (a, (ax, ay, aw, ah)) in enumerate(boxes):
-        for b, (bx, by, bw, bh) in boxes[i + 1:]:
-            if ax < bx + bw and bx < ax + aw and ay < by + bh and by < ay + ah:
-                yield Issue(b, f"overlaps panel '{a.get('title', '')}' (id {a.get('id')}): "
-                               f"x={bx}, y={by}, {bw}x{bh} against x={ax}, y={ay}, {aw}x{ah}")
+    """Each panel that covers a cell a panel before it (above it, or left of
+    it on the same row) already covers, with one panel it overlaps. A sweep
+    down the grid that keeps, per column, the panel reaching lowest: linear
+    in the panels (the grid is 24 columns wide; comparing every pair took
+    minutes for a large dashboard). Cells outside the grid are grid-bounds'."""
+    boxes = sorted((g[1], g[0], i, p, g) for i, p in enumerate(panels)
+                   if (g := _grid(p)) is not None and g[2] >= 1 and g[3] >= 1)
+    lowest: list[tuple[int, dict, tuple] | None] = [None] * GRID_COLUMNS  # per column: (bottom, panel, grid)
+    for _, _, _, b, (bx, by, bw, bh) in boxes:
+        columns = range(max(bx, 0), min(bx + bw, GRID_COLUMNS))
+        hit = next((lowest[c] for c in columns if lowest[c] is not None and lowest[c][0] > by), None)
+        if hit is not None:
+            _, a, (ax, ay, aw, ah) = hit
+            yield Issue(b, f"overlaps panel '{a.get('title', '')}' (id {a.get('id')}): "
+                           f"x={bx}, y={by}, {bw}x{bh} against x={ax}, y={ay}, {aw}x{ah}")
+        for c in columns:
+            if lowest[c] is None or lowest[c][0] < by + bh:
+                lowest[c] = (by + bh, b, (bx, by, bw, bh))
 
 
 def rule_panel_overlap(d: Dashboard) -> Iterator[Issue]:
@@ -274,41 +285,38 @@ def rule_panel_no_targets(d: Dashboard) -> Iterator[Issue]:
 
 
 # --- targets --------------------------------------------------------------------------
-def rule_target_promql(d: Dashboard) -> Iterator[Issue]:
-    for p, t, expr in d.parsed_targets():
-        if isinstance(expr, promql.PromQLSyntaxError):
-            yield Issue(p, f"target {_ref(t)} is not valid PromQL: {expr}")
-    for p, t, undefined in d.undefined_variables():
+def rule_target_promql(p: dict, t: dict, expr: Any, undefined: tuple) -> Iterator[Issue]:
+    if isinstance(expr, promql.PromQLSyntaxError):
+        yield Issue(p, f"target {_ref(t)} is not valid PromQL: {expr}")
+    if undefined:
         yield Issue(p, f"target {_ref(t)} uses undefined variable(s) {', '.join('$' + u for u in undefined)}")
 
 
-def rule_target_rate_interval(d: Dashboard) -> Iterator[Issue]:
-    for p, t, expr in d.parsed_targets():
-        if isinstance(expr, promql.PromQLSyntaxError):
-            continue
-        for node, parents in promql.walk(expr):
-            if (isinstance(node, pp.MatrixSelector) and parents
-                    and promql.function_name(parents[-1]) in RATE_FUNCTIONS
-                    and node.range != promql.RATE_INTERVAL_MARKER_DELTA):
-                fn = promql.function_name(parents[-1])
-                yield Issue(p, f"target {_ref(t)}: {fn}() over a fixed range [{pp.display_duration(node.range)}], "
-                               "not [$__rate_interval]")
+def rule_target_rate_interval(p: dict, t: dict, expr: Any, undefined: tuple) -> Iterator[Issue]:
+    if isinstance(expr, promql.PromQLSyntaxError):
+        return
+    for node, parents in promql.walk(expr):
+        if (isinstance(node, pp.MatrixSelector) and parents
+                and promql.function_name(parents[-1]) in RATE_FUNCTIONS
+                and node.range != promql.RATE_INTERVAL_MARKER_DELTA):
+            fn = promql.function_name(parents[-1])
+            yield Issue(p, f"target {_ref(t)}: {fn}() over a fixed range [{pp.display_duration(node.range)}], "
+                           "not [$__rate_interval]")
 
 
-def rule_target_counter_agg(d: Dashboard) -> Iterator[Issue]:
-    for p, t, expr in d.parsed_targets():
-        if isinstance(expr, promql.PromQLSyntaxError):
+def rule_target_counter_agg(p: dict, t: dict, expr: Any, undefined: tuple) -> Iterator[Issue]:
+    if isinstance(expr, promql.PromQLSyntaxError):
+        return
+    for node, parents in promql.walk(expr):
+        if not isinstance(node, pp.VectorSelector):
             continue
-        for node, parents in promql.walk(expr):
-            if not isinstance(node, pp.VectorSelector):
-                continue
-            name = promql.metric_name(node) or ""
-            if not name.endswith("_total"):
-                continue
-            inside = (len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector)
-                      and promql.function_name(parents[-2]) in COUNTER_FUNCTIONS)
-            if not inside:
-                yield Issue(p, f"target {_ref(t)}: counter '{name}' is not inside rate(), irate() or increase()")
+        name = promql.metric_name(node) or ""
+        if not name.endswith("_total"):
+            continue
+        inside = (len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector)
+                  and promql.function_name(parents[-2]) in COUNTER_FUNCTIONS)
+        if not inside:
+            yield Issue(p, f"target {_ref(t)}: counter '{name}' is not inside rate(), irate() or increase()")
 
 
 def rule_uneditable_dashboard(d: Dashboard) -> Iterator[Issue]:
@@ -361,12 +369,12 @@ RULES: tuple[Rule, ...] = (
          "add a target, or remove the panel", rule_panel_no_targets),
     Rule("target-promql", ERROR, "every target parses as PromQL once Grafana's variables are substituted",
          "fix the expression; try it in the Prometheus UI or with promtool",
-         rule_target_promql),
+         None, rule_target_promql),
     Rule("target-rate-interval", ERROR, "rate() and irate() use [$__rate_interval]",
          "use [$__rate_interval], which Grafana fits to the scrape interval and step",
-         rule_target_rate_interval),
+         None, rule_target_rate_interval),
     Rule("target-counter-agg", ERROR, "a *_total counter is only read inside rate(), irate() or increase()",
-         "wrap the counter in rate(...[$__rate_interval]) or increase(...)", rule_target_counter_agg),
+         "wrap the counter in rate(...[$__rate_interval]) or increase(...)", None, rule_target_counter_agg),
     Rule("uneditable-dashboard", ERROR, "dashboards are not editable in the UI "
          "(unless the settings set dashboards.editable: true)",
          "set dashboards.editable: false (the default), or exclude the rule with a reason",

@@ -1,14 +1,19 @@
 """One dashboard as the lint rules see it, and what a rule is and yields.
 
-``Dashboard`` holds the JSON, its panels, its variables and every
-Prometheus target parsed once (after Grafana's variables are substituted),
-so each rule is a small function over it that yields ``Issue``s.
+``Dashboard`` holds the JSON, its panels and its variables, so each rule is
+a small function over it that yields ``Issue``s. Rules on Prometheus
+targets are functions of one target instead (``TargetCheck``): every target
+is parsed once (after Grafana's variables are substituted), each such rule
+runs on it there and then, and the syntax tree is dropped; a parsed
+expression takes tens of kilobytes in the parser, so keeping every one of a
+large dashboard would take gigabytes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from functools import cached_property
+from typing import Any, Callable, Iterable, Mapping
 
 from ...model import as_list, iter_panels, template_variables
 from ...prometheus import promql
@@ -24,13 +29,18 @@ class Issue:
     severity: str | None = None
 
 
+# (panel, target, parsed expression or PromQLSyntaxError, undefined variables) -> issues
+TargetCheck = Callable[[dict, dict, Any, tuple], Iterable[Issue]]
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
     severity: str
     summary: str
     hint: str
-    fn: Callable[["Dashboard"], Iterable[Issue]]
+    fn: Callable[["Dashboard"], Iterable[Issue]] | None
+    per_target: TargetCheck | None = None  # instead of fn: a rule on each Prometheus target
 
 
 @dataclass
@@ -44,14 +54,15 @@ class Dashboard:
     panels: list[dict]
     cfg: Any = None
     variables: dict[str, str] = field(default_factory=dict)
-    parsed: list[tuple] = field(default_factory=list)  # (panel, target, expr or error, undefined)
+    target_issues: dict[str, list[Issue]] = field(default_factory=dict)  # rule name -> issues
 
     @classmethod
-    def of(cls, rendered, cfg=None) -> "Dashboard":
+    def of(cls, rendered, cfg=None, target_checks: Mapping[str, TargetCheck] | None = None) -> "Dashboard":
         data = rendered.data
         panels = list(iter_panels(data))
         variables = promql.dashboard_variables(data)
-        return cls(rendered.uid, rendered.title, data, panels, cfg, variables, _parse_targets(panels, variables))
+        issues = _check_targets(panels, variables, target_checks or {})
+        return cls(rendered.uid, rendered.title, data, panels, cfg, variables, issues)
 
     def template(self, name: str) -> dict | None:
         for v in self.templating():
@@ -62,28 +73,23 @@ class Dashboard:
     def templating(self) -> list[dict]:
         return template_variables(self.data)
 
+    @cached_property
+    def _datasource_variable(self) -> dict | None:
+        return next((v for v in self.templating() if v.get("type") == "datasource"), None)
+
     def datasource_variable(self) -> dict | None:
-        for v in self.templating():
-            if v.get("type") == "datasource":
-                return v
-        return None
-
-    def parsed_targets(self) -> Iterator[tuple[dict, dict, Any]]:
-        """(panel, target, parsed expression or PromQLSyntaxError) for every
-        Prometheus target."""
-        for p, t, expr, _ in self.parsed:
-            yield p, t, expr
-
-    def undefined_variables(self) -> Iterator[tuple[dict, dict, tuple[str, ...]]]:
-        for p, t, _, undefined in self.parsed:
-            if undefined:
-                yield p, t, undefined
+        """The first datasource variable (looked up once: every panel asks)."""
+        return self._datasource_variable
 
 
-def _parse_targets(panels: list[dict], variables: dict[str, str]) -> list[tuple]:
-    """Every Prometheus target, parsed once per dashboard for all the rules."""
+def _check_targets(panels: list[dict], variables: dict[str, str],
+                   checks: Mapping[str, TargetCheck]) -> dict[str, list[Issue]]:
+    """Parse every Prometheus target once and run each check on it; no
+    syntax tree outlives its target."""
     values = promql.Values.for_lint()
-    out = []
+    out: dict[str, list[Issue]] = {name: [] for name in checks}
+    if not checks:
+        return out
     for p in panels:
         for t in as_list(p.get("targets")):
             if isinstance(t, dict) and isinstance(t.get("expr"), str):
@@ -92,7 +98,8 @@ def _parse_targets(panels: list[dict], variables: dict[str, str]) -> list[tuple]
                     expr: Any = promql.parse(s.text)
                 except promql.PromQLSyntaxError as e:
                     expr = e
-                out.append((p, t, expr, s.undefined))
+                for name, check in checks.items():
+                    out[name].extend(check(p, t, expr, s.undefined))
     return out
 
 
