@@ -173,3 +173,14 @@ def test_version_names_the_commit_and_a_dirty_tree(monkeypatch):
 def test_shell_completion_is_offered():
     out = run("--help").stdout
     assert "--install-completion" in out and "--show-completion" in out
+
+
+def test_help_names_values_not_python_types():
+    """Every option's value is named (DIR, DURATION, N, [text|json]), never <str> or <int range>."""
+    import re
+
+    names = re.findall(r"^  (\w+) ", run("--help").stdout.split("Commands:")[1], re.M)
+    assert len(names) >= 10
+    for name in names:
+        out = run(name, "--help").stdout
+        assert not re.search(r"<(str|int|float|path|list|bool)[^>]*>|\w+Format\.|ApiMode\.", out), (name, out)

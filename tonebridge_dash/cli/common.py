@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 
 from .. import __version__
@@ -38,8 +37,7 @@ ConfigOption = typer.Option(
     None, "--config", "-c", metavar="PATH",
     help="Settings file (default: ./tb-dash.yaml when it exists, else built-in defaults).",
 )
-FormatOption = typer.Option("text", "--format", "-f", help="text or json.",
-                            click_type=click.Choice(["text", "json"]))
+FormatOption = typer.Option("text", "--format", "-f", metavar="[text|json]", help="text or json.")
 StrictOption = typer.Option(False, "--strict", help="Warnings fail too (exit 1).")
 DirArgument = typer.Argument(
     None, metavar="[DIR]", show_default=False,
@@ -84,23 +82,24 @@ _METAVARS = {"rate_interval": "DURATION", "interval": "DURATION", "range_": "DUR
              "timeout": "SECONDS", "hours": "HOURS", "width": "PIXELS"}
 
 
-def tidy_help(command: click.Command) -> click.Command:
+def tidy_help(command):
     """Help that names values, not Python types: an option's choices as
     ``[a|b]``, else its metavar or what it is (``DURATION``, ``N``, ``NAME``);
     an argument by its metavar only. Applied to every subcommand."""
     for sub in getattr(command, "commands", {}).values():
         tidy_help(sub)
     for param in command.params:
-        if isinstance(param, click.Argument):
+        if param.param_type_name == "argument":
             param.display_type_rich = lambda ctx: ""  # [DIR] says it; "<path>" adds nothing
             continue
         if getattr(param, "is_flag", False) or getattr(param, "count", False):
             continue
-        if isinstance(param.type, click.Choice):
-            label = "[" + "|".join(map(str, param.type.choices)) + "]"
+        desc = getattr(param, "type_descriptor", None)
+        if desc is not None and desc.is_choice:
+            label = "[" + "|".join(str(getattr(c, "value", c)) for c in desc.choices or ()) + "]"
         elif param.metavar:
             label = param.metavar
-        elif isinstance(param.type, (click.types.IntParamType, click.types.FloatParamType)):
+        elif desc is not None and str(desc.ranged_type_name) in ("int", "float"):
             label = _METAVARS.get(param.name or "", "N")
         else:
             label = _METAVARS.get(param.name or "", (param.name or "value").upper().strip("_"))

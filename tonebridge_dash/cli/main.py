@@ -9,7 +9,7 @@ import typer
 
 from ..errors import TbDashError, clip
 from . import alerting, config, dashboards, grafana, importing, preview, prometheus, pulling  # noqa: F401 (they register their commands)
-from .common import app
+from .common import app, tidy_help
 
 MESSAGE_LIMIT = 1000  # the one line of an error, whatever value it quotes
 
@@ -17,7 +17,7 @@ MESSAGE_LIMIT = 1000  # the one line of an error, whatever value it quotes
 def main() -> None:
     """Console entry point: expected failures end in one line on stderr."""
     try:
-        app(prog_name="tb-dash")
+        tidy_help(typer.main.get_command(app))(prog_name="tb-dash")
     except TbDashError as e:
         typer.echo(f"tb-dash: error: {clip(e.message, MESSAGE_LIMIT)}", err=True)
         sys.exit(e.exit_code)
