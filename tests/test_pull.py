@@ -282,3 +282,12 @@ def test_help_has_examples_and_the_connection_options(tb):
     for text in ("Examples:", "--folder", "--all", "--uid", "GRAFANA_URL", "GRAFANA_TOKEN", "--token-file",
                  "--org-id", "tb-dash import pulled/"):
         assert text in out, text
+
+
+def test_pull_reads_through_the_legacy_api_whatever_api_says(tb, emu, client, tmp_path):
+    seed(client, 2)
+    emu.reset_counts()
+    code, out, err = tb("pull", "--grafana-url", emu.url, "--all", "--api", "apis")
+    assert (code, err) == (0, "")
+    assert files(tmp_path / "pulled") == ["d00.json", "d01.json"]
+    assert set(emu.counts) == {SEARCH, GET}

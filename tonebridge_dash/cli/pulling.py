@@ -37,7 +37,9 @@ def pull(
     did not change are left alone, other *.json files in DIR are kept.
 
     Choose with exactly one of --uid (repeatable), --folder or --all; the
-    search is read page by page, so a fleet of any size comes in.
+    search is read page by page, so a fleet of any size comes in. It reads
+    through the legacy /api, which Grafana 11 to 13 serve, whatever --api
+    says (that chooses what push writes through).
 
     Exit codes: 0 pulled; 1 a file could not be written; 2 usage error,
     a uid or folder Grafana does not have, or Grafana unreachable or
