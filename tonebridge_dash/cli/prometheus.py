@@ -121,21 +121,22 @@ def demo(
 
     from ..prometheus.server import SyntheticPrometheus
 
-    def stop(signum, frame):  # SIGTERM (kill, a service manager) stops it like Ctrl-C
+    def stop(signum, frame):  # SIGTERM (kill, a service manager), SIGHUP (the terminal closed): like Ctrl-C
         raise KeyboardInterrupt
 
     # SIGINT too, explicitly: a process started in the background by a
     # script inherits SIGINT ignored, and Ctrl-C (or kill -INT) must still stop it.
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    # SIGKILL has no handler: Prometheus dies with tb-dash anyway (lifetime.die_with_parent).
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, stop)
     cfg = load_settings(config)
     with SyntheticPrometheus(duration=int(hours * 3600), port=port, cfg=cfg) as prom:
-        end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
-                   f"last at {end}")
-        typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
-        typer.echo("Ctrl-C stops it.", err=True)
         try:
+            end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
+                       f"last at {end}")
+            typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
+            typer.echo("Ctrl-C stops it.", err=True)
             while prom.running():
                 clock.sleep(0.5)
         except KeyboardInterrupt:

@@ -35,7 +35,7 @@ from typing import Sequence
 import yaml
 
 from ..errors import TbDashError
-from . import synthetic
+from . import lifetime, synthetic
 
 _CONFIG = """\
 # No scrape targets: every series comes from the backfilled blocks.
@@ -43,6 +43,9 @@ global:
   scrape_interval: 15s
 scrape_configs: []
 """
+
+
+WORKDIR_PREFIX = "tb-dash-prometheus-"
 
 
 class PrometheusSetupError(TbDashError):
@@ -97,8 +100,10 @@ class SyntheticPrometheus:
         for binary in (self.prometheus, self.promtool):
             if find_binary(binary) is None:
                 raise PrometheusSetupError(f"'{binary}' not found on PATH (Debian: apt-get install prometheus)")
-        self.workdir = Path(tempfile.mkdtemp(prefix="tb-dash-prometheus-"))
+        lifetime.remove_orphans(Path(tempfile.gettempdir()), WORKDIR_PREFIX)  # of a tb-dash that was killed
+        self.workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX))
         try:
+            lifetime.claim(self.workdir)
             self._start()
         except BaseException:
             self.__exit__(None, None, None)
@@ -144,7 +149,9 @@ class SyntheticPrometheus:
              f"--web.listen-address=127.0.0.1:{self._port}",
              # Keep the backfilled blocks, however old the synthetic window is.
              "--storage.tsdb.retention.time=3650d", "--log.level=warn"],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            preexec_fn=lifetime.die_with_parent())  # killed with tb-dash, even by SIGKILL
+        lifetime.record_child(self.workdir, self._process.pid)
         self._wait_ready()
 
     def _backfill_rules(self, tsdb: Path) -> None:
