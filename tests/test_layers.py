@@ -15,7 +15,7 @@ CONTENT = ("panels", "dashboards", "alerts")
 # The root's shared base: what every layer may use, and which uses no layer.
 BASE = ("errors", "findings", "output", "model", "content", "progress", "settings", "settings_checks", "durations",
         "inputs", "settings_view", "settings_kubernetes", "kubernetes",
-        "current")
+        "current", "owned")
 # Layers, lowest first: a module may import its own layer, the base and the
 # layers below it, never one above.
 LAYERS = ("alerting", "prometheus", "dashboard", "preview", "grafana", "cli")

@@ -123,7 +123,7 @@ def test_render_list_and_validate_the_shop(shop):
     done = tb_dash(shop, "render")
     assert done.returncode == 0, done.stderr
     out = shop / "build" / "dashboards"
-    assert [p.name for p in out.iterdir()] == ["shop-orders.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".tb-dash-written", "shop-orders.json"]
     data = json.loads((out / "shop-orders.json").read_text())
     assert data["tags"] == ["shop"]
     assert 'job="shop-api"' in data["panels"][0]["targets"][0]["expr"]
@@ -137,7 +137,8 @@ def test_render_list_and_validate_the_shop(shop):
 def test_rules_and_alertmanager_of_the_shop(shop):
     done = tb_dash(shop, "rules", "--out", "rules")
     assert done.returncode == 0, done.stderr
-    assert sorted(p.name for p in (shop / "rules").iterdir()) == ["alertmanager.yml", "shop.rules.yml"]
+    assert sorted(p.name for p in (shop / "rules").iterdir()) == [".tb-dash-written", "alertmanager.yml",
+                                                                  "shop.rules.yml"]
     rules = yaml.safe_load((shop / "rules" / "shop.rules.yml").read_text())
     assert rules["groups"][0]["rules"][0]["expr"].endswith('{job="shop-api"}[5m]))) > 1')
     am = yaml.safe_load((shop / "rules" / "alertmanager.yml").read_text())

@@ -80,8 +80,8 @@ def write_defaults_with(tmp_path: Path, edit) -> Path:
 
 # --- the command and promtool -----------------------------------------------
 def test_rules_command_writes_rule_files_and_alertmanager_config(rules_dir):
-    assert sorted(p.name for p in rules_dir.iterdir()) == [
-        "alertmanager.yml", "tonebridge-alerts.rules.yml", "tonebridge-slo.rules.yml"]
+    assert sorted(p.name for p in rules_dir.iterdir()) == [  # and the list of what it wrote
+        ".tb-dash-written", "alertmanager.yml", "tonebridge-alerts.rules.yml", "tonebridge-slo.rules.yml"]
 
 
 @needs_promtool

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from .common import ConfigOption, app, load_settings
+from .common import ConfigOption, FormatOption, app, load_settings, output_format
 
 
 @app.command()
@@ -17,6 +17,7 @@ def rules(
     config: Optional[Path] = ConfigOption,
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the files in --out are not "
                                "what the code renders (changed, missing or stale), for CI."),
+    fmt: str = FormatOption,
 ) -> None:
     """Write Prometheus rule files (the content's alerts, SLO recordings and
     burn-rate alerts) and alertmanager.yml, from the same queries and
@@ -39,23 +40,34 @@ def rules(
     import os
 
     from ..alerting import alertmanager
-    from ..alerting.rules import build_all, write_rule_files
+    from ..alerting.rules import build_all, encode
+    from ..owned import write_owned
 
+    output_format(fmt)
     cfg = load_settings(config)
     files = build_all(cfg)
     secrets = alertmanager.secrets_from_env(cfg, os.environ)
     if check:
-        from ..alerting.rules import encode
         from .dashboards import _check_current
 
         _check_current(out, [*((f.filename, encode(f)) for f in files),
                              (alertmanager.FILENAME, alertmanager.encode(cfg, secrets))],
                        ["*.rules.yml", alertmanager.FILENAME], "rule files", f"tb-dash rules --out {out}")
         return
-    *paths, am_path = write_rule_files(files, out, alertmanager.output(cfg, secrets))  # all or nothing
-    for f, p in zip(files, paths):
-        typer.echo(f"{p}  {len(f.alerts())} alerts, {len(f.records())} recording rules")
+    am_name, am_bytes, am_mode = alertmanager.output(cfg, secrets)
+    done = write_owned(out, [*((f.filename, encode(f), 0o644) for f in files), (am_name, am_bytes, am_mode)],
+                       "*.rules.yml")  # all or nothing; removes rule files it wrote before and no longer has
     inline = sorted(alertmanager.env_variable(s.name) for s in secrets.values() if s.inline)
     note = f" (holds {', '.join(inline)}: mode 0600, do not commit)" if inline else ""
-    typer.echo(f"{am_path}  Alertmanager configuration{note}")
-    typer.echo(f"wrote {len(files)} rule files and {alertmanager.FILENAME} to {out}", err=True)
+    if fmt == "json":
+        import json
+
+        typer.echo(json.dumps(done.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for f in files:
+            typer.echo(f"{done.status[f.filename]:<9}  {out / f.filename}  "
+                       f"{len(f.alerts())} alerts, {len(f.records())} recording rules")
+        typer.echo(f"{done.status[am_name]:<9}  {out / am_name}  Alertmanager configuration{note}")
+        for name in done.removed:
+            typer.echo(f"{'removed':<9}  {out / name}  (no longer rendered)")
+    typer.echo(f"{len(files)} rule files and {alertmanager.FILENAME} in {out}: {done.counts()}", err=True)

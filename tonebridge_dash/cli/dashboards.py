@@ -21,13 +21,17 @@ def render(
         help="Grafana dashboard schemaVersion to write (39-42; default from settings, 41)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the files in --out are not "
                                "what the code renders (changed, missing or stale), for CI."),
+    fmt: str = FormatOption,
 ) -> None:
     """Render every dashboard to Grafana JSON, one <uid>.json per dashboard.
 
     Output is validated against Grafana's official JSON Schemas and the
     lint rules of validate (an error stops the render, exit 1, nothing
     written; a warning is printed), then written atomically with sorted
-    keys: two runs give identical bytes.
+    keys: two runs give identical bytes. Each file is reported created,
+    updated or unchanged; a file an earlier render wrote for a dashboard the
+    code no longer has is removed (render remembers what it wrote in
+    <out>/.tb-dash-written); other files are left with a warning.
 
     Examples:
 
@@ -39,9 +43,10 @@ def render(
     """
     import dataclasses
 
-    from ..dashboard.render import write_dashboards
     from ..output import encode_json
+    from ..owned import write_owned
 
+    output_format(fmt)
     cfg = load_settings(config)
     if schema_version is not None:
         cfg = dataclasses.replace(
@@ -51,15 +56,25 @@ def render(
         _check_current(out, [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered],
                        ["*.json"], "dashboards", f"tb-dash render --out {out}")
         return
-    paths = write_dashboards(rendered, out)
-    for r, p in zip(rendered, paths):
-        typer.echo(f"{p}  {r.title}")
-    typer.echo(f"rendered {len(paths)} dashboards to {out}", err=True)
-    stale = sorted(set(out.glob("*.json")) - set(paths))
-    if stale:  # push --from would send them too; say so rather than delete a file
-        names = ", ".join(p.name for p in stale)
-        typer.echo(f"tb-dash: warning: {out} also holds {names}, which this render did not write "
-                   "(a removed dashboard?); push --from would send it", err=True)
+    files = [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'"), 0o644) for r in rendered]
+    done = write_owned(out, files, "*.json")  # all or nothing; removes what it wrote before and no longer renders
+    if fmt == "json":
+        import json
+
+        titles = {r.filename: (r.uid, r.title) for r in rendered}
+        data = done.to_json()
+        for f in data["files"]:
+            f["uid"], f["title"] = titles[f["name"]]
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for r in rendered:
+            typer.echo(f"{done.status[r.filename]:<9}  {out / r.filename}  {r.title}")
+        for name in done.removed:
+            typer.echo(f"{'removed':<9}  {out / name}  (no longer rendered)")
+    typer.echo(f"rendered {len(rendered)} dashboards to {out}: {done.counts()}", err=True)
+    if done.foreign:  # push --from would send them too; say so, but they are not ours to delete
+        typer.echo(f"tb-dash: warning: {out} also holds {', '.join(done.foreign)}, which tb-dash did not write; "
+                   "push --from would send it", err=True)
 
 
 def _check_current(out: Path, files, patterns, what: str, command: str) -> None:
