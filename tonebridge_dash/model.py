@@ -28,6 +28,7 @@ class Rendered:
     title: str
     data: dict  # the Grafana dashboard JSON
     source: str = ""
+    profile: str = ""  # the lint profile it answers to ("house", "grafana"); "" for the caller's default
 
     @classmethod
     def of(cls, data: dict, source: str = "") -> "Rendered":

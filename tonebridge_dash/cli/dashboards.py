@@ -129,28 +129,68 @@ def validate(
     fmt: str = FormatOption,
     strict: bool = StrictOption,
     list_rules: bool = typer.Option(False, "--list-rules", help="List the rules (name, severity, hint) and exit."),
+    profile: Optional[str] = typer.Option(
+        None, "--profile", metavar="[house|grafana]",
+        help="Rules to apply: grafana (any dashboard) or house (the project's conventions too). Default: "
+             "each module's LINT_PROFILE (house unless it says grafana); grafana for the files of DIR."),
+    fix: bool = typer.Option(False, "--fix", help="With DIR: first rewrite the files for the rules that can be "
+                             "fixed (editable, variable refresh, $__rate_interval)."),
 ) -> None:
     """Lint dashboards: Grafana's schema, layout, datasource references,
-    PromQL syntax and grafana/dashboard-linter's Prometheus rules.
+    PromQL and LogQL syntax and grafana/dashboard-linter's rules, plus the
+    house conventions for the project's own dashboards.
 
-    Errors exit 1, warnings only with --strict. Exclusions, each with a
-    reason, live in the settings under validate.exclude. --list-rules (or
-    the README) lists the rules.
+    Errors exit 1, warnings only with --strict; a bad option exits 2.
+    Exclusions, each with a reason, live in the settings under
+    validate.exclude. --list-rules (or the README) lists the rules.
 
     Examples:
 
       tb-dash validate
 
       tb-dash validate build/dashboards --format json
+
+      tb-dash validate exported/ --profile grafana --fix
     """
-    from ..dashboard.lint import RULES, format_text, validate as run_rules
+    from ..dashboard.lint import GRAFANA, RULES, check_profile, format_text, validate as run_rules
+    from ..errors import UsageError
 
     output_format(fmt)
     if list_rules:
         for rule in RULES:
-            typer.echo(f"{rule.name:<24} {rule.severity:<8} {rule.summary}\n{'':<33} hint: {rule.hint}")
+            typer.echo(f"{rule.name:<31} {rule.severity:<8} {rule.scope:<8} {rule.summary}\n"
+                       f"{'':<49} hint: {rule.hint}")
         return
+    if profile is not None:
+        check_profile(profile, "--profile")
+    if fix:
+        if directory is None:
+            raise UsageError("--fix rewrites the JSON files of DIR; for the project's own dashboards change "
+                             "the code the findings name (dashboards.editable: false in the settings, refresh=2 "
+                             "on query variables, [$__rate_interval] in panels/queries.py)")
+        from ..dashboard.lint.fix import fix_dir
+
+        for path, changes in fix_dir(directory):
+            typer.echo(f"fixed {path.name}: {'; '.join(changes)}", err=True)
     cfg = load_settings(config)
     # Built unchecked: the lint rules report every problem, not just the first.
-    result = run_rules(dashboards(cfg, directory, check=False, stream=True), cfg)
+    found = dashboards(cfg, directory, check=False, stream=True)
+    result = run_rules(_as_loaded(found) if directory is not None else found, cfg,
+                       profile=profile or (GRAFANA if directory is not None else None))
     finish(result, fmt, format_text, strict)
+
+
+def _as_loaded(found):
+    """Files as Grafana loads them: a Kubernetes resource's dashboard, a
+    dashboard with legacy rows[] migrated (so that its panels are linted)."""
+    from ..dashboard.migrate import ImportInputError, migrate, unwrap
+    from ..errors import UsageError
+    from ..model import Rendered
+
+    for r in found:
+        try:
+            data = unwrap(r.data, r.source) if "apiVersion" in r.data else r.data
+            data = migrate(data, r.source).dashboard if isinstance(data.get("rows"), list) else data
+        except ImportInputError as e:
+            raise UsageError(str(e)) from None
+        yield r if data is r.data else Rendered.of(data, r.source)

@@ -78,7 +78,9 @@ def generate(doc: Any, name: str, source: str) -> Generated:
         doc_lines += ["", "Approximated or not kept on import:", ""] + [f"- {_doc_safe(n)}" for n in notes]
     imports = "from tonebridge_dash.dashboard.raw import " + ", ".join(_names(body))
     layout_import = "from tonebridge_dash.dashboard.layout import Cell, row\n" if flows else ""
-    code = ("\n".join(doc_lines) + '\n"""\n\n' + layout_import + imports + "\n\n\n"
+    code = ("\n".join(doc_lines) + '\n"""\n\n' + layout_import + imports + "\n\n"
+            "# Linted as any dashboard Grafana loads, not by the house conventions (remove to adopt them).\n"
+            'LINT_PROFILE = "grafana"\n\n\n'
             "def build(cfg):\n    return dashboard(\n        cfg,\n        "
             + ",\n        ".join(args) + ",\n    )\n")
     return Generated(code, title, len(data), queries, notes, "rows" if flows else "positions")

@@ -60,11 +60,25 @@ def build_all(cfg, check: bool = True, gate: bool = False, warn: Warn | None = N
     """Every dashboard of the content, sorted by uid; with ``check``, all of
     them valid for Grafana, and with ``gate`` past every lint rule too
     (``check_all``)."""
-    out = [build_one(m.fn, cfg, m.module, check=False)
+    out = [_profiled(build_one(m.fn, cfg, m.module, check=False), m.module)
            for m in discover(cfg.content.dashboards, "build", "content.dashboards")]
     if check:
         check_all(out, cfg if gate else None, warn)
     return sorted(out, key=lambda r: r.uid)
+
+
+def _profiled(r: Rendered, module: str) -> Rendered:
+    """The dashboard with its module's lint profile: ``LINT_PROFILE =
+    "grafana"`` (what ``tb-dash import`` writes) checks it as any dashboard
+    Grafana loads; without it the module answers to the house profile."""
+    import dataclasses
+    import sys
+
+    from .lint import HOUSE, check_profile
+
+    profile = getattr(sys.modules.get(module), "LINT_PROFILE", HOUSE)
+    profile = profile if isinstance(profile, str) else repr(profile)
+    return dataclasses.replace(r, profile=check_profile(profile, f"{module}.LINT_PROFILE"))
 
 
 def problem_of(r: Rendered) -> str | None:
@@ -79,7 +93,7 @@ def problem_of(r: Rendered) -> str | None:
         return f"{where}: dashboard '{r.uid}' has an empty title"
     for path, value in non_finite(r.data):
         return f"{where}: dashboard '{r.uid}': {path} is {value}, which JSON cannot hold (a number must be finite)"
-    issues = validate_dashboard(r.data)
+    issues = validate_dashboard(r.data, lenient=r.profile == "grafana")
     if issues:
         more = f" (and {len(issues) - 1} more; run 'tb-dash validate')" if len(issues) > 1 else ""
         return f"{where}: dashboard '{r.uid}' does not match Grafana's schema: {issues[0]}{more}"
@@ -134,6 +148,7 @@ def iter_dir(path: Path) -> Iterator[Rendered]:
     asked for (``validate`` keeps only one in memory). Each file is a
     regular file of at most ``inputs.DASHBOARD_LIMIT`` bytes holding a JSON
     object (no NaN or Infinity); anything else is an input error."""
+
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory of dashboard JSON files")
     files = sorted(path.glob("*.json"))

@@ -40,23 +40,55 @@ class SchemaIssue:
 # Grafana source it is generated from, relaxed when loaded (the files stay
 # unchanged). In Grafana's CUE schema an override property's value and a
 # field matcher's options are ``_`` (any): a unit string, a decimals number,
-# a mappings list; a column name for ``byName``.
-_ERRATA = {("dashboard", "DynamicConfigValue", "value"): {}, ("dashboard", "MatcherConfig", "options"): {}}
+# a mappings list; a column name for ``byName``. A query variable's query is
+# a string or its datasource's object (Prometheus: ``{qryType, query,
+# refId}``); an export carries ``__inputs``, ``__requires``, ``__elements``.
+_ANY: dict = {}
+_ERRATA = {("dashboard", "DynamicConfigValue", "value"): _ANY, ("dashboard", "MatcherConfig", "options"): _ANY,
+           ("dashboard", "VariableModel", "query"): _ANY, ("dashboard", "Dashboard", "__inputs"): _ANY,
+           ("dashboard", "Dashboard", "__requires"): _ANY, ("dashboard", "Dashboard", "__elements"): _ANY}
+
+
+def _loosen(node: Any, lenient: bool) -> Any:
+    """The schema as Grafana applies it. Always: ``oneOf`` read as ``anyOf``
+    (a cell option ``{"type": "auto"}`` matches several shapes, which
+    ``oneOf`` refuses). ``lenient``: what Grafana accepts on load, filling
+    or migrating the rest: no required keys (each has a default), unknown
+    keys kept, any enum value, ``null`` for any value, a datasource given by
+    name or variable string, a number or string where the other is meant."""
+    if isinstance(node, list):
+        return [_loosen(v, lenient) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {("anyOf" if k == "oneOf" else k): _loosen(v, lenient) for k, v in node.items()}
+    if lenient:
+        for key in ("required", "enum", "additionalProperties", "minimum", "maximum", "minItems", "maxItems",
+                    "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "format"):
+            if key in out and not (key == "additionalProperties" and isinstance(out[key], dict) and out[key]):
+                del out[key]
+        kind = out.get("type")
+        if isinstance(kind, str) and kind != "null":
+            kinds = {kind, "null"} | ({"number", "boolean"} if kind == "string" else set())  # gnetId, refresh
+            out["type"] = sorted(kinds)
+    return out
 
 
 @lru_cache(maxsize=None)
-def _load(name: str) -> dict:
+def _load(name: str, lenient: bool = False) -> dict:
     doc = json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
     for (file, definition, prop), schema in _ERRATA.items():
         if file == name:
             doc["definitions"][definition]["properties"][prop] = schema
+    doc = _loosen(doc, lenient)
+    if lenient and "DataSourceRef" in doc.get("definitions", {}):
+        doc["definitions"]["DataSourceRef"] = {"anyOf": [doc["definitions"]["DataSourceRef"], {"type": "string"}]}
     return doc
 
 
-def _definition(name: str, definition: str | None) -> dict | None:
+def _definition(name: str, definition: str | None, lenient: bool = False) -> dict | None:
     """A schema whose root is one definition of file ``name`` (or the file's
     own root); None when the file has no such definition."""
-    doc = _load(name)
+    doc = _load(name, lenient)
     defs = doc.get("definitions", {})
     if definition is None:
         return doc
@@ -72,7 +104,9 @@ class _Validator:
     _fast: Callable[[Any], Any] | None = None
     _slow: Any = None
 
-    def errors(self, instance: Any, path: str) -> list[SchemaIssue]:
+    def errors(self, instance: Any, path: str, every: bool = True) -> list[SchemaIssue]:
+        """The schema's errors in ``instance``; without ``every``, the first
+        the compiled validator meets (no second pass: fast)."""
         if self._fast is None:
             import fastjsonschema
 
@@ -82,8 +116,10 @@ class _Validator:
         try:
             self._fast(instance)
             return []
-        except Exception:  # fastjsonschema.JsonSchemaValueException, or a quirk
-            pass
+        except Exception as e:  # fastjsonschema.JsonSchemaValueException, or a quirk
+            if not every:
+                where = [p for p in getattr(e, "path", ["data"])[1:]]
+                return [SchemaIssue(_join(path, where), str(getattr(e, "message", e)).replace("data.", "", 1))]
         if self._slow is None:
             import jsonschema
 
@@ -132,42 +168,45 @@ def _join(base: str, parts) -> str:
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str, definition: str | None) -> _Validator | None:
-    schema = _definition(name, definition)
+def _validator(name: str, definition: str | None, lenient: bool = False) -> _Validator | None:
+    schema = _definition(name, definition, lenient)
     return None if schema is None else _Validator(schema)
 
 
-def dashboard_validator() -> _Validator:
-    return _validator("dashboard", None)
+def dashboard_validator(lenient: bool = False) -> _Validator:
+    return _validator("dashboard", None, lenient)
 
 
-def validate_dashboard(dashboard: dict) -> list[SchemaIssue]:
-    """Every schema error of one dashboard JSON; an empty list when valid."""
-    issues = dashboard_validator().errors(dashboard, "")
+def validate_dashboard(dashboard: dict, lenient: bool = False, every: bool = True) -> list[SchemaIssue]:
+    """Every schema error of one dashboard JSON; an empty list when valid.
+    ``lenient``: only what Grafana itself would refuse (``_loosen``); the
+    rest of the strict schema's errors are what Grafana fixes on load.
+    Without ``every``: at most the first error of each part (fast)."""
+    issues = dashboard_validator(lenient).errors(dashboard, "", every)
     for path, panel in walk_panels(dashboard):
-        issues.extend(validate_panel(panel, path))
+        issues.extend(validate_panel(panel, path, lenient, every))
     return issues
 
 
-def validate_panel(panel: dict, path: str) -> list[SchemaIssue]:
+def validate_panel(panel: dict, path: str, lenient: bool = False, every: bool = True) -> list[SchemaIssue]:
     """The plugin-specific parts of one panel: options, custom field config
     and its Prometheus targets."""
     kind = panel.get("type")
     issues: list[SchemaIssue] = []
     if kind in PANEL_PLUGINS:
-        options = _validator(kind, "Options")
+        options = _validator(kind, "Options", lenient)
         if options is not None and "options" in panel:
-            issues += options.errors(panel["options"], f"{path}.options")
-        custom = _validator(kind, "FieldConfig")
+            issues += options.errors(panel["options"], f"{path}.options", every)
+        custom = _validator(kind, "FieldConfig", lenient)
         # A fieldConfig or defaults that is not an object is the dashboard schema's to report.
         field_config = panel.get("fieldConfig")
         defaults = field_config.get("defaults") if isinstance(field_config, dict) else None
         if custom is not None and isinstance(defaults, dict) and "custom" in defaults:
-            issues += custom.errors(defaults["custom"], f"{path}.fieldConfig.defaults.custom")
-    query = _validator(PROMETHEUS, "Dataquery")
+            issues += custom.errors(defaults["custom"], f"{path}.fieldConfig.defaults.custom", every)
+    query = _validator(PROMETHEUS, "Dataquery", lenient)
     targets = panel.get("targets")
     for k, t in enumerate(targets if isinstance(targets, list) else []):
         ds = t.get("datasource") if isinstance(t, dict) else None
         if isinstance(ds, dict) and ds.get("type") == PROMETHEUS:
-            issues += query.errors(t, f"{path}.targets[{k}]")
+            issues += query.errors(t, f"{path}.targets[{k}]", every)
     return issues

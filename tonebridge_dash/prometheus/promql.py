@@ -21,7 +21,9 @@ from ..errors import clip
 from ..model import as_list, as_object, iter_panels, template_variables
 
 # Grafana's variable syntaxes: ${var}, ${var:format}, [[var]], [[var:format]], $var.
-_VARIABLE = re.compile(r"\$\{(\w+)(?::[\w-]+)?\}|\[\[(\w+)(?::[\w-]+)?\]\]|\$(\w+)")
+# A name starts with a letter or _: "$1" and "${1}" are regex capture references
+# (label_replace), not variables.
+_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)(?::[\w-]+)?\}|\[\[([A-Za-z_]\w*)(?::[\w-]+)?\]\]|\$([A-Za-z_]\w*)")
 
 # A range nobody writes by hand: linting substitutes it for $__rate_interval,
 # so a range selector of exactly this length was written as $__rate_interval.

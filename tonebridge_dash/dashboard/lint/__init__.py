@@ -3,6 +3,10 @@ dashboards, apply the settings' exclusions and report findings.
 
 Exclusions come from the settings (``validate.exclude``): a rule, optionally
 narrowed to a dashboard uid and a panel title, and a reason.
+
+Each dashboard is checked in a profile (``view.PROFILES``): ``house``, the
+project's own conventions on top of what Grafana needs, or ``grafana``,
+what holds for any dashboard (``Rule.scope``).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Iterable, Sequence
 from ...errors import UsageError
 from ...findings import Finding, Findings
 from .rules import RULE_NAMES, RULES
-from .view import Dashboard, Issue, Rule
+from .view import GRAFANA, HOUSE, PROFILES, Dashboard, Issue, Rule  # noqa: F401 (for callers)
 
 
 @dataclass
@@ -50,11 +54,28 @@ def _excluded_by(f: Finding, exclusions: Iterable) -> str | None:
     return None
 
 
-def validate(rendered: Iterable, cfg=None, rules: Sequence[Rule] = RULES) -> Result:
+def check_profile(profile: str, where: str) -> str:
+    if profile not in PROFILES:
+        raise UsageError(f"{where}: unknown lint profile {profile!r} (profiles: {', '.join(PROFILES)})")
+    return profile
+
+
+def _name(r) -> str:
+    """How findings name a dashboard: its uid, or for one without (Grafana
+    assigns it on import) its file or title."""
+    if r.uid and r.uid != "None":
+        return r.uid
+    where = str(r.source or r.title).replace("\\", "/").rsplit("/", 1)[-1]
+    return f"(uid assigned on import: {where})"
+
+
+def validate(rendered: Iterable, cfg=None, rules: Sequence[Rule] = RULES, profile: str | None = None) -> Result:
     """Run ``rules`` over every dashboard of ``rendered``, one at a time:
     ``rendered`` may be a generator that reads each dashboard when asked
     (``load_dir``'s), and nothing of a dashboard but its findings is kept
-    once it is checked, so memory stays that of the largest dashboard."""
+    once it is checked, so memory stays that of the largest dashboard.
+    Each dashboard is checked in ``profile``, else its own
+    (``Rendered.profile``), else the house profile."""
     import time
 
     started = time.perf_counter()
@@ -65,20 +86,24 @@ def validate(rendered: Iterable, cfg=None, rules: Sequence[Rule] = RULES) -> Res
     seen: dict[str, str] = {}  # uid -> title, for uid-unique
     result = Result()
     for r in rendered:
-        d = Dashboard.of(r, cfg, checks)
+        chosen = check_profile(profile or getattr(r, "profile", "") or HOUSE, _name(r))
+        d = Dashboard.of(r, cfg, checks, chosen)
+        d.uid = _name(r)
         result.dashboards.append((d.uid, d.title))
         found: list[tuple[Rule, Issue]] = []
         for rule in rules:
+            if not rule.runs_in(chosen):
+                continue
             if rule.fn is not None:
                 found.extend((rule, issue) for issue in rule.fn(d))
             elif rule.per_target is not None:
                 found.extend((rule, issue) for issue in d.target_issues[rule.name])
-        if unique is not None and d.uid in seen:
+        if unique is not None and r.uid and d.uid in seen:
             found.append((unique, Issue(None, f"uid '{d.uid}' is also used by '{seen[d.uid]}'")))
         seen.setdefault(d.uid, d.title)
         for rule, issue in found:
             p = issue.panel or {}
-            f = Finding(issue.severity or rule.severity, rule.name, d.uid, str(p.get("title", "")) if issue.panel
+            f = Finding(rule.severity_in(chosen, issue.severity or rule.severity), rule.name, d.uid, str(p.get("title", "")) if issue.panel
                         is not None else "", issue.message, rule.hint, p.get("id"))
             reason = _excluded_by(f, exclusions)
             if reason is None:

@@ -20,8 +20,9 @@ from ...findings import ERROR, WARNING
 from ...model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object, non_finite
 from ...prometheus import promql
 from ..schema import validate_dashboard
+from . import linter
 from .units import CUSTOM_UNIT, UNITS
-from .view import Dashboard, Issue, Rule, ref as _ref
+from .view import HOUSE, Dashboard, Issue, Rule, ref as _ref
 
 DATASOURCE_VARIABLES = ("datasource", "prometheus_datasource")
 COUNTER_FUNCTIONS = ("rate", "irate", "increase")
@@ -52,14 +53,23 @@ def _panel_at(top: list, path: str) -> dict | None:
 
 
 def rule_schema(d: Dashboard) -> Iterator[Issue]:
+    """House profile: the schemas as they are (our own output meets them).
+    Otherwise errors are what Grafana would refuse; what it fills with a
+    default or migrates on load (a missing key, an old key) is a warning,
+    the first of each part."""
     top = as_list(d.data.get("panels"))
     for path, value in non_finite(d.data):  # the schemas call NaN a number; JSON does not
         yield Issue(_panel_at(top, path), f"{path}: {value} is not a JSON number (a number must be finite)")
-    for issue in validate_dashboard(d.data):
+    house = d.profile == HOUSE
+    errors = validate_dashboard(d.data, lenient=not house)
+    for issue in errors:
         panel = _panel_at(top, issue.path)
         if panel is not None and ".gridPos." in issue.path and _grid(panel) is not None:
             continue  # out of range: grid-bounds says it with the fix
         yield Issue(panel, str(issue))
+    if not house and not errors:
+        for issue in validate_dashboard(d.data, every=False):
+            yield Issue(_panel_at(top, issue.path), f"{issue} (Grafana fills or migrates it on load)", WARNING)
 
 
 # --- layout ---------------------------------------------------------------------
@@ -71,6 +81,10 @@ def _grid(p: dict) -> tuple[int, int, int, int] | None:
         return int(g.get("x", 0)), int(g.get("y", 0)), int(g.get("w", 0)), int(g.get("h", 0))
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _row_height(p: dict, g: tuple | None) -> tuple | None:
+    return (g[0], g[1], g[2], 1) if g is not None and p.get("type") == "row" else g
 
 
 def rule_grid_bounds(d: Dashboard) -> Iterator[Issue]:
@@ -95,8 +109,8 @@ def _overlaps(panels: list[dict]) -> Iterator[Issue]:
     down the grid that keeps, per column, the panel reaching lowest: linear
     in the panels (the grid is 24 columns wide; comparing every pair took
     minutes for a large dashboard). Cells outside the grid are grid-bounds'."""
-    boxes = sorted((g[1], g[0], i, p, g) for i, p in enumerate(panels)
-                   if (g := _grid(p)) is not None and g[2] >= 1 and g[3] >= 1)
+    boxes = sorted((g[1], g[0], i, p, g) for i, p in enumerate(panels)  # Grafana draws a row 1 unit high
+                   if (g := _row_height(p, _grid(p))) is not None and g[2] >= 1 and g[3] >= 1)
     lowest: list[tuple[int, dict, tuple] | None] = [None] * GRID_COLUMNS  # per column: (bottom, panel, grid)
     for _, _, _, b, (bx, by, bw, bh) in boxes:
         columns = range(max(bx, 0), min(bx + bw, GRID_COLUMNS))
@@ -111,11 +125,14 @@ def _overlaps(panels: list[dict]) -> Iterator[Issue]:
 
 
 def rule_panel_overlap(d: Dashboard) -> Iterator[Issue]:
+    """An error for the house; for any other dashboard a warning: Grafana's
+    grid pushes an overlapping panel down when it loads the dashboard."""
     top = [p for p in as_list(d.data.get("panels")) if isinstance(p, dict)]
-    yield from _overlaps(top)
-    for row in top:  # a collapsed row keeps its panels inside it
-        inner = [p for p in as_list(row.get("panels")) if isinstance(p, dict)]
-        yield from _overlaps(inner)
+    inner = [[p for p in as_list(row.get("panels")) if isinstance(p, dict)] for row in top]
+    for panels in [top] + inner:  # a collapsed row keeps its panels inside it
+        for issue in _overlaps(panels):
+            yield issue if d.profile == HOUSE else Issue(issue.panel, issue.message + " (Grafana moves it down)",
+                                                          WARNING)
 
 
 def rule_panel_id_unique(d: Dashboard) -> Iterator[Issue]:
@@ -134,6 +151,8 @@ def rule_panel_id_unique(d: Dashboard) -> Iterator[Issue]:
 
 def rule_uid_format(d: Dashboard) -> Iterator[Issue]:
     uid = d.data.get("uid")
+    if uid is None or uid == "":
+        return  # Grafana assigns one on import
     if not isinstance(uid, str) or not UID_RE.match(uid):
         yield Issue(None, f"uid {uid!r} is not valid for Grafana (1-40 characters of a-z, A-Z, 0-9, _ and -)")
 
@@ -342,25 +361,25 @@ RULES: tuple[Rule, ...] = (
          "move one panel down (y) or sideways (x), or shrink it", rule_panel_overlap),
     Rule("template-datasource", ERROR, "a Prometheus datasource variable named 'datasource' exists",
          "add the datasource variable (type datasource, query prometheus, label 'Data source')",
-         rule_template_datasource),
+         rule_template_datasource, scope="house"),
     Rule("panel-datasource", ERROR, "every panel with queries uses {type: prometheus, uid: ${datasource}}",
          "reference the variable, {\"type\": \"prometheus\", \"uid\": \"${datasource}\"}, never a "
-         "datasource name or a fixed uid", rule_panel_datasource),
+         "datasource name or a fixed uid", rule_panel_datasource, scope="house"),
     Rule("target-datasource", ERROR, "every target's datasource, when set, is {type: prometheus, "
          "uid: ${datasource}}", "give the target the panel's reference, or none (it then uses the panel's)",
-         rule_target_datasource),
+         rule_target_datasource, scope="house"),
     Rule("template-job", ERROR, "a 'job' query variable: multi, allValue '.+', on ${datasource}",
          "add a query variable 'job' on ${datasource}: label_values(<metric>, job), multi, include All "
-         "with allValue '.+'", rule_template_job),
+         "with allValue '.+'", rule_template_job, scope="house"),
     Rule("template-instance", ERROR, "an 'instance' query variable: multi, allValue '.+', on ${datasource}",
          "add a query variable 'instance' on ${datasource}: label_values(<metric>{job=~\"$job\"}, instance), "
-         "multi, include All with allValue '.+'", rule_template_instance),
+         "multi, include All with allValue '.+'", rule_template_instance, scope="house"),
     Rule("template-label-promql", ERROR, "every query variable's PromQL parses",
          "fix the selector inside label_values(...) or query_result(...)", rule_template_label_promql),
     Rule("panel-title-description", WARNING, "every data panel has a title and a description",
-         "give the panel a description (shown as its tooltip)", rule_panel_title_description),
+         "give the panel a description (shown as its tooltip)", rule_panel_title_description, scope="house"),
     Rule("panel-units", WARNING, "every data panel has a unit (an unknown unit id is an error)",
-         "set unit= to one of Grafana's unit ids (reqps, s, percentunit, bytes...)", rule_panel_units),
+         "set unit= to one of Grafana's unit ids (reqps, s, percentunit, bytes...)", rule_panel_units, scope="house"),
     Rule("threshold-order", ERROR, "threshold steps ascend by value (a warning level below a critical one, "
          "or above it where low is worse, still ascends)",
          "order the steps by value; for a measure where low is worse, reverse the colours, not the values "
@@ -372,12 +391,23 @@ RULES: tuple[Rule, ...] = (
          None, rule_target_promql),
     Rule("target-rate-interval", ERROR, "rate() and irate() use [$__rate_interval]",
          "use [$__rate_interval], which Grafana fits to the scrape interval and step",
-         None, rule_target_rate_interval),
+         None, rule_target_rate_interval, scope="house"),
     Rule("target-counter-agg", ERROR, "a *_total counter is only read inside rate(), irate() or increase()",
-         "wrap the counter in rate(...[$__rate_interval]) or increase(...)", None, rule_target_counter_agg),
+         "wrap the counter in rate(...[$__rate_interval]) or increase(...)", None, rule_target_counter_agg, scope="house"),
     Rule("uneditable-dashboard", ERROR, "dashboards are not editable in the UI "
          "(unless the settings set dashboards.editable: true)",
          "set dashboards.editable: false (the default), or exclude the rule with a reason",
-         rule_uneditable_dashboard),
+         rule_uneditable_dashboard, scope="house"),
+    Rule("template-on-time-change-reload", ERROR, "query variables refresh on time range change (refresh 2)",
+         "set the variable's refresh to 2 ('On time range change'); tb-dash validate DIR --fix does it",
+         linter.rule_template_on_time_change_reload, scope="linter"),
+    Rule("target-job", ERROR, "every PromQL selector has a job=~\"$job\" matcher",
+         "add job=~\"$job\" to the selector", linter.rule_target_job, scope="advice"),
+    Rule("target-instance", ERROR, "every PromQL selector has an instance=~\"$instance\" matcher",
+         "add instance=~\"$instance\" to the selector", linter.rule_target_instance, scope="advice"),
+    Rule("target-logql", ERROR, "every Loki target is well-formed LogQL",
+         "fix the expression; try it in Grafana's Explore", linter.rule_target_logql),
+    Rule("target-logql-auto", ERROR, "Loki range queries use [$__auto]",
+         "use [$__auto], which Grafana fits to the step", linter.rule_target_logql_auto, scope="linter"),
 )
 RULE_NAMES = tuple(r.name for r in RULES)
