@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -10,10 +11,21 @@ import typer
 from .common import ConfigOption, FormatOption, app, load_settings, output_format
 
 
+
+class RulesTarget(str, Enum):
+    files = "files"
+    prometheus_operator = "prometheus-operator"
+
+
 @app.command()
 def rules(
-    out: Path = typer.Option(Path("build/rules"), "--out", "-o", metavar="DIR",
-                             help="Directory for the rule files and alertmanager.yml."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", metavar="DIR",
+        help="Output directory (default build/rules, or build/prometheus-operator)."),
+    target: RulesTarget = typer.Option(
+        RulesTarget.files, "--target", "-t",
+        help="files: rule files and alertmanager.yml; prometheus-operator: PrometheusRule resources "
+             "and the Alertmanager configuration as a Secret."),
     config: Optional[Path] = ConfigOption,
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the files in --out are not "
                                "what the code renders (changed, missing or stale), for CI."),
@@ -27,7 +39,8 @@ def rules(
     PAGERDUTY_SERVICE_KEY_FILE name files Alertmanager reads;
     SLACK_WEBHOOK_URL and PAGERDUTY_SERVICE_KEY put the values in the
     config (then written with mode 0600); with neither, the paths in the
-    settings' alertmanager.secret_files are used.
+    settings' alertmanager.secret_files are used (with --target
+    prometheus-operator: the Secret kubernetes.alertmanager.credentials_secret_name).
 
     Examples:
 
@@ -36,6 +49,8 @@ def rules(
       tb-dash rules --out /etc/prometheus/rules && promtool check rules /etc/prometheus/rules/*.rules.yml
 
       tb-dash rules --check   # in CI: are the committed files current?
+
+      tb-dash rules --target prometheus-operator && kubectl apply -f build/prometheus-operator/
     """
     import os
 
@@ -46,6 +61,10 @@ def rules(
     output_format(fmt)
     cfg = load_settings(config)
     files = build_all(cfg)
+    if target is RulesTarget.prometheus_operator:
+        _prometheus_operator(files, cfg, out or Path("build/prometheus-operator"), check)
+        return
+    out = out or Path("build/rules")
     secrets = alertmanager.secrets_from_env(cfg, os.environ)
     if check:
         from .dashboards import _check_current
@@ -71,3 +90,25 @@ def rules(
         for name in done.removed:
             typer.echo(f"{'removed':<9}  {out / name}  (no longer rendered)")
     typer.echo(f"{len(files)} rule files and {alertmanager.FILENAME} in {out}: {done.counts()}", err=True)
+
+
+def _prometheus_operator(files, cfg, out: Path, check: bool) -> None:
+    """rules --target prometheus-operator: PrometheusRules and the Alertmanager Secret."""
+    import os
+
+    from ..alerting import kubernetes
+    from ..output import write_all
+
+    manifests, inline = kubernetes.files(files, cfg, os.environ)
+    if check:
+        from .dashboards import _check_current
+
+        _check_current(out, [(name, content) for name, content, _ in manifests], ["*.yaml"],
+                       "manifests", f"tb-dash rules --target prometheus-operator --out {out}")
+        return
+    *paths, secret_path = write_all(out, manifests)  # all or nothing
+    for f, p in zip(files, paths):
+        typer.echo(f"{p}  PrometheusRule: {len(f.alerts())} alerts, {len(f.records())} recording rules")
+    note = f" (holds {', '.join(inline)}: mode 0600, do not commit)" if inline else ""
+    typer.echo(f"{secret_path}  Alertmanager configuration as a Secret{note}")
+    typer.echo(f"wrote {len(paths)} PrometheusRules and the Alertmanager Secret to {out}", err=True)
