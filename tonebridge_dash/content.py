@@ -12,10 +12,11 @@ import importlib
 import os
 import pkgutil
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
-from .errors import SettingsError
+from .errors import SettingsError, clip
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,28 @@ def import_content(name: str, what: str):
     except ModuleNotFoundError as e:
         if not _missing(e, name):
             raise
-    raise SettingsError(f"{what}: no module named '{name}' (run tb-dash from the root of the "
-                        "repository that holds it, or install it)")
+    raise _no_module(what, name)
+
+
+def _no_module(what: str, name: str) -> SettingsError:
+    return SettingsError(f"{what}: no module named '{clip(name, 80)}' (run tb-dash from the root of the "
+                         "repository that holds it, or install it)")
+
+
+@contextmanager
+def missing_content_is_a_settings_error(content) -> Iterator[None]:
+    """Content code that imports another content package by the name the
+    settings give (``content.dashboards``...) fails like ``import_content``
+    when that name leads nowhere: a settings error naming the key, not a
+    traceback. ``content`` is the settings' ``Content``."""
+    try:
+        yield
+    except ModuleNotFoundError as e:
+        for key in ("dashboards", "rules", "defaults", "traffic"):
+            name = getattr(content, key, "")
+            if name and _missing(e, name):
+                raise _no_module(f"content.{key}", name) from None
+        raise
 
 
 def discover(package: str, attribute: str, what: str = "content") -> list[Found]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from ..content import discover
+from ..content import discover, missing_content_is_a_settings_error
 from ..errors import TbDashError
 from ..output import dump_yaml, write_all
 
@@ -109,7 +109,8 @@ def build_all(cfg) -> list[RuleFile]:
     """Every rule file the content defines, sorted by file name."""
     files = []
     for found in discover(cfg.content.rules, "rule_file", "content.rules"):
-        f = found.fn(cfg)
+        with missing_content_is_a_settings_error(cfg.content):  # a rule that links to a dashboard imports it
+            f = found.fn(cfg)
         files.append(f if f.source else RuleFile(f.filename, f.groups, found.module))
     check_unique(files)
     return sorted(files, key=lambda f: f.filename)
