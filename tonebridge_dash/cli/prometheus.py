@@ -104,16 +104,27 @@ def demo(
     port: Optional[int] = typer.Option(None, "--port", min=1, max=65535,
                                        help="Port on 127.0.0.1 (default: a free one)."),
     config: Optional[Path] = ConfigOption,
+    live: bool = typer.Option(True, "--live/--no-live",
+                              help="Go on producing data while it runs (default), or serve the history only."),
 ) -> None:
     """Serve synthetic traffic (the content's traffic profile) from a real
-    Prometheus on 127.0.0.1 until Ctrl-C, to try check (or Grafana) against.
+    Prometheus on 127.0.0.1 until Ctrl-C, to try check, preview (or Grafana)
+    against.
 
     Needs Debian's prometheus and promtool (apt-get install prometheus). The
-    traffic covers every metric of the catalog and ends now; the content's
-    recording rules are backfilled over it.
+    traffic covers every metric of the catalog: --hours of history up to
+    now, backfilled with the content's recording rules; then, while it runs,
+    Prometheus scrapes a synthetic exporter that tb-dash serves on 127.0.0.1
+    and evaluates the rules, so check and preview work at "now" for as long
+    as it runs (--no-live: the history only, check needs --time).
 
-    Example: tb-dash demo --port 9099, then in another terminal
-    tb-dash check -p http://127.0.0.1:9099 --time <the time it prints>
+    Examples:
+
+      tb-dash demo --port 9099, then in another terminal:
+
+      tb-dash check -p http://127.0.0.1:9099
+
+      tb-dash preview -p http://127.0.0.1:9099 --open
     """
     import signal
     import time as clock
@@ -130,12 +141,21 @@ def demo(
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, stop)
     cfg = load_settings(config)
-    with SyntheticPrometheus(duration=int(hours * 3600), port=port, cfg=cfg) as prom:
+    def say(message: str) -> None:
+        typer.echo(f"demo: {message}...", err=True)
+
+    with SyntheticPrometheus(duration=int(hours * 3600), port=port, cfg=cfg, live=live, progress=say) as prom:
         try:
             end = datetime.fromtimestamp(prom.end, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
-                       f"last at {end}")
-            typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
+            if live:
+                typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic up to {end}, "
+                           f"{prom.samples} samples, and live data every {prom.step}s from now on")
+                typer.echo(f"try: tb-dash check --prometheus-url {prom.url}")
+                typer.echo(f"     tb-dash preview --prometheus-url {prom.url} --open")
+            else:
+                typer.echo(f"Prometheus at {prom.url}: {hours:g}h of synthetic traffic, {prom.samples} samples, "
+                           f"last at {end}")
+                typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
             typer.echo("Ctrl-C stops it.", err=True)
             while prom.running():
                 clock.sleep(0.5)

@@ -30,18 +30,32 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import yaml
 
 from ..errors import TbDashError
-from . import lifetime, synthetic
+from . import exporter, lifetime, synthetic
 
 _CONFIG = """\
 # No scrape targets: every series comes from the backfilled blocks.
 global:
   scrape_interval: 15s
 scrape_configs: []
+"""
+
+# Live: the backfilled history, then a synthetic exporter scraped every step
+# (its series keep their own job and instance), the rules evaluated as they
+# would be in production.
+_LIVE_CONFIG = """\
+global:
+  scrape_interval: {step}s
+  evaluation_interval: {step}s
+rule_files: [{rules}]
+scrape_configs:
+  - job_name: tb-dash-demo
+    honor_labels: true
+    static_configs: [{{targets: ["{target}"]}}]
 """
 
 
@@ -88,6 +102,8 @@ class SyntheticPrometheus:
     cfg: object = None  # with settings, the content's traffic profile and rule files (tb-dash rules)
     profile: synthetic.Profile | None = None  # the traffic; default the content's (cfg.content.traffic)
     port: int | None = None  # on 127.0.0.1; default a free one
+    live: bool = False  # go on producing data after the history: a scraped synthetic exporter
+    progress: Callable[[str], None] | None = None  # told each step while it prepares
 
     url: str = ""
     workdir: Path | None = None
@@ -95,6 +111,7 @@ class SyntheticPrometheus:
     _process: subprocess.Popen | None = field(default=None, repr=False)
     _log: object = field(default=None, repr=False)
     _port: int = field(default=0, repr=False)
+    _exporter: object = field(default=None, repr=False)
 
     def __enter__(self) -> "SyntheticPrometheus":
         for binary in (self.prometheus, self.promtool):
@@ -121,8 +138,12 @@ class SyntheticPrometheus:
             if self.cfg is None:
                 raise PrometheusSetupError("no traffic profile: pass profile= or cfg= (content.traffic)")
             profile = synthetic.load_profile(self.cfg.content.traffic)
-        self.samples = synthetic.write(data, w, profile, self.seed)
+        say = self.progress or (lambda message: None)
+        say(f"generating {self.duration / 3600:g}h of synthetic traffic")
+        continuation = exporter.Continuation() if self.live else None
+        self.samples = synthetic.write(data, w, profile, self.seed, continuation.line if continuation else None)
         tsdb = self.workdir / "tsdb"
+        say(f"backfilling {self.samples} samples with promtool")
         backfill(data, tsdb, self.promtool)
         data.unlink()
         config = self.workdir / "prometheus.yml"
@@ -130,6 +151,7 @@ class SyntheticPrometheus:
         self._port = self.port or free_port()
         self.url = f"http://127.0.0.1:{self._port}"
         self._log = open(self.workdir / "prometheus.log", "wb")
+        say("starting Prometheus")
         self._launch(config, tsdb)
         if self.cfg is not None:
             from ..alerting.rules import build_all, write_rule_files
@@ -138,10 +160,20 @@ class SyntheticPrometheus:
             rules_dir.mkdir()
             self.rule_files = [*self.rule_files, *write_rule_files(build_all(self.cfg), rules_dir)]
         if self.rule_files:
-            for _ in range(recording_depth(self.rule_files)):
+            depth = recording_depth(self.rule_files)
+            for n in range(depth):
+                say(f"backfilling the recording rules ({n + 1} of {depth})")
                 self._backfill_rules(tsdb)
                 self._stop()
                 self._launch(config, tsdb)
+        if continuation is not None:
+            say("starting the live synthetic exporter")
+            self._exporter = exporter.Exporter(continuation)
+            rules = ", ".join(f'"{p}"' for p in self.rule_files)
+            config.write_text(_LIVE_CONFIG.format(step=self.step, rules=rules, target=self._exporter.address),
+                              encoding="utf-8")
+            self._stop()
+            self._launch(config, tsdb)
 
     def _launch(self, config: Path, tsdb: Path) -> None:
         self._process = subprocess.Popen(
@@ -205,6 +237,9 @@ class SyntheticPrometheus:
 
     def __exit__(self, *exc) -> None:
         self._stop()
+        if self._exporter is not None:
+            self._exporter.close()
+            self._exporter = None
         if self._log is not None:
             self._log.close()
             self._log = None

@@ -345,12 +345,15 @@ def generate(w: Window, profile: Profile, seed: int = 0) -> Iterator[str]:
     yield "# EOF\n"
 
 
-def write(path: Path, w: Window, profile: Profile, seed: int = 0) -> int:
-    """Write the OpenMetrics file; returns the number of samples."""
+def write(path: Path, w: Window, profile: Profile, seed: int = 0, watch=None) -> int:
+    """Write the OpenMetrics file; returns the number of samples. ``watch``
+    (a callable) sees every line (``exporter.Continuation.line``)."""
     samples = 0
     with open(path, "w", encoding="utf-8") as f:
         buffer = []
         for line in generate(w, profile, seed):
+            if watch is not None:
+                watch(line)
             if not line.startswith("#"):
                 samples += 1
             buffer.append(line)
