@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -11,10 +12,28 @@ from .common import (ConfigOption, DirArgument, FormatOption, StrictOption, app,
                      load_settings, output_format)
 
 
+
+class Target(str, Enum):
+    """What render writes (``dashboard.targets.TARGETS``; listed here so that
+    --help imports nothing heavy)."""
+
+    json = "json"
+    provisioning = "provisioning"
+    configmap = "configmap"
+    operator = "operator"
+    resource = "resource"
+
+
 @app.command()
 def render(
-    out: Path = typer.Option(Path("build/dashboards"), "--out", "-o", metavar="DIR",
-                             help="Directory for the <uid>.json files."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", metavar="DIR",
+        help="Output directory (default build/dashboards for json, else build/<target>)."),
+    target: Target = typer.Option(
+        Target.json, "--target", "-t",
+        help="json: <uid>.json; provisioning: Grafana's file provider and the JSON in its folder; "
+             "configmap: ConfigMaps for the Grafana Helm chart's sidecar; operator: grafana-operator "
+             "GrafanaDashboards; resource: Grafana's dashboard.grafana.app/v1beta1 Dashboards."),
     config: Optional[Path] = ConfigOption,
     schema_version: Optional[int] = typer.Option(
         None, "--schema-version", min=39, max=42,
@@ -33,6 +52,10 @@ def render(
     code no longer has is removed (render remembers what it wrote in
     <out>/.tb-dash-written); other files are left with a warning.
 
+    --target writes the same dashboards for what distributes them: every
+    manifest is checked against its published schema (the operators' CRDs,
+    Kubernetes' own), names and the API server's size limits first.
+
     Examples:
 
       tb-dash render
@@ -40,6 +63,8 @@ def render(
       tb-dash render --out /tmp/dashboards --config tb-dash.yaml
 
       tb-dash render --check   # in CI: are the committed files current?
+
+      tb-dash render --target operator --out build/operator && kubectl apply -f build/operator/
     """
     import dataclasses
 
@@ -52,6 +77,20 @@ def render(
         cfg = dataclasses.replace(
             cfg, dashboards=dataclasses.replace(cfg.dashboards, schema_version=schema_version))
     rendered = dashboards(cfg, gate=True)  # what validate calls an error is not written
+    if target is not Target.json:
+        from ..dashboard import targets
+
+        out = out or Path("build") / target.value
+        found = targets.files(target.value, rendered, cfg)
+        if check:
+            _check_current(out, [(name, content) for name, content, _ in found], targets.patterns(target.value, cfg),
+                           f"{target.value} files", f"tb-dash render --target {target.value} --out {out}")
+            return
+        for p in targets.write_found(found, out):
+            typer.echo(str(p))
+        typer.echo(f"rendered {len(rendered)} dashboards for {target.value} to {out}", err=True)
+        return
+    out = out or Path("build/dashboards")
     if check:
         _check_current(out, [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered],
                        ["*.json"], "dashboards", f"tb-dash render --out {out}")

@@ -1,0 +1,96 @@
+"""render --target and rules --target prometheus-operator at the command
+line: the files each writes, the choices in --help, --check, one line and
+exit code for what is refused, a Secret with credentials only from the
+environment."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+
+import yaml
+
+from tonebridge_dash.cli.dashboards import Target
+from tonebridge_dash.dashboard.targets import TARGETS
+
+
+def run(*args, cwd=None, env=None):
+    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_the_help_lists_every_target():
+    assert tuple(t.value for t in Target) == TARGETS
+    r = run("render", "--help")
+    assert "json|provisioning|configmap|operator|resource" in r.stdout
+    r = run("rules", "--help")
+    assert "files|prometheus-operator" in r.stdout
+
+
+def test_render_writes_each_target_into_its_own_directory(tmp_path):
+    for target in ("provisioning", "configmap", "operator", "resource"):
+        r = run("render", "--target", target, cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+        assert f"for {target} to build/{target}" in r.stderr
+    assert (tmp_path / "build" / "operator" / "tb-overview.yaml").is_file()
+    assert (tmp_path / "build" / "provisioning" / "tonebridge" / "tb-overview.json").is_file()
+    doc = yaml.safe_load((tmp_path / "build" / "configmap" / "tb-slo.yaml").read_text())
+    assert doc["kind"] == "ConfigMap"
+    assert not (tmp_path / "build" / "dashboards").exists()
+
+
+def test_render_check_says_whether_the_manifests_are_current(tmp_path):
+    out = str(tmp_path / "op")
+    assert run("render", "--target", "operator", "--out", out).returncode == 0
+    assert run("render", "--target", "operator", "--out", out, "--check").returncode == 0
+    (tmp_path / "op" / "tb-overview.yaml").write_text("changed\n")
+    r = run("render", "--target", "operator", "--out", out, "--check")
+    assert r.returncode == 1 and "tb-overview.yaml" in r.stdout
+
+
+def test_render_json_is_still_the_default(tmp_path):
+    r = run("render", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "tb-overview.json").is_file()
+
+
+def test_an_unknown_target_is_a_usage_error(tmp_path):
+    r = run("render", "--target", "helm", "--out", str(tmp_path))
+    assert r.returncode == 2 and "helm" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_manifest_kubernetes_would_refuse_is_one_line_and_exit_1(tmp_path):
+    (tmp_path / "tb-dash.yaml").write_text("dashboards: {uid_prefix: TB_}\n", encoding="utf-8")
+    r = run("render", "--target", "resource", "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines[-1].startswith("tb-dash: error: dashboard 'TB_") and "DNS-1123" in lines[-1]
+    assert "Traceback" not in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_rules_for_prometheus_operator(tmp_path):
+    r = run("rules", "--target", "prometheus-operator", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    kinds = sorted(yaml.safe_load(p.read_text())["kind"] for p in tmp_path.glob("*.yaml"))
+    assert kinds.count("PrometheusRule") >= 2 and kinds.count("Secret") == 1
+    secret = tmp_path / "secret-alertmanager-main.yaml"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o644 and "hooks" not in secret.read_text()
+    assert run("rules", "--target", "prometheus-operator", "--out", str(tmp_path), "--check").returncode == 0
+
+
+def test_rules_put_a_credential_from_the_environment_in_a_0600_secret(tmp_path):
+    url = "https://hooks.slack.example/services/T0/B0/abcdef"
+    r = run("rules", "--target", "prometheus-operator", "--out", str(tmp_path), env={"SLACK_WEBHOOK_URL": url})
+    assert r.returncode == 0, r.stderr
+    assert "SLACK_WEBHOOK_URL: mode 0600, do not commit" in r.stdout and url not in r.stdout + r.stderr
+    secret = tmp_path / "secret-alertmanager-main.yaml"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600 and url in secret.read_text()
+
+
+def test_rules_refuse_an_empty_credential_before_writing(tmp_path):
+    r = run("rules", "--target", "prometheus-operator", "--out", str(tmp_path / "o"),
+            env={"SLACK_WEBHOOK_URL": " "})
+    assert r.returncode == 2 and "SLACK_WEBHOOK_URL is set but empty" in r.stderr
+    assert not (tmp_path / "o").exists()
