@@ -216,7 +216,7 @@ def test_demo_serves_until_interrupted_and_check_passes_against_it():
     import re
     import signal
 
-    demo = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "demo", "--hours", "0.5"],
+    demo = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "demo", "--hours", "0.5", "--no-live"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = demo.stdout.readline()
