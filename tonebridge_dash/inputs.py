@@ -219,8 +219,22 @@ def load_json(data: bytes | str, source: str) -> Any:
         raise InputError(f"{source}: not valid JSON (nested deeper than {MAX_JSON_DEPTH} levels)") from None
     except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
         raise InputError(f"{source}: not valid JSON ({clip(str(e))})") from None
-    check_plain(value, source, MAX_JSON_DEPTH)
+    # JSON decodes to plain values only (string keys; NaN and overflows refused
+    # above): what is left to check is the depth, and only containers have one.
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        check_plain(value, source, MAX_JSON_DEPTH)  # names where
     return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    stack = [(value, 0)]
+    while stack:
+        v, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = v.values() if isinstance(v, dict) else v
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return False
 
 
 # --- plain data ---------------------------------------------------------------------
