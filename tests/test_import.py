@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tonebridge_dash.dashboard.migrate import migrate
 from tonebridge_dash.dashboard.roundtrip import compare, expected

@@ -143,4 +143,4 @@ def test_validate_refuses_dashboard_files_with_non_finite_numbers(tmp_path, rend
 def test_check_refuses_a_time_that_is_not_one(tmp_path):
     for bad in ("nan", "inf", "-1", "1e300"):
         done = run("check", "-p", "http://127.0.0.1:9", "--time", bad)
-        assert done.returncode == EXIT_USAGE and f"--time must be unix seconds or RFC 3339" in done.stderr
+        assert done.returncode == EXIT_USAGE and "--time must be unix seconds or RFC 3339" in done.stderr

@@ -16,7 +16,7 @@ from typing import List, Optional
 import typer
 
 from ..errors import EXIT_FAILED, EXIT_USAGE, TbDashError
-from .common import ConfigOption, app, dashboards, load_settings, warn
+from .common import ConfigOption, app, dashboards, load_settings
 from .pushing import print_json
 
 FromOption = typer.Option(
