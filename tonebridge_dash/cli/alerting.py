@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .common import ConfigOption, FormatOption, app, load_settings, output_format
+from .common import ConfigOption, FormatOption, app, check_current, load_settings, output_format
 
 
 
@@ -67,9 +67,7 @@ def rules(
     out = out or Path("build/rules")
     secrets = alertmanager.secrets_from_env(cfg, os.environ)
     if check:
-        from .dashboards import _check_current
-
-        _check_current(out, [*((f.filename, encode(f)) for f in files),
+        check_current(out, [*((f.filename, encode(f)) for f in files),
                              (alertmanager.FILENAME, alertmanager.encode(cfg, secrets))],
                        ["*.rules.yml", alertmanager.FILENAME], "rule files", f"tb-dash rules --out {out}")
         return
@@ -101,9 +99,7 @@ def _prometheus_operator(files, cfg, out: Path, check: bool) -> None:
 
     manifests, inline = kubernetes.files(files, cfg, os.environ)
     if check:
-        from .dashboards import _check_current
-
-        _check_current(out, [(name, content) for name, content, _ in manifests], ["*.yaml"],
+        check_current(out, [(name, content) for name, content, _ in manifests], ["*.yaml"],
                        "manifests", f"tb-dash rules --target prometheus-operator --out {out}")
         return
     *paths, secret_path = write_all(out, manifests)  # all or nothing

@@ -148,3 +148,16 @@ def finish(outcome, fmt: str, format_text, strict: bool) -> None:
         typer.echo(format_text(outcome))
     if outcome.failed(strict):
         raise typer.Exit(1)
+
+
+def check_current(out: Path, files, patterns, what: str, command: str) -> None:
+    """``--check``: one line per file that is not current, a summary, exit 1 unless all are."""
+    from ..current import compare
+
+    drift = compare(out, files, patterns)
+    for line in drift.lines():
+        typer.echo(line)
+    if not drift.current:
+        typer.echo(f"tb-dash: error: {drift.summary(what, command)}", err=True)
+        raise typer.Exit(1)
+    typer.echo(drift.summary(what, command), err=True)

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .common import (ConfigOption, DirArgument, FormatOption, StrictOption, app, dashboards, finish,
+from .common import (ConfigOption, DirArgument, FormatOption, StrictOption, app, check_current, dashboards, finish,
                      load_settings, output_format)
 
 
@@ -83,7 +83,7 @@ def render(
         out = out or Path("build") / target.value
         found = targets.files(target.value, rendered, cfg)
         if check:
-            _check_current(out, [(name, content) for name, content, _ in found], targets.patterns(target.value, cfg),
+            check_current(out, [(name, content) for name, content, _ in found], targets.patterns(target.value, cfg),
                            f"{target.value} files", f"tb-dash render --target {target.value} --out {out}")
             return
         for p in targets.write_found(found, out):
@@ -92,7 +92,7 @@ def render(
         return
     out = out or Path("build/dashboards")
     if check:
-        _check_current(out, [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered],
+        check_current(out, [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered],
                        ["*.json"], "dashboards", f"tb-dash render --out {out}")
         return
     files = [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'"), 0o644) for r in rendered]
@@ -114,19 +114,6 @@ def render(
     if done.foreign:  # push --from would send them too; say so, but they are not ours to delete
         typer.echo(f"tb-dash: warning: {out} also holds {', '.join(done.foreign)}, which tb-dash did not write; "
                    "push --from would send it", err=True)
-
-
-def _check_current(out: Path, files, patterns, what: str, command: str) -> None:
-    """``--check``: one line per file that is not current, a summary, exit 1 unless all are."""
-    from ..current import compare
-
-    drift = compare(out, files, patterns)
-    for line in drift.lines():
-        typer.echo(line)
-    if not drift.current:
-        typer.echo(f"tb-dash: error: {drift.summary(what, command)}", err=True)
-        raise typer.Exit(1)
-    typer.echo(drift.summary(what, command), err=True)
 
 
 @app.command("list")

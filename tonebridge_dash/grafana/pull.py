@@ -19,6 +19,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import EXIT_USAGE, TbDashError, clip, redact_url
 from ..model import UID_RE
+from ..owned import status_of
 from ..output import encode_json, write_files
 from ..progress import Progress
 from . import answers
@@ -179,13 +180,9 @@ def encoded(pulled: Iterable[Pulled]) -> list[tuple[Pulled, bytes]]:
 
 def file_state(path: Path, content: bytes) -> str:
     """What writing ``content`` to ``path`` does: a new file, an updated one
-    (the dashboard changed in Grafana since the last pull) or none."""
-    try:
-        if not path.is_file():
-            return NEW
-        return UNCHANGED if path.stat().st_size == len(content) and path.read_bytes() == content else UPDATED
-    except OSError:
-        return UPDATED
+    (the dashboard changed in Grafana since the last pull) or none
+    (``owned.status_of``, in pull's words)."""
+    return {"created": NEW, "unchanged": UNCHANGED}.get(status_of(path, content), UPDATED)
 
 
 @dataclass(frozen=True)
