@@ -23,6 +23,7 @@ class Finding:
     panel_id: Any = None
     ref_id: str = ""  # the target's refId (check)
     query: str = ""  # the PromQL sent (check)
+    target: int | None = None  # the target's index in the panel's targets (validate's rules on targets)
 
     def where(self) -> str:
         return self.panel or "(dashboard)"

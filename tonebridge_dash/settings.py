@@ -199,6 +199,7 @@ class Exclusion:
     reason: str
     dashboard: str | None = None
     panel: str | None = None
+    target: int | None = None  # a target's index in the panel's targets (rules on targets)
 
 
 @dataclass(frozen=True)

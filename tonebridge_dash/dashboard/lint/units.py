@@ -28,7 +28,7 @@ pressurembar pressurebar pressurekbar pressurepa pressurehpa pressurekpa pressur
 radbq radci radgy radrad radsv radmsv radusv radrem radexpckg radr radsvh radmsvh radusvh
 rotrpm rothz rotrads rotdegs celsius fahrenheit kelvin
 hertz ns µs ms s m h d dtdurationms dtdurations dthms dtdhms timeticks clockms clocks
-cps ops reqps rps wps iops cpm opm rpm wpm
+cps ops reqps rps wps iops cpm opm rpm wpm mps mpm
 velocityms velocitykmh velocitymph velocityknot mlitre litre m3 Nm3 dm3 gallons
 bool bool_yes_no bool_on_off
 """.split())

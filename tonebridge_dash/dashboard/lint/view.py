@@ -7,16 +7,20 @@ is parsed once (after Grafana's variables are substituted), each such rule
 runs on it there and then, and the syntax tree is dropped; a parsed
 expression takes tens of kilobytes in the parser, so keeping every one of a
 large dashboard would take gigabytes.
+
+In the grafana profile a rule ported from grafana/dashboard-linter runs its
+``linter`` function (the linter's semantics) in place of the house one, and
+targets are parsed as the linter parses them (``linter.expand_variables``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
 from ...findings import WARNING
-from ...model import as_list, iter_panels, template_variables
+from ...model import as_list, as_object, iter_panels, template_variables
 from ...prometheus import promql
 
 
@@ -32,10 +36,13 @@ class Issue:
     panel: dict | None
     message: str
     severity: str | None = None
+    target: int | None = None  # the target's index in the panel's targets (set for target rules)
 
 
-# (panel, target, parsed expression or PromQLSyntaxError, undefined variables) -> issues
-TargetCheck = Callable[[dict, dict, Any, tuple], Iterable[Issue]]
+# (dashboard, panel, target, parsed expression or PromQLSyntaxError, undefined variables) -> issues.
+# In the grafana profile every target of every panel is passed, the expression
+# None when it is not a Prometheus query (no expr, an empty one, or Loki).
+TargetCheck = Callable[["Dashboard", dict, dict, Any, tuple], Iterable[Issue]]
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,9 @@ class Rule:
     hint: str
     fn: Callable[["Dashboard"], Iterable[Issue]] | None
     per_target: TargetCheck | None = None  # instead of fn: a rule on each Prometheus target
+    # dashboard-linter's semantics, run in the grafana profile in place of fn
+    # (a dashboard function) or per_target (a TargetCheck).
+    linter: Callable | None = None
     # Which profiles run it: "grafana" rules hold for any dashboard Grafana
     # loads; "house" rules are the project's conventions, run only in the
     # house profile; "linter" rules are dashboard-linter's conventions:
@@ -59,6 +69,15 @@ class Rule:
 
     def runs_in(self, profile: str) -> bool:
         return profile == HOUSE if self.scope == "house" else (profile != HOUSE or self.scope != "advice")
+
+    def function(self, profile: str) -> Callable | None:
+        """What runs in ``profile``: a dashboard function or a TargetCheck."""
+        if profile != HOUSE and self.linter is not None:
+            return self.linter
+        return self.fn if self.fn is not None else self.per_target
+
+    def on_targets(self) -> bool:
+        return self.per_target is not None
 
 
 @dataclass
@@ -81,10 +100,9 @@ class Dashboard:
         data = rendered.data
         panels = list(iter_panels(data))
         variables = promql.dashboard_variables(data)
-        loki = next((v.get("query") for v in template_variables(data) if v.get("type") == "datasource"),
-                    None) == "loki"
-        issues = _check_targets(panels, variables, target_checks or {}, loki)
-        return cls(rendered.uid, rendered.title, data, panels, cfg, variables, issues, profile)
+        d = cls(rendered.uid, rendered.title, data, panels, cfg, variables, {}, profile)
+        d.target_issues = _check_targets(d, target_checks or {})
+        return d
 
     def template(self, name: str) -> dict | None:
         for v in self.templating():
@@ -104,28 +122,56 @@ class Dashboard:
         return self._datasource_variable
 
 
-def _check_targets(panels: list[dict], variables: dict[str, str],
-                   checks: Mapping[str, TargetCheck], loki: bool = False) -> dict[str, list[Issue]]:
+def _check_targets(d: Dashboard, checks: Mapping[str, TargetCheck]) -> dict[str, list[Issue]]:
     """Parse every Prometheus target once and run each check on it; no
-    syntax tree outlives its target. A Loki target (``loki``: the
-    dashboard's datasource variable lists Loki) is LogQL, not parsed here."""
-    values = promql.Values.for_lint()
+    syntax tree outlives its target. A Loki target (the dashboard's first
+    datasource variable lists Loki, or the panel's or target's datasource is
+    Loki) is LogQL, not parsed here. The house profile substitutes the
+    dashboard's variables as ``check`` does; the others as dashboard-linter
+    does, and show the checks every target, parsed or not."""
     out: dict[str, list[Issue]] = {name: [] for name in checks}
     if not checks:
         return out
-    for p in panels:
-        panel_loki = loki or (isinstance(p.get("datasource"), dict) and p["datasource"].get("type") == "loki")
-        for t in as_list(p.get("targets")):
-            if isinstance(t, dict) and isinstance(t.get("expr"), str) and not (
-                    panel_loki or (isinstance(t.get("datasource"), dict) and t["datasource"].get("type") == "loki")):
-                s = promql.substitute(t["expr"], variables, values)
+    from . import linter  # the linter's rules import this module
+
+    house = d.profile == HOUSE
+    values = promql.Values.for_lint()
+    templates = d.templating()
+    loki = as_object(d.datasource_variable()).get("query") == "loki"
+    for p in d.panels:
+        panel_loki = loki or _is_loki(p)
+        for i, t in enumerate(as_list(p.get("targets"))):
+            if not isinstance(t, dict):
+                continue
+            text = t.get("expr")
+            prometheus = isinstance(text, str) and not (panel_loki or _is_loki(t))
+            expr: Any = None
+            undefined: tuple = ()
+            if house:
+                if not prometheus:
+                    continue
+                s = promql.substitute(text, d.variables, values)
+                text, undefined = s.text, s.undefined
+            elif prometheus and text.strip():
                 try:
-                    expr: Any = promql.parse(s.text)
+                    text = linter.expand_variables(text, templates)
+                except ValueError as e:
+                    expr = promql.PromQLSyntaxError(f"could not expand variables: {e}")
+            else:
+                prometheus = False
+            if prometheus and expr is None:
+                try:
+                    expr = promql.parse(text)
                 except promql.PromQLSyntaxError as e:
                     expr = e
-                for name, check in checks.items():
-                    out[name].extend(check(p, t, expr, s.undefined))
+            for name, check in checks.items():
+                out[name].extend(issue if issue.target is not None else replace(issue, target=i)
+                                 for issue in check(d, p, t, expr, undefined))
     return out
+
+
+def _is_loki(o: dict) -> bool:
+    return isinstance(o.get("datasource"), dict) and o["datasource"].get("type") == "loki"
 
 
 def ref(t: dict) -> str:
