@@ -140,3 +140,77 @@ def test_an_imported_module_answers_to_the_grafana_profile(tmp_path):
     assert done.returncode == 0 and "exclude" not in done.stderr
     module = next((tmp_path / "imported").glob("[!_]*.py")).read_text()
     assert 'LINT_PROFILE = "grafana"' in module
+
+
+def _exprs(d: dict) -> list:
+    return [t.get("expr") for p in iter_panels(d) for t in p.get("targets", [])]
+
+
+def test_a_query_the_content_has_becomes_a_call_to_its_function(tmp_path):
+    """The project's own dashboard, rendered and imported: each query that
+    panels/queries.py gives exactly is written as that call; one whose range
+    was changed stays PromQL; the module renders the same queries."""
+    own = tb_dash(tmp_path, "render", "--out", "own")
+    assert own.returncode == 0, own.stderr
+    original = json.loads((tmp_path / "own" / "tb-application.json").read_text())
+    failed = next(t for p in iter_panels(original) for t in p.get("targets", [])
+                  if "login_attempts_failed" in t["expr"])
+    changed = failed["expr"] = failed["expr"].replace("[$__rate_interval]", "[5m]")
+    assert changed.count("[5m]") == 1
+    (tmp_path / "application.json").write_text(json.dumps(original))
+    done, rendered = _import_and_render(tmp_path, tmp_path / "application.json")
+    assert compare(expected(original, "application.json"), rendered).exact
+    assert _exprs(rendered) == _exprs(original)
+    module = (tmp_path / "imported" / "application.py").read_text()
+    assert "from panels import queries\n" in module
+    for call in ("queries.request_rate(cfg, queries.ENDPOINT)",
+                 "queries.request_rate(cfg, queries.ENDPOINT, ('endpoint',))",
+                 "queries.error_ratio(cfg, queries.ENDPOINT)",
+                 "queries.latency_quantile(cfg, 0.95, queries.ENDPOINT)",
+                 "queries.success_ratio(cfg, queries.ENDPOINT)",
+                 "queries.forbidden_rate(cfg)",
+                 "queries.table_query_rate(cfg, 'users')"):
+        assert f"prom({call}, " in module, call
+    assert repr(changed) in module and "queries.failed_login_rate(" not in module
+    calls = len(re.findall(r"prom\(queries\.", module))
+    literals = sum(repr(e) in module for e in set(_exprs(original)))
+    assert calls >= 10 and calls + literals >= len(_exprs(original))
+    assert f"; {calls}/{len(_exprs(original))} queries as calls to the content's query functions" in done.stderr
+
+
+def test_a_call_is_only_written_when_it_gives_the_same_text_with_the_settings(tmp_path):
+    """The settings in effect on import decide: with another gateway selector
+    the content's request queries read differently, so the imported ones
+    (rendered with the defaults) stay PromQL; the node queries, which that
+    selector does not touch, are still calls."""
+    own = tb_dash(tmp_path, "render", "--out", "own")
+    assert own.returncode == 0, own.stderr
+    (tmp_path / "tb-dash.yaml").write_text('selectors:\n  gateway: job="gateway"\n')
+    for uid in ("tb-overview", "tb-system"):
+        done = tb_dash(tmp_path, "import", f"own/{uid}.json", "--out", "imported")
+        assert done.returncode == 0, done.stderr
+    overview = (tmp_path / "imported" / "tb_overview.py").read_text()
+    system = (tmp_path / "imported" / "tb_system.py").read_text()
+    original = json.loads((tmp_path / "own" / "tb-overview.json").read_text())
+    assert "queries." not in overview and all(repr(e) in overview for e in _exprs(original))
+    assert "prom(queries.cpu_usage_ratio(cfg), " in system
+
+
+def test_a_call_is_checked_by_evaluating_it_again():
+    """What the catalog recorded is only written when the written call, run
+    again with the settings, gives the text back byte for byte."""
+    from panels import queries
+    from tonebridge_dash.dashboard.calls import Catalog, _Record
+    from tonebridge_dash.settings import load_settings
+
+    cfg = load_settings(None)
+    text = queries.request_rate(cfg, queries.ENDPOINT, ("status",))
+    values = {"cfg": cfg, "scope": queries.ENDPOINT, "by": ("status",)}
+    found = Catalog(cfg, {text: [_Record(0, queries.request_rate, values)],
+                          text + " ": [_Record(0, queries.request_rate, values)],  # not what the call gives
+                          "sum (x)": [_Record(0, queries.request_rate, {**values, "scope": object()})]})
+    call = found.call_for(text)
+    assert call is not None and call.code == "queries.request_rate(cfg, queries.ENDPOINT, ('status',))"
+    assert call.modules == ("panels.queries",) and call.function == "panels.queries.request_rate"
+    assert found.call_for(text + " ") is None and found.call_for("sum (x)") is None
+    assert found.imports({"panels.queries"}) == ["from panels import queries"]

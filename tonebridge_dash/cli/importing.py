@@ -30,12 +30,14 @@ def import_dashboards(
     migrates it: rows[] to row panels, graph to timeseries, singlestat to
     stat or gauge, the old table to table, datasource names and ${DS_...}
     inputs to the datasource variable. Each module has one panel(...) call
-    per panel, its queries as PromQL strings, laid out in rows of Cells
-    where the positions allow. Before anything is written each module is
-    rendered and compared with the original, panel by panel; the summary
-    says how much was kept and lists what was approximated. Each module
-    declares LINT_PROFILE = "grafana": render holds it to what Grafana needs,
-    not to the house conventions. Nothing is written unless every FILE imports.
+    per panel, its queries as PromQL strings (a call to the content's query
+    function where one gives exactly the same PromQL with the settings),
+    laid out in rows of Cells where the positions allow. Before anything is
+    written each module is rendered and compared with the original, panel
+    by panel; the summary says how much was kept, how many queries became
+    calls, and lists what was approximated. Each module declares
+    LINT_PROFILE = "grafana": render holds it to what Grafana needs, not to
+    the house conventions. Nothing is written unless every FILE imports.
 
     Exit codes: 0 imported; 1 an import did not render; 2 a FILE that is
     unreadable or not a dashboard, a bad --name, or a module that exists.
@@ -88,7 +90,7 @@ def _import_one(path: Path, module: str, cfg) -> _Imported:
 
     doc = load_json(read_limited(path, DASHBOARD_LIMIT, "dashboard JSON file"), str(path))
     try:
-        generated = generate(doc, module, path.name)
+        generated = generate(doc, module, path.name, cfg)
     except TbDashError:
         raise
     except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as e:
@@ -127,7 +129,8 @@ def _check(path: Path, module: str, doc, generated, cfg) -> _Imported:
 def _summary(path: Path, module: str, r: _Imported) -> None:
     g, c = r.generated, r.comparison
     layout = "rows of cells" if g.layout == "rows" else "explicit positions"
-    typer.echo(f"imported {path} as {module} ({layout}): {c.summary()}", err=True)
+    calls = f"{g.calls}/{g.queries} queries as calls to the content's query functions"
+    typer.echo(f"imported {path} as {module} ({layout}): {c.summary()}; {calls}", err=True)
     for difference in c.differences[:5]:
         warn(f"{module}: {difference}")
     if g.notes:

@@ -2,7 +2,9 @@
 
 ``generate`` migrates the dashboard (``migrate``, ``complete``) and writes
 Python that rebuilds it through the engine: one ``panel(...)`` call per
-panel with its queries as PromQL strings, in ``row``/``Cell``s of the
+panel with its queries as PromQL strings (or, given the settings, as calls
+to the content's query functions where one gives exactly the same text:
+``calls``), in ``row``/``Cell``s of the
 layout when the original's positions follow the layout's flow, else at
 explicit places (``at``, ``row_panel``). What the current model has no
 place for (``step`` on a query, a graph's ``paceLength``...) is listed in
@@ -14,10 +16,12 @@ from __future__ import annotations
 import keyword
 import pprint
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import GRID_COLUMNS, UID_RE, as_list, as_object
+from .calls import Catalog, catalog
 from .complete import complete
 from .layout import Cell, grid, row
 from .migrate import DATASOURCE, migrate
@@ -36,6 +40,8 @@ class Generated:
     queries: int
     notes: list[str] = field(default_factory=list)
     layout: str = "rows"  # or "positions"
+    calls: int = 0  # queries written as calls to the content's query functions
+    functions: dict[str, int] = field(default_factory=dict)  # those functions ("module.name"), how often
 
 
 def module_name(stem: str) -> str:
@@ -48,18 +54,20 @@ def module_name(stem: str) -> str:
     return name + "_" if keyword.iskeyword(name) else name
 
 
-def generate(doc: Any, name: str, source: str) -> Generated:
-    """The module for the dashboard in ``doc`` (read from ``source``)."""
+def generate(doc: Any, name: str, source: str, cfg: Any = None) -> Generated:
+    """The module for the dashboard in ``doc`` (read from ``source``). With
+    the settings ``cfg``, a query that is exactly what one of the content's
+    query functions gives with them becomes a call to it (``calls``)."""
     m = migrate(doc, source)
     d = complete(m.dashboard)
     notes = grouped(m.notes)
-    dropped: dict[str, int] = {}
+    ctx = _Context(catalog(cfg, _RESERVED) if cfg is not None else None)
     panels = d.get("panels", [])
     data = [p for p in _flat(panels) if p.get("type") != "row"]
     queries = sum(len(as_list(p.get("targets"))) for p in data)
     flows = _flows(panels)
-    body = _rows(panels, dropped) if flows else _placed(panels, dropped)
-    for key, count in sorted(dropped.items()):
+    body = _rows(panels, ctx) if flows else _placed(panels, ctx)
+    for key, count in sorted(ctx.dropped.items()):
         notes.append(f"{key} ({count}x): not part of Grafana's current model, not kept")
     title = str(d.get("title", ""))
     uid = d.get("uid")
@@ -74,16 +82,53 @@ def generate(doc: Any, name: str, source: str) -> Generated:
     args.append(body)
     doc_lines = [f'"""{_doc_safe(title)}: imported from {_doc_safe(source)} by tb-dash import.', ""]
     doc_lines.append("Edit it like any other dashboard module; `tb-dash render` builds it.")
+    if ctx.calls:
+        where = ", ".join(sorted({f.rpartition(".")[0] for f in ctx.functions}))
+        doc_lines += [""] + textwrap.wrap(
+            f"{ctx.calls} of {queries} queries are calls to the content's query functions ({where}): on import "
+            "they gave exactly the imported PromQL with the settings then in effect; they follow the settings "
+            "from now on.", 79)
     if notes:
         doc_lines += ["", "Approximated or not kept on import:", ""] + [f"- {_doc_safe(n)}" for n in notes]
-    imports = "from tonebridge_dash.dashboard.raw import " + ", ".join(_names(body))
-    layout_import = "from tonebridge_dash.dashboard.layout import Cell, row\n" if flows else ""
-    code = ("\n".join(doc_lines) + '\n"""\n\n' + layout_import + imports + "\n\n"
+    imports = ["from tonebridge_dash.dashboard.raw import " + ", ".join(_names(body))]
+    if flows:
+        imports.append("from tonebridge_dash.dashboard.layout import Cell, row")
+    if ctx.calls:
+        imports = sorted(imports + ctx.catalog.imports(ctx.modules), key=lambda line: line.split()[1])
+    code = ("\n".join(doc_lines) + '\n"""\n\n' + "\n".join(imports) + "\n\n"
             "# Linted as any dashboard Grafana loads, not by the house conventions (remove to adopt them).\n"
             'LINT_PROFILE = "grafana"\n\n\n'
             "def build(cfg):\n    return dashboard(\n        cfg,\n        "
             + ",\n        ".join(args) + ",\n    )\n")
-    return Generated(code, title, len(data), queries, notes, "rows" if flows else "positions")
+    return Generated(code, title, len(data), queries, notes, "rows" if flows else "positions",
+                     ctx.calls, dict(sorted(ctx.functions.items())))
+
+
+# Names the generated module defines or imports: a content module it calls is imported under another.
+_RESERVED = frozenset({"cfg", "build", "LINT_PROFILE", "dashboard", "at", "panel", "prom", "query", "row_panel",
+                       "Cell", "row"})
+
+
+@dataclass
+class _Context:
+    catalog: Catalog | None
+    dropped: dict[str, int] = field(default_factory=dict)  # keys not kept, how often
+    calls: int = 0  # queries written as calls to the content's query functions
+    functions: dict[str, int] = field(default_factory=dict)  # which, how often
+    modules: set[str] = field(default_factory=set)  # the content modules the calls name
+
+    def drop(self, key: str) -> None:
+        self.dropped[key] = self.dropped.get(key, 0) + 1
+
+    def call(self, expr: str) -> str | None:
+        """A call of the content's catalog that gives exactly ``expr``, or None."""
+        found = self.catalog.call_for(expr) if self.catalog is not None else None
+        if found is None:
+            return None
+        self.calls += 1
+        self.functions[found.function] = self.functions.get(found.function, 0) + 1
+        self.modules.update(found.modules)
+        return found.code
 
 
 def grouped(notes: list[str], shown: int = 4) -> list[str]:
@@ -178,36 +223,36 @@ def _plain_pos(p: Any) -> dict:
     return {k: pos[k] for k in ("x", "y", "w", "h")}
 
 
-def _rows(panels: list, dropped: dict) -> str:
+def _rows(panels: list, ctx: _Context) -> str:
     out = []
     for r, ps in _sections(panels):
         title = "None" if r is None else repr(str(r.get("title", "")))
-        cells = [f"Cell({_panel(p, 20, dropped)},\n                 w={_pos(p)['w']}, h={_pos(p)['h']})"
+        cells = [f"Cell({_panel(p, 20, ctx)},\n                 w={_pos(p)['w']}, h={_pos(p)['h']})"
                  for p in ps]
         out.append(f"row({title}" + "".join(f",\n            {c}" for c in cells) + ")")
     return "rows=[\n        " + ",\n        ".join(out) + ",\n    ]"
 
 
-def _placed(panels: list, dropped: dict) -> str:
+def _placed(panels: list, ctx: _Context) -> str:
     out = []
     for p in panels:
         if p.get("type") == "row":
-            out.append(_row_panel(p, dropped))
+            out.append(_row_panel(p, ctx))
         else:
-            out.append(_at(p, 8, dropped))
+            out.append(_at(p, 8, ctx))
     return "panels=[\n        " + ",\n        ".join(out) + ",\n    ]"
 
 
-def _at(p: dict, indent: int, dropped: dict) -> str:
+def _at(p: dict, indent: int, ctx: _Context) -> str:
     pos = _pos(p)
     place = ", ".join(f"{k}={_literal(pos[k], 0)}" for k in ("x", "y", "w", "h"))
-    return f"at({_panel(p, indent + 3, dropped)},\n{' ' * (indent + 3)}{place})"
+    return f"at({_panel(p, indent + 3, ctx)},\n{' ' * (indent + 3)}{place})"
 
 
-def _row_panel(p: dict, dropped: dict) -> str:
+def _row_panel(p: dict, ctx: _Context) -> str:
     pos = _pos(p)
     args = [repr(str(p.get("title", ""))), _literal(pos["y"], 0)]
-    args += [_at(c, 12, dropped) for c in as_list(p.get("panels")) if isinstance(c, dict)]
+    args += [_at(c, 12, ctx) for c in as_list(p.get("panels")) if isinstance(c, dict)]
     if p.get("collapsed"):
         args.append("collapsed=True")
     for key, value in p.items():
@@ -216,21 +261,21 @@ def _row_panel(p: dict, dropped: dict) -> str:
         if key in ROW_KEYS:
             args.append(_kwarg(key, value, 12))
         else:
-            dropped[f"row key '{key}'"] = dropped.get(f"row key '{key}'", 0) + 1
+            ctx.drop(f"row key '{key}'")
     if pos != {"x": 0, "y": pos["y"], "w": GRID_COLUMNS, "h": 1}:
         args.append(f"gridPos={_literal(pos, 12)}")
     return "row_panel(" + ",\n            ".join(args) + ")"
 
 
 # --- one panel --------------------------------------------------------------------
-def _panel(p: dict, indent: int, dropped: dict) -> str:
+def _panel(p: dict, indent: int, ctx: _Context) -> str:
     pad = "\n" + " " * (indent + 4)
     targets = [t for t in as_list(p.get("targets")) if isinstance(t, dict)]
     args = [repr(str(p.get("type"))), repr(str(p.get("title", "")))]
     if targets:
         targets = [{k: v for k, v in t.items() if not (k == "datasource" and v == p.get("datasource"))}
                    for t in targets]  # a query without one uses the panel's
-        args.append("[" + "".join(f"{pad}    {_target(t, i, indent + 8, dropped)}," for i, t in enumerate(targets))
+        args.append("[" + "".join(f"{pad}    {_target(t, i, indent + 8, ctx)}," for i, t in enumerate(targets))
                     + f"{pad}]")
     elif p.get("type") != "text" or "targets" in p:
         args.append("[]")
@@ -251,20 +296,20 @@ def _panel(p: dict, indent: int, dropped: dict) -> str:
         if key in PANEL_KEYS:
             args.append(_kwarg(key, value, indent + 4))
         else:
-            dropped[f"panel key '{key}'"] = dropped.get(f"panel key '{key}'", 0) + 1
+            ctx.drop(f"panel key '{key}'")
     if "fieldConfig" in p and (defaults or as_list(fc.get("overrides"))):
         args.append(_kwarg("fieldConfig", {"defaults": defaults, "overrides": as_list(fc.get("overrides"))},
                            indent + 4))
     return "panel(" + ("," + pad).join(args) + ")"
 
 
-def _target(t: dict, i: int, indent: int, dropped: dict) -> str:
+def _target(t: dict, i: int, indent: int, ctx: _Context) -> str:
     rest = {}
     for key, value in t.items():
         if key in TARGET_KEYS:
             rest[key] = value
         else:
-            dropped[f"query key '{key}'"] = dropped.get(f"query key '{key}'", 0) + 1
+            ctx.drop(f"query key '{key}'")
     if rest.get("refId") == ref_id(i):
         rest.pop("refId")
     expr = rest.pop("expr", None)
@@ -272,7 +317,7 @@ def _target(t: dict, i: int, indent: int, dropped: dict) -> str:
         if expr is not None:
             rest["expr"] = expr
         return "query(" + ", ".join(_kwarg(k, v, indent) for k, v in rest.items()) + ")"
-    args = [repr(expr)]
+    args = [ctx.call(expr) or repr(expr)]
     legend = rest.pop("legendFormat", None)
     if isinstance(legend, str):
         args.append(repr(legend))
