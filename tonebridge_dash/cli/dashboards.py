@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from .common import (ConfigOption, DirArgument, FormatOption, StrictOption, app, check_current, dashboards, finish,
+from .common import (ConfigOption, FormatOption, StrictOption, app, check_current, dashboards, finish,
                      load_settings, output_format)
 
 
@@ -150,7 +150,10 @@ def list_dashboards(
 
 @app.command()
 def validate(
-    directory: Optional[Path] = DirArgument,
+    directory: Optional[Path] = typer.Argument(
+        None, metavar="[DIR|FILE]", show_default=False,
+        help="A directory of dashboard *.json files, or one such file (default: what render would write, built "
+             "in memory). A .lint file beside them (dashboard-linter's) excludes or downgrades findings."),
     config: Optional[Path] = ConfigOption,
     fmt: str = FormatOption,
     strict: bool = StrictOption,
@@ -168,7 +171,8 @@ def validate(
 
     Errors exit 1, warnings only with --strict; a bad option exits 2.
     Exclusions, each with a reason, live in the settings under
-    validate.exclude. --list-rules (or the README) lists the rules.
+    validate.exclude, and for files of DIR in dashboard-linter's .lint
+    file beside them. --list-rules (or the README) lists the rules.
 
     Examples:
 
@@ -200,7 +204,12 @@ def validate(
             typer.echo(f"fixed {path.name}: {'; '.join(changes)}", err=True)
     cfg = load_settings(config)
     # Built unchecked: the lint rules report every problem, not just the first.
-    found = dashboards(cfg, directory, check=False, stream=True)
+    if directory is not None and directory.is_file():
+        from ..dashboard.render import read_file
+
+        found = iter([read_file(directory)])
+    else:
+        found = dashboards(cfg, directory, check=False, stream=True)
     result = run_rules(_as_loaded(found) if directory is not None else found, cfg,
                        profile=profile or (GRAFANA if directory is not None else None))
     finish(result, fmt, format_text, strict)

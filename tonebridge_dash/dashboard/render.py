@@ -12,6 +12,7 @@ unchanged files left alone). ``iter_dir`` and ``load_dir`` read them back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -155,10 +156,15 @@ def iter_dir(path: Path) -> Iterator[Rendered]:
     if not files:
         raise UsageError(f"{path}: no *.json dashboards found")
     for f in files:
-        data = load_json(read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file"), str(f))
-        if not isinstance(data, dict):
-            raise UsageError(f"{f}: expected a dashboard JSON object")
-        yield Rendered.of(data, str(f))
+        yield read_file(f)
+
+
+def read_file(f: Path) -> Rendered:
+    """One dashboard JSON file, as ``iter_dir`` reads each."""
+    data = load_json(read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file"), str(f))
+    if not isinstance(data, dict):
+        raise UsageError(f"{f}: expected a dashboard JSON object")
+    return Rendered.of(data, str(f))
 
 
 def load_dir(path: Path) -> list[Rendered]:

@@ -42,9 +42,13 @@ def fix_dashboard(data: dict) -> list[str]:
 
 
 def fix_dir(directory: Path) -> list[tuple[Path, list[str]]]:
-    """Fix every ``*.json`` dashboard of ``directory``; the files changed and how."""
+    """Fix every ``*.json`` dashboard of ``directory`` (or the one file
+    ``directory`` names); the files changed and how."""
     out, writes = [], []
-    for f in sorted(directory.glob("*.json")):
+    files = [directory] if directory.is_file() else sorted(directory.glob("*.json"))
+    if directory.is_file():
+        directory = directory.parent
+    for f in files:
         data = load_json(read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file"), str(f))
         if not isinstance(data, dict) or "apiVersion" in data:
             continue  # a Kubernetes resource: fix its source, not the rendered envelope
