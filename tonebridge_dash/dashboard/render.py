@@ -12,7 +12,6 @@ unchanged files left alone). ``iter_dir`` and ``load_dir`` read them back.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
