@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 from tonebridge_dash.dashboard.render import build_all
 from tonebridge_dash.settings import from_mapping
+
+# Compiled schemas are cached in a directory of the test run's own, never the user's.
+os.environ.setdefault("TB_DASH_CACHE_DIR", tempfile.mkdtemp(prefix="tb-dash-test-cache-"))
 
 
 @pytest.fixture(scope="session")

@@ -345,3 +345,20 @@ def test_diff_from_checks_its_input_as_push_does(tb, emu, tmp_path, rendered, fi
     code, out, err = tb("diff", "--grafana-url", emu.url, "--from", str(tmp_path / "in"))
     assert (code, out) == (2, "") and message in one_line(err)
     assert emu.total_requests() == 0
+
+
+def test_what_render_checked_push_from_its_output_does_not_check_again(tb, emu, tmp_path, monkeypatch):
+    from tonebridge_dash.grafana import checked
+
+    assert tb("render", "--out", "out")[0] == 0
+    checks = []
+    real = checked.check_all
+    monkeypatch.setattr(checked, "check_all", lambda *a, **k: checks.append(1) or real(*a, **k))
+    code, out, err = tb("push", "--grafana-url", emu.url, "--from", "out")
+    assert (code, checks) == (0, [])  # render's check, recorded for these very files
+    changed = sorted((tmp_path / "out").glob("*.json"))[0]
+    data = json.loads(changed.read_text())
+    data["title"] += " (changed by hand)"
+    changed.write_text(json.dumps(data))
+    code, out, err = tb("push", "--grafana-url", emu.url, "--from", "out", "--dry-run")
+    assert (code, checks) == (0, [1])  # a file that is not what render wrote is checked

@@ -207,3 +207,13 @@ def test_overlapping_panels_are_reported_once_each(rendered, cfg):
     overlaps = [f for f in result.errors() if f.rule == "panel-overlap"]
     assert len(overlaps) == 199
     assert overlaps[0].message == "overlaps panel 'Response time (p95)' (id 1): x=0, y=0, 12x8 against x=0, y=0, 12x8"
+
+
+@pytest.mark.parametrize("text", ["1", '"a dashboard"', "null", "[]", "[1, [2]]"])
+def test_a_json_file_that_is_not_an_object_is_one_line(tmp_path, text):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x.json").write_text(text)
+    done = subprocess.run([sys.executable, "-c", "from tonebridge_dash.cli import main; main()", "validate",
+                           str(tmp_path / "d")], capture_output=True, text=True)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.strip().endswith("x.json: expected a dashboard JSON object")

@@ -5,7 +5,7 @@ rule that errors fail while warnings fail only when asked to (``--strict``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 ERROR = "error"
@@ -29,7 +29,7 @@ class Finding:
         return self.panel or "(dashboard)"
 
     def to_json(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))  # every field is a plain value: asdict's deep copy is ten times slower
 
 
 class Findings:

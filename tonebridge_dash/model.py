@@ -8,6 +8,7 @@ reports wrong types).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ class Rendered:
     data: dict  # the Grafana dashboard JSON
     source: str = ""
     profile: str = ""  # the lint profile it answers to ("house", "grafana"); "" for the caller's default
+    digest: str = ""  # read from a file: the sha256 of its bytes (validate-once's key), "" otherwise
 
     @classmethod
     def of(cls, data: dict, source: str = "") -> "Rendered":
@@ -101,10 +103,21 @@ def json_path(link: Any) -> str:
     return out or "(top level)"
 
 
+def _opaque(value: Any) -> None:
+    """What json cannot encode holds no number for it to refuse."""
+    return None
+
+
 def non_finite(value: Any) -> Iterator[tuple[str, float]]:
     """``(JSON path, number)`` for every NaN or infinite number inside
     ``value``, in document order: what JSON cannot hold (``json.dumps``
-    would write ``NaN`` or ``Infinity``, which no JSON parser accepts)."""
+    would write ``NaN`` or ``Infinity``, which no JSON parser accepts).
+    Most values have none: json's encoder says so in C before any walk."""
+    try:
+        json.dumps(value, allow_nan=False, default=_opaque)
+        return
+    except (ValueError, TypeError, RecursionError):
+        pass  # one somewhere (or a key or depth json refuses): walk to name each
     for v, link, _ in json_nodes(value):
         if isinstance(v, float) and not math.isfinite(v):
             yield json_path(link), v

@@ -272,6 +272,24 @@ def _schema_validator():
     return _validator
 
 
+_fast = None
+
+
+def _passes(raw: Any) -> bool:
+    """The compiled schema's verdict (fast, and no jsonschema import for
+    settings that are fine); jsonschema then words what is wrong."""
+    global _fast
+    if _fast is None:
+        from .compiled import validator
+
+        _fast = validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), "settings")
+    try:
+        _fast(raw)
+        return True
+    except Exception:  # fastjsonschema.JsonSchemaValueException, or a quirk: jsonschema decides
+        return False
+
+
 def _describe(error, source: str) -> str:
     """One line naming the file, the key and what is wrong with it; values
     and keys are clipped, never quoted whole."""
@@ -300,6 +318,8 @@ def validate_raw(raw: Any, source: str) -> None:
         check_plain(raw, source)
     except InputError as e:
         raise SettingsError(e.message) from None
+    if _passes(raw):
+        return
     errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         raise SettingsError(_describe(errors[0], source))

@@ -15,6 +15,9 @@ import typer
 
 from .. import __version__
 from ..errors import EXIT_USAGE, TbDashError
+from . import params
+
+params.install()  # option values coerced without importing pydantic (see params)
 
 app = typer.Typer(
     name="tb-dash",
@@ -141,9 +144,9 @@ def output_format(fmt: str) -> str:
 def finish(outcome, fmt: str, format_text, strict: bool) -> None:
     """Print a validate or check outcome; exit 1 when it failed."""
     if fmt == "json":
-        from ..output import json_text
+        from ..output import report_text
 
-        typer.echo(json_text(outcome.to_json(), "the report", indent=2, ensure_ascii=False))
+        typer.echo(report_text(outcome.to_json()))
     else:
         typer.echo(format_text(outcome))
     if outcome.failed(strict):

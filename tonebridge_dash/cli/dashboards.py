@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from .common import (ConfigOption, FormatOption, StrictOption, app, check_current, dashboards, finish,
-                     load_settings, output_format)
+                     load_settings, output_format, warn)
 
 
 
@@ -76,7 +76,16 @@ def render(
     if schema_version is not None:
         cfg = dataclasses.replace(
             cfg, dashboards=dataclasses.replace(cfg.dashboards, schema_version=schema_version))
-    rendered = dashboards(cfg, gate=True)  # what validate calls an error is not written
+    said: list[str] = []
+
+    def keep(message: str) -> None:
+        said.append(message)
+        warn(message)
+
+    from ..dashboard.lint import HOUSE
+    from ..dashboard.render import build_all
+
+    rendered = build_all(cfg, check=True, gate=True, warn=keep)  # what validate calls an error is not written
     if target is not Target.json:
         from ..dashboard import targets
 
@@ -97,6 +106,10 @@ def render(
         return
     files = [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'"), 0o644) for r in rendered]
     done = write_owned(out, files, "*.json")  # all or nothing; removes what it wrote before and no longer renders
+    if all(r.profile in ("", HOUSE) for r in rendered):  # push --from checks files in the house profile
+        from ..grafana.checked import remember
+
+        remember(out, [(name, content) for name, content, _ in files], cfg, said)
     if fmt == "json":
         import json
 
@@ -225,7 +238,9 @@ def _as_loaded(found):
     for r in found:
         try:
             data = unwrap(r.data, r.source) if "apiVersion" in r.data else r.data
-            data = migrate(data, r.source).dashboard if isinstance(data.get("rows"), list) else data
+            legacy = isinstance(data.get("rows"), list)
+            if legacy:  # migrated in place: the file's own data is not used again
+                data = migrate(data, r.source, keep=False).dashboard
         except ImportInputError as e:
             raise UsageError(str(e)) from None
-        yield r if data is r.data else Rendered.of(data, r.source)
+        yield r if data is r.data and not legacy else Rendered.of(data, r.source)

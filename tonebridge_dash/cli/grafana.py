@@ -285,7 +285,7 @@ def push(
       tb-dash push --env staging --env prod --api apis
     """
     from ..grafana.push import Stop
-    from .pushing import push_many, push_one
+    from .pushing import Connecting, push_many, push_one
 
     if prune and not dry_run and not yes and not sys.stdin.isatty():
         raise TbDashError("push --prune deletes dashboards: pass --yes to confirm, as stdin is not a terminal",
@@ -304,13 +304,15 @@ def push(
     if len(names) > 1 and prune and not dry_run and not yes:
         raise TbDashError("push --prune to several environments: pass --yes (the deletes cannot be "
                           "confirmed for each at once)", exit_code=EXIT_USAGE)
+    # One Grafana: its connection (and /apis discovery) is under way while the dashboards are read.
+    connecting = Connecting(target, cfg) if len(names) <= 1 else None
     everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
     found = select(everything, only, unknown_ok=prune)
     options = dict(dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, yes=yes, only=only,
                    json=fmt == PushFormat.json)
     with stop_on_signals(Stop()) as stop:
-        if len(names) <= 1:
-            code = push_one(target, cfg, everything, found, stop, **options)
+        if connecting is not None:
+            code = push_one(target, cfg, everything, found, stop, connecting=connecting, **options)
         else:
             code = push_many(target, names, cfg, everything, found, stop, **options)
     if code:

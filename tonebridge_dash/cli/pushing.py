@@ -11,6 +11,7 @@ over 1 (something failed) over 3 (something refused) over 0.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -28,15 +29,43 @@ def fold(codes: Sequence[int]) -> int:
     return max(codes, key=lambda c: SEVERITY.get(c, 3 if c < 128 else 4 + c), default=EXIT_OK)
 
 
+class Connecting:
+    """``target.connect_api(cfg)`` (the client, and for ``--api auto|apis``
+    the discovery request) started at once on a thread of its own, so that
+    its round trip overlaps reading and checking the dashboards; ``result``
+    waits for it and raises what it raised. The thread is a daemon: a push
+    that stops on a bad dashboard file does not wait for Grafana's answer."""
+
+    def __init__(self, target, cfg) -> None:
+        self._outcome: tuple[bool, Any] = (False, None)
+        self._thread = threading.Thread(target=self._connect, args=(target, cfg), name="tb-dash-connect",
+                                        daemon=True)
+        self._thread.start()
+
+    def _connect(self, target, cfg) -> None:
+        try:
+            self._outcome = (True, target.connect_api(cfg))
+        except BaseException as e:  # re-raised on the caller's thread by result()
+            self._outcome = (False, e)
+
+    def result(self):
+        self._thread.join()
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
+
+
 def _run(target, cfg, everything, found, stop, *, dry_run: bool, force: bool, backup_dir: Path,
-         prune: bool, yes: bool, only: Optional[list], validated: bool, progress_bar: bool):
+         prune: bool, yes: bool, only: Optional[list], validated: bool, progress_bar: bool,
+         connecting: Optional[Connecting] = None):
     """One push: (environment, client url, report)."""
     from ..grafana.checked import DEFAULT_CACHE_DIR
     from ..grafana.prune import Prune
     from ..grafana.push import git_revision, push as run_push
     from ..progress import progress
 
-    env, client = target.connect_api(cfg)
+    env, client = connecting.result() if connecting is not None else target.connect_api(cfg)
     pruning = None
     if prune:
         pruning = Prune(keep=frozenset(r.uid for r in everything), only=frozenset(only) if only else None,

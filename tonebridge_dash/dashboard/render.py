@@ -12,6 +12,7 @@ unchanged files left alone). ``iter_dir`` and ``load_dir`` read them back.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -159,11 +160,15 @@ def iter_dir(path: Path) -> Iterator[Rendered]:
 
 
 def read_file(f: Path) -> Rendered:
-    """One dashboard JSON file, as ``iter_dir`` reads each."""
-    data = load_json(read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file"), str(f))
+    """One dashboard JSON file, as ``iter_dir`` reads each (with the digest
+    of its bytes: push's validate-once key)."""
+    import hashlib
+
+    raw = read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file")
+    data = load_json(raw, str(f))
     if not isinstance(data, dict):
         raise UsageError(f"{f}: expected a dashboard JSON object")
-    return Rendered.of(data, str(f))
+    return replace(Rendered.of(data, str(f)), digest=hashlib.sha256(raw).hexdigest())
 
 
 def load_dir(path: Path) -> list[Rendered]:

@@ -5,8 +5,9 @@ The dashboard schema checks the dashboard model; each panel's ``options``
 and ``fieldConfig.defaults.custom`` are checked against its plugin's schema,
 and each Prometheus target against the Prometheus query schema.
 
-Validators are compiled once per process (fastjsonschema turns a schema into
-Python code, about 10x faster than interpreting it). When the compiled
+Validators are compiled once per machine (fastjsonschema turns a schema into
+Python code, about 10x faster than interpreting it; ``compiled`` keeps that
+code in the user's cache). When the compiled
 validator rejects a document, the slower ``jsonschema`` validator is run on
 that part to list every error with its path.
 """
@@ -101,6 +102,7 @@ def _definition(name: str, definition: str | None, lenient: bool = False) -> dic
 @dataclass
 class _Validator:
     schema: dict
+    name: str = "schema"
     _fast: Callable[[Any], Any] | None = None
     _slow: Any = None
 
@@ -108,11 +110,9 @@ class _Validator:
         """The schema's errors in ``instance``; without ``every``, the first
         the compiled validator meets (no second pass: fast)."""
         if self._fast is None:
-            import fastjsonschema
+            from ..compiled import validator
 
-            # use_default=False: by default fastjsonschema writes schema defaults
-            # into the document it validates.
-            self._fast = fastjsonschema.compile(self.schema, use_default=False)
+            self._fast = validator(self.schema, self.name)
         try:
             self._fast(instance)
             return []
@@ -170,7 +170,7 @@ def _join(base: str, parts) -> str:
 @lru_cache(maxsize=None)
 def _validator(name: str, definition: str | None, lenient: bool = False) -> _Validator | None:
     schema = _definition(name, definition, lenient)
-    return None if schema is None else _Validator(schema)
+    return None if schema is None else _Validator(schema, f"{name}.{definition or 'root'}.{lenient}")
 
 
 def dashboard_validator(lenient: bool = False) -> _Validator:

@@ -168,7 +168,29 @@ def nesting(text: str) -> int:
     return count
 
 
+_parsed: dict[str, Any] = {}
+MEMO = 4096  # expressions remembered; ``forget`` empties it
+
+
+def forget() -> None:
+    """Forget the expressions parsed so far (validate does, between dashboards)."""
+    _parsed.clear()
+
+
 def parse(text: str) -> Any:
+    """``_parse``, remembered: the rules of validate look at each target's
+    expression several times; it is parsed once. The tree is shared, never
+    to be changed by a caller."""
+    tree = _parsed.get(text)
+    if tree is None:
+        tree = _parse(text)
+        if len(_parsed) >= MEMO:
+            _parsed.clear()
+        _parsed[text] = tree
+    return tree
+
+
+def _parse(text: str) -> Any:
     """Parse PromQL; a syntax error becomes ``PromQLSyntaxError`` with the
     parser's one-line message. Text longer than ``MAX_EXPR_CHARS`` or nested
     beyond ``MAX_NESTING`` is refused unparsed: the parser's time grows with

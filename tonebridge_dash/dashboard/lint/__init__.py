@@ -21,6 +21,7 @@ from typing import Iterable, Sequence
 from ...errors import UsageError
 from ...findings import WARNING, Finding, Findings
 from . import lintfile
+from ...prometheus import promql
 from .rules import RULE_NAMES, RULES
 from .view import GRAFANA, HOUSE, PROFILES, Dashboard, Issue, Rule  # noqa: F401 (for callers)
 
@@ -110,6 +111,7 @@ def validate(rendered: Iterable, cfg=None, rules: Sequence[Rule] = RULES, profil
     lint_files = _LintFiles()
     result = Result()
     for r in rendered:
+        promql.forget()  # expressions are parsed once per dashboard, whatever rules look at them
         chosen = check_profile(profile or getattr(r, "profile", "") or HOUSE, _name(r))
         d = Dashboard.of(r, cfg, checks[chosen], chosen)
         d.uid = _name(r)
