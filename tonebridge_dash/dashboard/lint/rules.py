@@ -20,7 +20,7 @@ from ...findings import ERROR, WARNING
 from ...model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object, non_finite
 from ...prometheus import promql
 from ..schema import validate_dashboard
-from . import linter
+from . import linter, ported
 from .units import CUSTOM_UNIT, UNITS
 from .view import HOUSE, Dashboard, Issue, Rule, ref as _ref
 
@@ -361,49 +361,49 @@ RULES: tuple[Rule, ...] = (
          "move one panel down (y) or sideways (x), or shrink it", rule_panel_overlap),
     Rule("template-datasource", ERROR, "a Prometheus datasource variable named 'datasource' exists",
          "add the datasource variable (type datasource, query prometheus, label 'Data source')",
-         rule_template_datasource, scope="linter", linter=linter.linter_template_datasource),
+         rule_template_datasource, scope="linter", linter=ported.linter_template_datasource),
     Rule("panel-datasource", ERROR, "every panel with queries uses {type: prometheus, uid: ${datasource}}",
          "reference the variable, {\"type\": \"prometheus\", \"uid\": \"${datasource}\"}, never a "
          "datasource name or a fixed uid", rule_panel_datasource, scope="linter",
-         linter=linter.linter_panel_datasource),
+         linter=ported.linter_panel_datasource),
     Rule("target-datasource", ERROR, "every target's datasource, when set, is {type: prometheus, "
          "uid: ${datasource}}", "give the target the panel's reference, or none (it then uses the panel's)",
          rule_target_datasource, scope="house"),
     Rule("template-job", ERROR, "a 'job' query variable: multi, allValue '.+', on ${datasource}",
          "add a query variable 'job' on ${datasource}: label_values(<metric>, job), multi, include All "
-         "with allValue '.+'", rule_template_job, scope="linter", linter=linter.linter_template_job),
+         "with allValue '.+'", rule_template_job, scope="linter", linter=ported.linter_template_job),
     Rule("template-instance", ERROR, "an 'instance' query variable: multi, allValue '.+', on ${datasource}",
          "add a query variable 'instance' on ${datasource}: label_values(<metric>{job=~\"$job\"}, instance), "
          "multi, include All with allValue '.+'", rule_template_instance, scope="linter",
-         linter=linter.linter_template_instance),
+         linter=ported.linter_template_instance),
     Rule("template-label-promql", ERROR, "every query variable's PromQL parses",
          "fix the selector inside label_values(...) or query_result(...)", rule_template_label_promql,
-         linter=linter.linter_template_label_promql),
+         linter=ported.linter_template_label_promql),
     Rule("panel-title-description", WARNING, "every data panel has a title and a description",
          "give the panel a description (shown as its tooltip)", rule_panel_title_description, scope="linter",
-         linter=linter.linter_panel_title_description),
+         linter=ported.linter_panel_title_description),
     Rule("panel-units", WARNING, "every data panel has a unit (an unknown unit id is an error)",
          "set unit= to one of Grafana's unit ids (reqps, s, percentunit, bytes...)", rule_panel_units, scope="linter",
-         linter=linter.linter_panel_units),
+         linter=ported.linter_panel_units),
     Rule("threshold-order", ERROR, "threshold steps ascend by value (a warning level below a critical one, "
          "or above it where low is worse, still ascends)",
          "order the steps by value; for a measure where low is worse, reverse the colours, not the values "
          "(in the settings: warning below critical, or above it with lower_is_worse)", rule_threshold_order),
     Rule("panel-no-targets", ERROR, "every data panel has at least one query",
-         "add a target, or remove the panel", rule_panel_no_targets, linter=linter.linter_panel_no_targets),
+         "add a target, or remove the panel", rule_panel_no_targets, linter=ported.linter_panel_no_targets),
     Rule("target-promql", ERROR, "every target parses as PromQL once Grafana's variables are substituted",
          "fix the expression; try it in the Prometheus UI or with promtool",
-         None, rule_target_promql, linter=linter.linter_target_promql),
+         None, rule_target_promql, linter=ported.linter_target_promql),
     Rule("target-rate-interval", ERROR, "rate() and irate() use [$__rate_interval]",
          "use [$__rate_interval], which Grafana fits to the scrape interval and step",
-         None, rule_target_rate_interval, scope="linter", linter=linter.linter_target_rate_interval),
+         None, rule_target_rate_interval, scope="linter", linter=ported.linter_target_rate_interval),
     Rule("target-counter-agg", ERROR, "a *_total counter is only read inside rate(), irate() or increase()",
          "wrap the counter in rate(...[$__rate_interval]) or increase(...)", None, rule_target_counter_agg,
-         scope="linter", linter=linter.linter_target_counter_agg),
+         scope="linter", linter=ported.linter_target_counter_agg),
     Rule("uneditable-dashboard", ERROR, "dashboards are not editable in the UI "
          "(unless the settings set dashboards.editable: true)",
          "set dashboards.editable: false (the default), or exclude the rule with a reason",
-         rule_uneditable_dashboard, scope="linter", linter=linter.linter_uneditable_dashboard),
+         rule_uneditable_dashboard, scope="linter", linter=ported.linter_uneditable_dashboard),
     Rule("template-on-time-change-reload", ERROR, "query variables refresh on time range change (refresh 2)",
          "set the variable's refresh to 2 ('On time range change'); tb-dash validate DIR --fix does it",
          linter.rule_template_on_time_change_reload, scope="linter"),

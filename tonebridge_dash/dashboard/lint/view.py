@@ -10,7 +10,7 @@ large dashboard would take gigabytes.
 
 In the grafana profile a rule ported from grafana/dashboard-linter runs its
 ``linter`` function (the linter's semantics) in place of the house one, and
-targets are parsed as the linter parses them (``linter.expand_variables``).
+targets are parsed as the linter parses them (``expand.expand_variables``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 from ...findings import WARNING
 from ...model import as_list, as_object, iter_panels, template_variables
 from ...prometheus import promql
+from .expand import expand_variables
 
 
 HOUSE, GRAFANA = "house", "grafana"
@@ -132,8 +133,6 @@ def _check_targets(d: Dashboard, checks: Mapping[str, TargetCheck]) -> dict[str,
     out: dict[str, list[Issue]] = {name: [] for name in checks}
     if not checks:
         return out
-    from . import linter  # the linter's rules import this module
-
     house = d.profile == HOUSE
     values = promql.Values.for_lint()
     templates = d.templating()
@@ -154,7 +153,7 @@ def _check_targets(d: Dashboard, checks: Mapping[str, TargetCheck]) -> dict[str,
                 text, undefined = s.text, s.undefined
             elif prometheus and text.strip():
                 try:
-                    text = linter.expand_variables(text, templates)
+                    text = expand_variables(text, templates)
                 except ValueError as e:
                     expr = promql.PromQLSyntaxError(f"could not expand variables: {e}")
             else:
