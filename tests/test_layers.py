@@ -14,6 +14,7 @@ ENGINE = ROOT / "tonebridge_dash"
 CONTENT = ("panels", "dashboards", "alerts")
 # The root's shared base: what every layer may use, and which uses no layer.
 BASE = ("errors", "findings", "output", "model", "content", "progress", "settings", "settings_checks", "durations",
+        "compiled",
         "inputs", "settings_view", "settings_kubernetes", "kubernetes",
         "current", "owned")
 # Layers, lowest first: a module may import its own layer, the base and the

@@ -113,3 +113,21 @@ def validator(schema: dict, name: str = "schema") -> Callable[[Any], Any]:
     scope: dict[str, Any] = {}
     exec(body, scope)
     return scope[entry]
+
+
+_files: dict[str, Callable[[Any], Any]] = {}
+
+
+def passes(schema_file: Path, value: Any) -> bool:
+    """Whether ``value`` meets the schema in ``schema_file`` (compiled once
+    per process, from the cache when it can). A caller that needs to say
+    what is wrong asks jsonschema, which words every error; this is only
+    the fast verdict."""
+    key = str(schema_file)
+    if key not in _files:
+        _files[key] = validator(json.loads(schema_file.read_text(encoding="utf-8")), schema_file.stem)
+    try:
+        _files[key](value)
+        return True
+    except Exception:  # fastjsonschema.JsonSchemaValueException, or a quirk: the caller decides
+        return False

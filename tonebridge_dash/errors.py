@@ -39,6 +39,11 @@ class SettingsError(UsageError):
     """The settings file is missing, unreadable or invalid."""
 
 
+class RenderError(TbDashError):
+    """A dashboard failed to build or does not match Grafana's schema."""
+
+
+
 _USERINFO = re.compile(r"^((?:[A-Za-z][A-Za-z0-9+.-]*:)?//)?[^?#]*@")
 
 

@@ -21,7 +21,8 @@ from . import settings_checks as checks
 from . import settings_kubernetes as fleet
 from .content import import_content
 from .errors import SettingsError, clip, redact_url
-from .inputs import SETTINGS_LIMIT, InputError, check_plain, load_yaml, read_text
+from . import compiled
+from .inputs import SETTINGS_LIMIT, InputError, check_plain, load_packaged_yaml, load_yaml, read_text
 
 DEFAULT_FILE = "tb-dash.yaml"
 SCHEMA_PATH = Path(__file__).with_name("schemas") / "settings.schema.json"
@@ -31,7 +32,7 @@ DEFAULTS_PATH = SCHEMA_PATH.with_name("settings.defaults.yaml")
 # service's monitoring repo starts from. The content's defaults
 # (``content.defaults``, a module's ``DEFAULTS``) go over them, and the
 # settings file over both.
-DEFAULTS: dict[str, Any] = load_yaml(DEFAULTS_PATH.read_text(encoding="utf-8"), str(DEFAULTS_PATH))
+DEFAULTS: dict[str, Any] = load_packaged_yaml(DEFAULTS_PATH)
 
 T = TypeVar("T")
 
@@ -272,24 +273,6 @@ def _schema_validator():
     return _validator
 
 
-_fast = None
-
-
-def _passes(raw: Any) -> bool:
-    """The compiled schema's verdict (fast, and no jsonschema import for
-    settings that are fine); jsonschema then words what is wrong."""
-    global _fast
-    if _fast is None:
-        from .compiled import validator
-
-        _fast = validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")), "settings")
-    try:
-        _fast(raw)
-        return True
-    except Exception:  # fastjsonschema.JsonSchemaValueException, or a quirk: jsonschema decides
-        return False
-
-
 def _describe(error, source: str) -> str:
     """One line naming the file, the key and what is wrong with it; values
     and keys are clipped, never quoted whole."""
@@ -318,7 +301,7 @@ def validate_raw(raw: Any, source: str) -> None:
         check_plain(raw, source)
     except InputError as e:
         raise SettingsError(e.message) from None
-    if _passes(raw):
+    if compiled.passes(SCHEMA_PATH, raw):  # fast, and no jsonschema import for settings that are fine
         return
     errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     if errors:

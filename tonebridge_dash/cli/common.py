@@ -128,10 +128,12 @@ def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: 
     for them), or the content's built in memory: valid for Grafana unless
     the command checks them itself (``check``), past every lint error with
     ``gate`` (what render writes)."""
-    from ..dashboard.render import build_all, iter_dir, load_dir
-
     if directory is not None:
+        from ..dashboard.files import iter_dir, load_dir
+
         return iter_dir(directory) if stream else load_dir(directory)
+    from ..dashboard.render import build_all
+
     return build_all(cfg, check=check, gate=gate, warn=warn)
 
 

@@ -218,7 +218,7 @@ def validate(
     cfg = load_settings(config)
     # Built unchecked: the lint rules report every problem, not just the first.
     if directory is not None and directory.is_file():
-        from ..dashboard.render import read_file
+        from ..dashboard.files import read_file
 
         found = iter([read_file(directory)])
     else:

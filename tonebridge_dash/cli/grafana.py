@@ -284,7 +284,6 @@ def push(
 
       tb-dash push --env staging --env prod --api apis
     """
-    from ..grafana.push import Stop
     from .pushing import Connecting, push_many, push_one
 
     if prune and not dry_run and not yes and not sys.stdin.isatty():
@@ -306,6 +305,8 @@ def push(
                           "confirmed for each at once)", exit_code=EXIT_USAGE)
     # One Grafana: its connection (and /apis discovery) is under way while the dashboards are read.
     connecting = Connecting(target, cfg) if len(names) <= 1 else None
+    from ..grafana.push import Stop  # the push's modules are read while it connects
+
     everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
     found = select(everything, only, unknown_ok=prune)
     options = dict(dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, yes=yes, only=only,

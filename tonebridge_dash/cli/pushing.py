@@ -31,10 +31,12 @@ def fold(codes: Sequence[int]) -> int:
 
 class Connecting:
     """``target.connect_api(cfg)`` (the client, and for ``--api auto|apis``
-    the discovery request) started at once on a thread of its own, so that
-    its round trip overlaps reading and checking the dashboards; ``result``
-    waits for it and raises what it raised. The thread is a daemon: a push
-    that stops on a bad dashboard file does not wait for Grafana's answer."""
+    the discovery request, then the list of the live dashboards) started
+    at once on a thread of its own, so that its round trips overlap reading
+    and checking the dashboards; ``result`` waits for it and raises what
+    connecting raised. Only reads are made before the dashboards pass the
+    check. The thread is a daemon: a push that stops on a bad dashboard
+    file does not wait for Grafana's answer."""
 
     def __init__(self, target, cfg) -> None:
         self._outcome: tuple[bool, Any] = (False, None)
@@ -44,9 +46,17 @@ class Connecting:
 
     def _connect(self, target, cfg) -> None:
         try:
-            self._outcome = (True, target.connect_api(cfg))
+            env, client = target.connect_api(cfg)
         except BaseException as e:  # re-raised on the caller's thread by result()
             self._outcome = (False, e)
+            return
+        self._outcome = (True, (env, client))
+        list_all = getattr(client, "list_all", None)  # /apis: the one list the push compares with
+        if list_all is not None:
+            try:
+                list_all()  # read now, kept for the push
+            except Exception:  # the push lists again and reports what fails, as it would have
+                pass
 
     def result(self):
         self._thread.join()

@@ -12,15 +12,14 @@ unchanged files left alone). ``iter_dir`` and ``load_dir`` read them back.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from ..content import discover
-from ..errors import TbDashError, UsageError
-from ..inputs import DASHBOARD_LIMIT, load_json, read_limited
+from ..errors import RenderError, TbDashError  # noqa: F401 (RenderError: raised here, named by callers)
 from ..model import UID_RE, Rendered, non_finite
 from ..output import encode_json, write_files
+from .files import iter_dir, load_dir, read_file  # noqa: F401 (files render wrote, read back)
 from .lint import RULES, validate
 from .normalize import normalize
 from .schema import validate_dashboard
@@ -30,10 +29,6 @@ from .schema import validate_dashboard
 Warn = Callable[[str], None]
 # What ``problem_of`` and ``shared_uid`` say first, in their own words.
 CHECKED_FIRST = ("schema", "uid-format", "uid-unique")
-
-
-class RenderError(TbDashError):
-    """A dashboard failed to build or does not match Grafana's schema."""
 
 
 def plain(obj: Any) -> Any:
@@ -142,35 +137,3 @@ def write_dashboards(rendered: Sequence[Rendered], out_dir: Path) -> list[Path]:
     rewritten. Returns the paths written or confirmed."""
     return write_files(out_dir, ((r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered))
 
-
-def iter_dir(path: Path) -> Iterator[Rendered]:
-    """Dashboards from a directory of ``*.json`` files (for example the
-    artifact a CI job reviewed), unchecked, read one at a time as they are
-    asked for (``validate`` keeps only one in memory). Each file is a
-    regular file of at most ``inputs.DASHBOARD_LIMIT`` bytes holding a JSON
-    object (no NaN or Infinity); anything else is an input error."""
-
-    if not path.is_dir():
-        raise UsageError(f"{path}: not a directory of dashboard JSON files")
-    files = sorted(path.glob("*.json"))
-    if not files:
-        raise UsageError(f"{path}: no *.json dashboards found")
-    for f in files:
-        yield read_file(f)
-
-
-def read_file(f: Path) -> Rendered:
-    """One dashboard JSON file, as ``iter_dir`` reads each (with the digest
-    of its bytes: push's validate-once key)."""
-    import hashlib
-
-    raw = read_limited(f, DASHBOARD_LIMIT, "dashboard JSON file")
-    data = load_json(raw, str(f))
-    if not isinstance(data, dict):
-        raise UsageError(f"{f}: expected a dashboard JSON object")
-    return replace(Rendered.of(data, str(f)), digest=hashlib.sha256(raw).hexdigest())
-
-
-def load_dir(path: Path) -> list[Rendered]:
-    """Every dashboard of ``iter_dir``, in a list."""
-    return list(iter_dir(path))

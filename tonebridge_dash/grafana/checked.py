@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .. import __version__
-from ..dashboard import render
-from ..dashboard.render import check_all
 from ..model import Rendered
 
 DEFAULT_CACHE_DIR = Path("build") / ".cache" / "validated"
@@ -26,7 +24,7 @@ DEFAULT_CACHE_DIR = Path("build") / ".cache" / "validated"
 
 def _code_stamp() -> str:
     """When the checks' code last changed (a development checkout keeps its version)."""
-    here = Path(render.__file__).parent
+    here = Path(__file__).parent.parent / "dashboard"  # render's and lint's code
     files = sorted(here.rglob("*.py")) + sorted(here.rglob("*.json"))
     return ",".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
 
@@ -39,6 +37,13 @@ def key_of(dashboards: Sequence[Rendered], cfg) -> str:
         h.update(f"file:{r.digest}".encode() if r.digest
                  else json.dumps(r.data, separators=(",", ":"), ensure_ascii=False).encode())
     return h.hexdigest()
+
+
+def check_all(dashboards, cfg, warn) -> None:
+    """``render.check_all``, imported only when a check is run (a hit needs none of it)."""
+    from ..dashboard.render import check_all as check
+
+    check(dashboards, cfg, warn)
 
 
 def check_once(dashboards: Sequence[Rendered], cfg, warn: Callable[[str], None] | None,

@@ -16,7 +16,6 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from ..dashboard.render import check_all
 from ..model import Rendered, iter_panels
 from ..output import encode_json
 from ..progress import Progress
@@ -254,6 +253,8 @@ def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: b
     """Compare every dashboard with Grafana, once each is known to be valid
     (``check_all``: a diff of what push would refuse is no answer). Grafana
     errors raise."""
+    from ..dashboard.render import check_all
+
     check_all(dashboards, cfg)
     hits = existing_uids(client, [r.uid for r in dashboards])
 

@@ -21,8 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..dashboard.render import RenderError
-from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, TbDashError
+from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, RenderError, TbDashError
 from ..model import Rendered
 from ..output import encode_json, write_atomic
 from ..progress import Progress
