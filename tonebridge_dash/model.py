@@ -19,6 +19,12 @@ from .errors import clip
 GRID_COLUMNS = 24  # the width of Grafana's dashboard grid
 PROMETHEUS = "prometheus"  # the Prometheus datasource plugin's type
 UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")  # what Grafana accepts as a dashboard uid
+_REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def ref_id(i: int) -> str:
+    """The refId Grafana gives the ``i``-th query: A..Z, then AA, AB..."""
+    return _REF_IDS[i] if i < len(_REF_IDS) else ref_id(i // len(_REF_IDS) - 1) + _REF_IDS[i % len(_REF_IDS)]
 
 
 @dataclass(frozen=True)

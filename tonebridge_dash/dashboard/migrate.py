@@ -31,9 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import UsageError
-from ..model import GRID_COLUMNS, PROMETHEUS, as_list, as_object
+from ..model import GRID_COLUMNS, PROMETHEUS, as_list, as_object, ref_id
 from .legacy_panels import LEGACY, upgrade_mappings
-from .raw import ref_id
 
 DATASOURCE_VARIABLE = "datasource"
 DATASOURCE = {"type": PROMETHEUS, "uid": "${" + DATASOURCE_VARIABLE + "}"}

@@ -16,11 +16,11 @@ from typing import Any, Sequence
 
 import attr
 
+from ..model import ref_id  # noqa: F401 (importer's, from here as before)
 from .layout import Row, grid
 from .render import plain as _plain
 
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
-_REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @attr.s(frozen=True)
@@ -39,11 +39,6 @@ class RawPanel:
         if self.gridPos is not None:
             out["gridPos"] = _plain(self.gridPos)
         return out
-
-
-def ref_id(i: int) -> str:
-    """The refId Grafana gives the ``i``-th query: A..Z, then AA, AB..."""
-    return _REF_IDS[i] if i < len(_REF_IDS) else ref_id(i // len(_REF_IDS) - 1) + _REF_IDS[i % len(_REF_IDS)]
 
 
 def prom(expr: str, legend: str | None = None, **more: Any) -> dict:

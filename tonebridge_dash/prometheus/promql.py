@@ -173,8 +173,9 @@ MEMO = 4096  # expressions remembered; ``forget`` empties it
 
 
 def forget() -> None:
-    """Forget the expressions parsed so far (validate does, between dashboards)."""
+    """Forget the expressions parsed and walked so far (validate does, between dashboards)."""
     _parsed.clear()
+    _walked.clear()
 
 
 def parse(text: str) -> Any:
@@ -228,11 +229,34 @@ def children(node: Any) -> list[Any]:
     return []
 
 
+_walked: dict[int, tuple[Any, list]] = {}  # id(tree) -> (tree, its walk); ``forget`` empties it
+
+
 def walk(node: Any, parents: tuple = ()) -> Iterator[tuple[Any, tuple]]:
-    """Every node, depth first, with the chain of its ancestors (nearest last)."""
-    yield node, parents
-    for child in children(node):
-        yield from walk(child, parents + (node,))
+    """Every node, depth first, with the chain of its ancestors (nearest
+    last). A whole tree's walk is remembered with the tree: several rules
+    walk each target's."""
+    if parents:
+        return iter(_walk(node, parents))
+    hit = _walked.get(id(node))
+    if hit is None or hit[0] is not node:  # the tree is held with it: its id is not reused meanwhile
+        if len(_walked) >= MEMO:
+            _walked.clear()
+        hit = _walked[id(node)] = (node, _walk(node, ()))
+    return iter(hit[1])
+
+
+def _walk(node: Any, parents: tuple) -> list[tuple[Any, tuple]]:
+    out = []
+    stack = [(node, parents)]
+    while stack:
+        n, chain = stack.pop()
+        out.append((n, chain))
+        kids = children(n)
+        if kids:
+            below = chain + (n,)
+            stack.extend((k, below) for k in reversed(kids))
+    return out
 
 
 def metric_name(selector: Any) -> str | None:
