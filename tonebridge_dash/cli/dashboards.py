@@ -217,30 +217,45 @@ def validate(
             typer.echo(f"fixed {path.name}: {'; '.join(changes)}", err=True)
     cfg = load_settings(config)
     # Built unchecked: the lint rules report every problem, not just the first.
-    if directory is not None and directory.is_file():
-        from ..dashboard.files import read_file
-
-        found = iter([read_file(directory)])
+    if directory is None:
+        result = run_rules(dashboards(cfg, None, check=False, stream=True), cfg, profile=profile)
     else:
-        found = dashboards(cfg, directory, check=False, stream=True)
-    result = run_rules(_as_loaded(found) if directory is not None else found, cfg,
-                       profile=profile or (GRAFANA if directory is not None else None))
+        from ..dashboard.files import paths
+        from ..dashboard.lint import Run
+        from ..dashboard.lint.workers import check_files, count
+
+        files = [directory] if directory.is_file() else paths(directory)
+        chosen = profile or GRAFANA
+        checked = check_files(files, _loaded, Run(cfg, profile=chosen), count(len(files)))
+        result = run_rules((), cfg, profile=chosen, checked=checked)
     finish(result, fmt, format_text, strict)
 
 
-def _as_loaded(found):
-    """Files as Grafana loads them: a Kubernetes resource's dashboard, a
-    dashboard with legacy rows[] migrated (so that its panels are linted)."""
+def _loaded(path: Path):
+    """The file ``path`` as Grafana loads it (``_as_one``)."""
+    from ..dashboard.files import read_file
+
+    return _as_one(read_file(path))
+
+
+def _as_one(r):
+    """A dashboard file as Grafana loads it: a Kubernetes resource's
+    dashboard, a dashboard with legacy rows[] migrated (so that its panels
+    are linted)."""
     from ..dashboard.migrate import ImportInputError, migrate, unwrap
     from ..errors import UsageError
     from ..model import Rendered
 
-    for r in found:
-        try:
-            data = unwrap(r.data, r.source) if "apiVersion" in r.data else r.data
-            legacy = isinstance(data.get("rows"), list)
-            if legacy:  # migrated in place: the file's own data is not used again
-                data = migrate(data, r.source, keep=False).dashboard
-        except ImportInputError as e:
-            raise UsageError(str(e)) from None
-        yield r if data is r.data and not legacy else Rendered.of(data, r.source)
+    try:
+        data = unwrap(r.data, r.source) if "apiVersion" in r.data else r.data
+        legacy = isinstance(data.get("rows"), list)
+        if legacy:  # migrated in place: the file's own data is not used again
+            data = migrate(data, r.source, keep=False).dashboard
+    except ImportInputError as e:
+        raise UsageError(str(e)) from None
+    return r if data is r.data and not legacy else Rendered.of(data, r.source)
+
+
+def _as_loaded(found):
+    """``_as_one`` for each dashboard read."""
+    return map(_as_one, found)

@@ -22,13 +22,19 @@ def iter_dir(path: Path) -> Iterator[Rendered]:
     regular file of at most ``inputs.DASHBOARD_LIMIT`` bytes holding a JSON
     object (no NaN or Infinity); anything else is an input error."""
 
+    for f in paths(path):
+        yield read_file(f)
+
+
+def paths(path: Path) -> list[Path]:
+    """The ``*.json`` files of the directory ``path``, sorted; an input
+    error when it is not a directory or holds none."""
     if not path.is_dir():
         raise UsageError(f"{path}: not a directory of dashboard JSON files")
     files = sorted(path.glob("*.json"))
     if not files:
         raise UsageError(f"{path}: no *.json dashboards found")
-    for f in files:
-        yield read_file(f)
+    return files
 
 
 def read_file(f: Path) -> Rendered:

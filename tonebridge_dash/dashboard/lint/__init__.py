@@ -92,54 +92,92 @@ def _name(r) -> str:
     return f"(uid assigned on import: {where})"
 
 
-def validate(rendered: Iterable, cfg=None, rules: Sequence[Rule] = RULES, profile: str | None = None) -> Result:
+class Run:
+    """What checking each dashboard needs, set up once: the rules of each
+    profile, the exclusions and the ``.lint`` files. ``one`` checks one
+    dashboard on its own (a worker process may run it); what needs every
+    dashboard (uid-unique) is ``validate``'s."""
+
+    def __init__(self, cfg=None, rules: Sequence[Rule] = RULES, profile: str | None = None) -> None:
+        self.cfg, self.rules, self.profile = cfg, rules, profile
+        self.exclusions = tuple(getattr(cfg, "exclusions", ()) or ())
+        check_exclusions(self.exclusions)
+        self.checks = {p: {r.name: r.function(p) for r in rules if r.on_targets() and r.runs_in(p)}
+                       for p in PROFILES}
+        self.unique = next((r for r in rules if r.name == "uid-unique"), None)
+        self.lint_files = _LintFiles()
+
+    def one(self, r) -> "Checked":
+        promql.forget()  # expressions are parsed once per dashboard, whatever rules look at them
+        chosen = check_profile(self.profile or getattr(r, "profile", "") or HOUSE, _name(r))
+        d = Dashboard.of(r, self.cfg, self.checks[chosen], chosen)
+        d.uid = _name(r)
+        source = str(getattr(r, "source", "") or "")
+        found = []
+        for rule in self.rules:
+            if not rule.runs_in(chosen):
+                continue
+            if rule.on_targets():
+                found.extend(self.judge(rule, issue, d.uid, d.title, chosen, source)
+                             for issue in d.target_issues[rule.name])
+            elif rule.fn is not None:
+                found.extend(self.judge(rule, issue, d.uid, d.title, chosen, source)
+                             for issue in rule.function(chosen)(d))
+        return Checked(d.uid, d.title, bool(r.uid), chosen, source, found)
+
+    def judge(self, rule: Rule, issue: Issue, uid: str, title: str, chosen: str,
+              source: str) -> tuple[Finding, str | None]:
+        """The finding of ``issue``, and the reason it is excluded (None: reported)."""
+        p = issue.panel or {}
+        f = Finding(rule.severity_in(chosen, issue.severity or rule.severity), rule.name, uid,
+                    str(p.get("title", "")) if issue.panel is not None else "", issue.message, rule.hint,
+                    p.get("id"), target=issue.target)
+        reason = _excluded_by(f, self.exclusions)
+        config = self.lint_files.of(source)
+        if config is not None:
+            panel = f.panel if issue.panel is not None else None
+            if config.downgraded(f.rule, title, panel, f.target):
+                f = replace(f, severity=WARNING)  # the linter's warnings win over its exclusions
+            else:
+                reason = reason or config.excluded(f.rule, title, panel, f.target)
+        return f, reason
+
+
+@dataclass
+class Checked:
+    """One dashboard checked: how findings name it, and its findings."""
+
+    uid: str
+    title: str
+    has_uid: bool
+    profile: str
+    source: str
+    found: list[tuple[Finding, str | None]]  # (finding, why it is excluded or None)
+
+
+def validate(rendered: Iterable, cfg=None, rules: Sequence[Rule] = RULES, profile: str | None = None,
+             checked: Iterable[Checked] | None = None) -> Result:
     """Run ``rules`` over every dashboard of ``rendered``, one at a time:
     ``rendered`` may be a generator that reads each dashboard when asked
     (``load_dir``'s), and nothing of a dashboard but its findings is kept
     once it is checked, so memory stays that of the largest dashboard.
     Each dashboard is checked in ``profile``, else its own
-    (``Rendered.profile``), else the house profile."""
+    (``Rendered.profile``), else the house profile. ``checked``: the
+    dashboards already checked (by ``workers.check_files``), in order."""
     import time
 
     started = time.perf_counter()
-    exclusions = tuple(getattr(cfg, "exclusions", ()) or ())
-    check_exclusions(exclusions)
-    checks = {profile: {r.name: r.function(profile) for r in rules if r.on_targets() and r.runs_in(profile)}
-              for profile in PROFILES}
-    unique = next((r for r in rules if r.name == "uid-unique"), None)
+    run = Run(cfg, rules, profile)
     seen: dict[str, str] = {}  # uid -> title, for uid-unique
-    lint_files = _LintFiles()
     result = Result()
-    for r in rendered:
-        promql.forget()  # expressions are parsed once per dashboard, whatever rules look at them
-        chosen = check_profile(profile or getattr(r, "profile", "") or HOUSE, _name(r))
-        d = Dashboard.of(r, cfg, checks[chosen], chosen)
-        d.uid = _name(r)
-        result.dashboards.append((d.uid, d.title))
-        found: list[tuple[Rule, Issue]] = []
-        for rule in rules:
-            if not rule.runs_in(chosen):
-                continue
-            if rule.on_targets():
-                found.extend((rule, issue) for issue in d.target_issues[rule.name])
-            elif rule.fn is not None:
-                found.extend((rule, issue) for issue in rule.function(chosen)(d))
-        if unique is not None and r.uid and d.uid in seen:
-            found.append((unique, Issue(None, f"uid '{d.uid}' is also used by '{seen[d.uid]}'")))
-        seen.setdefault(d.uid, d.title)
-        config = lint_files.of(str(getattr(r, "source", "") or ""))
-        for rule, issue in found:
-            p = issue.panel or {}
-            f = Finding(rule.severity_in(chosen, issue.severity or rule.severity), rule.name, d.uid,
-                        str(p.get("title", "")) if issue.panel is not None else "", issue.message, rule.hint,
-                        p.get("id"), target=issue.target)
-            reason = _excluded_by(f, exclusions)
-            if config is not None:
-                panel = f.panel if issue.panel is not None else None
-                if config.downgraded(f.rule, d.title, panel, f.target):
-                    f = replace(f, severity=WARNING)  # the linter's warnings win over its exclusions
-                else:
-                    reason = reason or config.excluded(f.rule, d.title, panel, f.target)
+    for c in checked if checked is not None else map(run.one, rendered):
+        result.dashboards.append((c.uid, c.title))
+        found = list(c.found)
+        if run.unique is not None and c.has_uid and c.uid in seen:
+            issue = Issue(None, f"uid '{c.uid}' is also used by '{seen[c.uid]}'")
+            found.append(run.judge(run.unique, issue, c.uid, c.title, c.profile, c.source))
+        seen.setdefault(c.uid, c.title)
+        for f, reason in found:
             if reason is None:
                 result.findings.append(f)
             else:

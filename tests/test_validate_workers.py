@@ -1,0 +1,68 @@
+"""validate DIR checks its files in worker processes (``lint.workers``):
+the same report as one process, in the same order, the same one-line
+error for a bad file wherever it is, and a clear error for a bad
+TB_DASH_WORKERS."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).parent / "dashboards_corpus"
+
+
+def _validate(directory, workers, *more):
+    env = {**os.environ, "TB_DASH_WORKERS": str(workers)}
+    return subprocess.run([sys.executable, "-c", "from tonebridge_dash.cli import main; main()", "validate",
+                           str(directory), *more], capture_output=True, text=True, env=env)
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """Twenty dashboards: the corpus, twice over, the second time with the
+    first one's uid (uid-unique must still name the first)."""
+    out = tmp_path_factory.mktemp("many")
+    files = sorted(CORPUS.glob("*.json"))
+    for i in range(20):
+        data = json.loads(files[i % len(files)].read_text())
+        data["uid"] = f"d{i % 15:02}"
+        (out / f"d{i:02}.json").write_text(json.dumps(data))
+    return out
+
+
+def _report(done):
+    data = json.loads(done.stdout)
+    data.pop("seconds")
+    return data
+
+
+def test_several_workers_report_what_one_does(many):
+    one, three = _validate(many, 1, "--format", "json"), _validate(many, 3, "--format", "json")
+    assert one.returncode == three.returncode and one.stderr == three.stderr == ""
+    assert _report(one) == _report(three)
+    assert any(f["rule"] == "uid-unique" for f in _report(one)["findings"])
+    assert _validate(many, 3).stdout == _validate(many, 1).stdout  # the text report too
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_a_bad_file_among_them_is_the_same_one_line(many, tmp_path, workers):
+    bad = tmp_path / "dir"
+    shutil.copytree(many, bad)
+    (bad / "d07.json").write_text('{"title": "broken", ')
+    done = _validate(bad, workers)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert "d07.json: not valid JSON" in done.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "many", "-2"])
+def test_a_bad_number_of_workers_is_a_usage_error(many, value):
+    done = _validate(many, value)
+    assert done.returncode == 2 and done.stderr.startswith("tb-dash: error: TB_DASH_WORKERS=")
+    assert "Traceback" not in done.stderr
