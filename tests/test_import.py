@@ -214,3 +214,17 @@ def test_a_call_is_checked_by_evaluating_it_again():
     assert call.modules == ("panels.queries",) and call.function == "panels.queries.request_rate"
     assert found.call_for(text + " ") is None and found.call_for("sum (x)") is None
     assert found.imports({"panels.queries"}) == ["from panels import queries"]
+
+
+def test_a_legacy_axis_bound_that_is_no_number_is_dropped_not_made_nan(tmp_path):
+    """A graph's y axis min of "nan" or max of "inf" (strings old Grafana
+    kept) migrates to no bound, not to a NaN that JSON cannot hold."""
+    doc = {"title": "old", "uid": "old-axes", "schemaVersion": 14, "rows": [{"panels": [
+        {"type": "graph", "title": "g", "span": 12, "targets": [{"expr": "up", "refId": "A"}],
+         "yaxes": [{"format": "short", "min": "nan", "max": "inf"}, {}]}]}]}
+    panel = next(iter_panels(migrate(doc).dashboard))
+    assert "min" not in panel["fieldConfig"]["defaults"] and "max" not in panel["fieldConfig"]["defaults"]
+    (tmp_path / "old.json").write_text(json.dumps(doc))
+    done = subprocess.run([sys.executable, "-c", "from tonebridge_dash.cli import main; main()", "validate",
+                           str(tmp_path / "old.json"), "--format", "json"], capture_output=True, text=True)
+    assert "not a JSON number" not in done.stdout and done.returncode == 0, done.stdout[-500:] + done.stderr

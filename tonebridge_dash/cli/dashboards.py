@@ -242,6 +242,8 @@ def _as_one(r):
     """A dashboard file as Grafana loads it: a Kubernetes resource's
     dashboard, a dashboard with legacy rows[] migrated (so that its panels
     are linted)."""
+    from dataclasses import replace
+
     from ..dashboard.migrate import ImportInputError, migrate, unwrap
     from ..errors import UsageError
     from ..model import Rendered
@@ -253,7 +255,10 @@ def _as_one(r):
             data = migrate(data, r.source, keep=False).dashboard
     except ImportInputError as e:
         raise UsageError(str(e)) from None
-    return r if data is r.data and not legacy else Rendered.of(data, r.source)
+    if data is r.data and not legacy:
+        return r
+    # An envelope's dashboard is still the file's decoded JSON (its digest says so); a migrated one is not.
+    return replace(Rendered.of(data, r.source), digest="" if legacy else r.digest)
 
 
 def _as_loaded(found):

@@ -43,6 +43,8 @@ def _number(v: Any) -> float | int | None:
             f = float(v.strip())
         except ValueError:
             return None
+        if f != f or f in (float("inf"), float("-inf")):
+            return None  # "nan", "inf": no number JSON can hold
         return int(f) if f.is_integer() and "." not in v else f
     return None
 

@@ -67,8 +67,14 @@ class _LintFiles:
 
     def __init__(self) -> None:
         self.by_dir: dict[Path, lintfile.LintFile | None] = {}
+        self.by_source: dict[str, lintfile.LintFile | None] = {}  # every finding asks
 
     def of(self, source: str) -> lintfile.LintFile | None:
+        if source not in self.by_source:
+            self.by_source[source] = self._of(source)
+        return self.by_source[source]
+
+    def _of(self, source: str) -> lintfile.LintFile | None:
         if not source.endswith(".json"):
             return None  # a module of the project: its exclusions are the settings'
         directory = Path(source).parent

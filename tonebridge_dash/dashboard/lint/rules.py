@@ -58,7 +58,7 @@ def rule_schema(d: Dashboard) -> Iterator[Issue]:
     default or migrates on load (a missing key, an old key) is a warning,
     the first of each part."""
     top = as_list(d.data.get("panels"))
-    for path, value in non_finite(d.data):  # the schemas call NaN a number; JSON does not
+    for path, value in () if d.decoded else non_finite(d.data):  # the schemas call NaN a number; JSON does not
         yield Issue(_panel_at(top, path), f"{path}: {value} is not a JSON number (a number must be finite)")
     house = d.profile == HOUSE
     errors = validate_dashboard(d.data, lenient=not house)
@@ -136,15 +136,19 @@ def rule_panel_overlap(d: Dashboard) -> Iterator[Issue]:
 
 
 def rule_panel_id_unique(d: Dashboard) -> Iterator[Issue]:
+    """A missing or repeated id is the house's error; any other dashboard's
+    is a warning, as Grafana gives such a panel a new id on load."""
     seen: dict[Any, dict] = {}
+    house = d.profile == HOUSE
+    fills, severity = ("", None) if house else (" (Grafana assigns it a new one on load)", WARNING)
     for p in d.panels:
         pid = p.get("id")
         if pid is None:
-            yield Issue(p, "has no id")
+            yield Issue(p, f"has no id{fills}", severity)
         elif not isinstance(pid, int) or isinstance(pid, bool):
             yield Issue(p, f"has id {pid!r}, not a number")
         elif pid in seen:
-            yield Issue(p, f"has id {pid}, already used by panel '{seen[pid].get('title', '')}'")
+            yield Issue(p, f"has id {pid}, already used by panel '{seen[pid].get('title', '')}'{fills}", severity)
         else:
             seen[pid] = p
 

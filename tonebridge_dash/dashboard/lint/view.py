@@ -94,6 +94,7 @@ class Dashboard:
     variables: dict[str, str] = field(default_factory=dict)
     target_issues: dict[str, list[Issue]] = field(default_factory=dict)  # rule name -> issues
     profile: str = HOUSE
+    decoded: bool = False  # read from a JSON file (inputs.load_json): no NaN or infinity can be in it
 
     @classmethod
     def of(cls, rendered, cfg=None, target_checks: Mapping[str, TargetCheck] | None = None,
@@ -101,7 +102,8 @@ class Dashboard:
         data = rendered.data
         panels = list(iter_panels(data))
         variables = promql.dashboard_variables(data)
-        d = cls(rendered.uid, rendered.title, data, panels, cfg, variables, {}, profile)
+        d = cls(rendered.uid, rendered.title, data, panels, cfg, variables, {}, profile,
+                bool(getattr(rendered, "digest", "")))
         d.target_issues = _check_targets(d, target_checks or {})
         return d
 

@@ -58,6 +58,6 @@ def check_files(paths: Sequence[Path], load: Callable[[Path], Any], run, workers
     _job = (run, load)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_work, paths, chunksize=max(1, len(paths) // (workers * 4)))
+            yield from pool.imap(_work, paths)  # one file at a time: the workers finish together
     finally:
         _job = None
