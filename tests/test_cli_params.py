@@ -4,6 +4,7 @@ every command; and a command run does not import pydantic."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import typing
@@ -86,3 +87,23 @@ def test_a_command_run_does_not_import_pydantic(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert done.stdout.split() == ["2", "False"], done.stdout + done.stderr
     assert "nowhere: not a directory" in done.stderr
+
+
+def test_the_command_ends_at_once_with_everything_written(tmp_path):
+    """``tb-dash`` (``cli.run``) ends the process without freeing what it
+    built object by object: its output is whole and its exit code kept."""
+    done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "render", "--format", "json", "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert done.returncode == 0 and json.loads(done.stdout)["files"]
+    done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "push", "--retries", "x"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "Input should be a valid integer" in done.stderr
+
+
+def test_a_reader_that_goes_away_is_no_traceback():
+    reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "validate", "--list-rules"],
+                          stdout=reader.stdin, stderr=subprocess.PIPE, text=True)
+    reader.stdin.close()
+    reader.wait()
+    assert "Traceback" not in done.stderr and done.returncode in (0, 1)

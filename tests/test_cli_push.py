@@ -166,7 +166,10 @@ def test_push_from_a_directory_of_rendered_json(tb, emu, tmp_path, rendered):
     emu.reset_counts()
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", str(tmp_path / "bad"))
     assert code == 1 and "does not match Grafana's schema" in one_line(err)  # refused as render refuses it
-    assert emu.total_requests() == 0
+    assert emu.writes() == 0  # its first reads overlap the reading of the files; nothing is written
+    made = emu.total_requests()
+    time.sleep(0.3)
+    assert emu.total_requests() == made  # and none is still under way once the command has ended
 
 
 def test_a_failed_dashboard_exits_1_and_names_it(tb, emu, rendered):
@@ -342,6 +345,8 @@ def test_diff_from_checks_its_input_as_push_does(tb, emu, tmp_path, rendered, fi
         (tmp_path / "in" / name).write_text(json.dumps({**base, **keys}))
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", str(tmp_path / "in"))
     assert code == 1 and message in one_line(err) and one_line(err).endswith("; nothing was written")
+    assert emu.writes() == 0  # only its first reads, made while the files were read
+    emu.reset_counts()
     code, out, err = tb("diff", "--grafana-url", emu.url, "--from", str(tmp_path / "in"))
     assert (code, out) == (2, "") and message in one_line(err)
     assert emu.total_requests() == 0

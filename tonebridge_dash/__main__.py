@@ -1,5 +1,5 @@
 """``python -m tonebridge_dash``: the same as the ``tb-dash`` command."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

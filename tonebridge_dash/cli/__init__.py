@@ -7,6 +7,6 @@ overwrite a dashboard edited by hand.
 """
 
 from .common import app
-from .main import main
+from .main import main, run
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]

@@ -305,17 +305,21 @@ def push(
                           "confirmed for each at once)", exit_code=EXIT_USAGE)
     # One Grafana: its connection (and /apis discovery) is under way while the dashboards are read.
     connecting = Connecting(target, cfg) if len(names) <= 1 else None
-    from ..grafana.push import Stop  # the push's modules are read while it connects
+    try:
+        from ..grafana.push import Stop  # the push's modules are read while it connects
 
-    everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
-    found = select(everything, only, unknown_ok=prune)
-    options = dict(dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, yes=yes, only=only,
-                   json=fmt == PushFormat.json)
-    with stop_on_signals(Stop()) as stop:
+        everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
+        found = select(everything, only, unknown_ok=prune)
+        options = dict(dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, yes=yes, only=only,
+                       json=fmt == PushFormat.json)
+        with stop_on_signals(Stop()) as stop:
+            if connecting is not None:
+                code = push_one(target, cfg, everything, found, stop, connecting=connecting, **options)
+            else:
+                code = push_many(target, names, cfg, everything, found, stop, **options)
+    finally:
         if connecting is not None:
-            code = push_one(target, cfg, everything, found, stop, connecting=connecting, **options)
-        else:
-            code = push_many(target, names, cfg, everything, found, stop, **options)
+            connecting.settle()  # a push refused early: its reads end before the command does
     if code:
         raise typer.Exit(code)
 

@@ -31,15 +31,19 @@ def fold(codes: Sequence[int]) -> int:
 
 class Connecting:
     """``target.connect_api(cfg)`` (the client, and for ``--api auto|apis``
-    the discovery request, then the list of the live dashboards) started
-    at once on a thread of its own, so that its round trips overlap reading
-    and checking the dashboards; ``result`` waits for it and raises what
-    connecting raised. Only reads are made before the dashboards pass the
-    check. The thread is a daemon: a push that stops on a bad dashboard
-    file does not wait for Grafana's answer."""
+    the discovery request), then the push's first reads at once (health,
+    the folder, and on /apis the list of the live dashboards), started on a
+    thread of its own, so that their round trips overlap reading and
+    checking the dashboards; ``result`` waits for it and raises what
+    connecting raised; the reads' answers (or errors) are in ``early`` for
+    the push. Only reads are made before the dashboards pass the check.
+    The thread is a daemon: a push that stops on a bad dashboard file does
+    not wait for Grafana's answer."""
 
     def __init__(self, target, cfg) -> None:
         self._outcome: tuple[bool, Any] = (False, None)
+        self.early: dict[str, tuple[bool, Any]] = {}  # push's first reads: name -> (ok, answer or error)
+        self._taken = False
         self._thread = threading.Thread(target=self._connect, args=(target, cfg), name="tb-dash-connect",
                                         daemon=True)
         self._thread.start()
@@ -51,19 +55,41 @@ class Connecting:
             self._outcome = (False, e)
             return
         self._outcome = (True, (env, client))
+        from ..grafana.push import folder_exists
+
+        reads = {"health": client.health, "folder": lambda: folder_exists(client, env.folder.uid)}
         list_all = getattr(client, "list_all", None)  # /apis: the one list the push compares with
         if list_all is not None:
-            try:
-                list_all()  # read now, kept for the push
-            except Exception:  # the push lists again and reports what fails, as it would have
-                pass
+            reads["list"] = list_all  # kept by the client for the push
+        threads = [threading.Thread(target=self._read, args=(name, call), daemon=True)
+                   for name, call in reads.items()]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.early.pop("list", None)  # a failed list: the push lists again and reports what fails
+
+    def _read(self, name: str, call) -> None:
+        try:
+            self.early[name] = (True, call())
+        except Exception as e:  # raised where the push would have read it
+            self.early[name] = (False, e)
 
     def result(self):
         self._thread.join()
+        self._taken = True
         ok, value = self._outcome
         if not ok:
             raise value
         return value
+
+    def settle(self, timeout: float = 60.0) -> None:
+        """Wait for the reads (a command never ends with one in flight);
+        close the client when no push took it."""
+        self._thread.join(timeout)
+        ok, value = self._outcome
+        if ok and not self._taken and not self._thread.is_alive():
+            value[1].close()
 
 
 def _run(target, cfg, everything, found, stop, *, dry_run: bool, force: bool, backup_dir: Path,
@@ -85,7 +111,8 @@ def _run(target, cfg, everything, found, stop, *, dry_run: bool, force: bool, ba
                           force=force, dry_run=dry_run, backup_dir=backup_dir, revision=git_revision(),
                           concurrency=target.concurrency,
                           on_progress=progress("push") if progress_bar else None, cfg=cfg, warn=warn,
-                          stop=stop, prune=pruning, validated=validated, cache_dir=DEFAULT_CACHE_DIR)
+                          stop=stop, prune=pruning, validated=validated, cache_dir=DEFAULT_CACHE_DIR,
+                          early=connecting.early if connecting is not None else None)
     return env, client.base_url, report
 
 

@@ -306,7 +306,8 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
          revision: str | None = None, concurrency: int = 8,
          on_progress: Progress | None = None,
          cfg=None, warn: Callable[[str], None] | None = None, stop: Stop | None = None,
-         prune=None, validated: bool = False, cache_dir: Path | None = None) -> PushReport:
+         prune=None, validated: bool = False, cache_dir: Path | None = None,
+         early: dict[str, tuple[bool, Any]] | None = None) -> PushReport:
     """Push ``dashboards`` into the folder; see the module's docstring. With
     the settings (``cfg``), validate's lint rules gate it too (errors stop
     it, warnings go to ``warn``). Once ``stop`` is set (by a signal handler,
@@ -318,13 +319,25 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     unreachable, bad credentials, the folder, a prune not confirmed) raise;
     per-dashboard failures are reported in the outcome list. ``validated``:
     the caller checked them already (one check for several Grafanas);
-    ``cache_dir``: skip the check when this content passed it before."""
+    ``cache_dir``: skip the check when this content passed it before;
+    ``early``: the health and folder reads (``"health"``, ``"folder"``:
+    (True, the answer) or (False, the error)) the caller made already,
+    while it read the dashboards."""
     if not validated:
         validate(dashboards, cfg, warn, cache_dir)
     # Three independent reads at once: one round trip instead of three. The
     # health check's error, if any, is the one reported.
+    def read(name: str, call: Callable[[], Any]) -> Any:
+        if early is None or name not in early:
+            return call()
+        ok, value = early[name]
+        if not ok:
+            raise value
+        return value
+
     health, has_folder, hits = in_parallel(
-        lambda: answers.health(client.health()), lambda: folder_exists(client, folder_uid),
+        lambda: answers.health(read("health", client.health)),
+        lambda: read("folder", lambda: folder_exists(client, folder_uid)),
         lambda: existing_uids(client, [r.uid for r in dashboards]))
     doomed = (prune.plan(client, folder_uid, force=force, dry_run=dry_run, concurrency=concurrency)
               if prune is not None and has_folder else [])

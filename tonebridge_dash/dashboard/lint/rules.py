@@ -5,9 +5,7 @@ yields ``Issue``s; ``RULES`` gives each its severity and a one-line fix
 hint. The Prometheus rules follow grafana/dashboard-linter's (same names,
 without its ``-rule`` suffix); ``schema`` reuses the compiled validators of
 ``dashboard.schema``; the layout rules catch what Grafana would silently
-rearrange. ``uid-unique`` compares dashboards with each other and runs in
-``lint.validate``.
-"""
+rearrange. ``uid-unique`` compares dashboards: ``lint.validate`` runs it."""
 
 from __future__ import annotations
 
@@ -136,11 +134,9 @@ def rule_panel_overlap(d: Dashboard) -> Iterator[Issue]:
 
 
 def rule_panel_id_unique(d: Dashboard) -> Iterator[Issue]:
-    """A missing or repeated id is the house's error; any other dashboard's
-    is a warning, as Grafana gives such a panel a new id on load."""
+    """A missing or repeated id: a warning outside the house (Grafana gives a new one on load)."""
     seen: dict[Any, dict] = {}
-    house = d.profile == HOUSE
-    fills, severity = ("", None) if house else (" (Grafana assigns it a new one on load)", WARNING)
+    fills, severity = ("", None) if d.profile == HOUSE else (" (Grafana assigns it a new one on load)", WARNING)
     for p in d.panels:
         pid = p.get("id")
         if pid is None:

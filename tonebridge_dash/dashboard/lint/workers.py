@@ -55,9 +55,12 @@ def check_files(paths: Sequence[Path], load: Callable[[Path], Any], run, workers
         return
     import multiprocessing
 
+    # The first file here: what checking needs (modules, compiled schemas) is
+    # then loaded once, and every worker starts with it.
+    yield run.one(load(paths[0]))
     _job = (run, load)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_work, paths)  # one file at a time: the workers finish together
+            yield from pool.imap(_work, paths[1:])  # one file at a time: the workers finish together
     finally:
         _job = None
