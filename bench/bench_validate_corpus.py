@@ -33,6 +33,10 @@ def main() -> int:
     runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 5
     fmt = sys.argv[sys.argv.index("--format") + 1] if "--format" in sys.argv else "json"
     files = sorted(CORPUS.glob("*.json"))
+    # The package's bytecode, as a regular install writes it (pip compiles what it
+    # installs; an editable install is compiled on first import, unless
+    # PYTHONDONTWRITEBYTECODE is set, and then on every run).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "tonebridge_dash")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "dashboards"
         corpus.mkdir()
