@@ -305,6 +305,9 @@ def push(
                           "confirmed for each at once)", exit_code=EXIT_USAGE)
     # One Grafana: its connection (and /apis discovery) is under way while the dashboards are read.
     connecting = Connecting(target, cfg) if len(names) <= 1 else None
+    if connecting is not None:
+        # Its first request goes out before the files are read (their reading would slow its start).
+        connecting.started.wait(10)
     try:
         from ..grafana.push import Stop  # the push's modules are read while it connects
 

@@ -44,11 +44,18 @@ class Connecting:
         self._outcome: tuple[bool, Any] = (False, None)
         self.early: dict[str, tuple[bool, Any]] = {}  # push's first reads: name -> (ok, answer or error)
         self._taken = False
+        self.started = threading.Event()  # the HTTP client's modules are loaded: its requests go out now
         self._thread = threading.Thread(target=self._connect, args=(target, cfg), name="tb-dash-connect",
                                         daemon=True)
         self._thread.start()
 
     def _connect(self, target, cfg) -> None:
+        try:
+            from ..grafana import client as _  # noqa: F401 (loaded first, on its own: see started)
+        except BaseException:
+            pass  # connect_api says what is wrong
+        finally:
+            self.started.set()
         try:
             env, client = target.connect_api(cfg)
         except BaseException as e:  # re-raised on the caller's thread by result()
