@@ -200,7 +200,7 @@ def _parse(text: str) -> Any:
     if len(text) > MAX_EXPR_CHARS:
         raise PromQLSyntaxError(f"longer than {MAX_EXPR_CHARS} characters (once variables are substituted); "
                                 "tb-dash does not parse it")
-    if nesting(text) > MAX_NESTING:
+    if len(text) > MAX_NESTING and nesting(text) > MAX_NESTING:  # each counted token is a character at least
         raise PromQLSyntaxError(f"more than {MAX_NESTING} parentheses and operators; "
                                 "tb-dash does not parse an expression this deep")
     try:

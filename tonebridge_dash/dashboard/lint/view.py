@@ -15,7 +15,7 @@ targets are parsed as the linter parses them (``expand.expand_variables``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterable, Mapping
 
@@ -166,7 +166,8 @@ def _check_targets(d: Dashboard, checks: Mapping[str, TargetCheck]) -> dict[str,
                 except promql.PromQLSyntaxError as e:
                     expr = e
             for name, check in checks.items():
-                out[name].extend(issue if issue.target is not None else replace(issue, target=i)
+                out[name].extend(issue if issue.target is not None else Issue(issue.panel, issue.message,
+                                                                               issue.severity, i)
                                  for issue in check(d, p, t, expr, undefined))
     return out
 
