@@ -66,3 +66,21 @@ def test_a_bad_number_of_workers_is_a_usage_error(many, value):
     done = _validate(many, value)
     assert done.returncode == 2 and done.stderr.startswith("tb-dash: error: TB_DASH_WORKERS=")
     assert "Traceback" not in done.stderr
+
+
+def _die_on_the_third(path):
+    if path.name == "d03.json":
+        os._exit(9)  # as a worker killed by the system would end
+    from tonebridge_dash.cli.dashboards import _loaded
+
+    return _loaded(path)
+
+
+def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_hang(many):
+    from tonebridge_dash.dashboard.files import paths
+    from tonebridge_dash.dashboard.lint import Run
+    from tonebridge_dash.dashboard.lint.workers import check_files
+    from tonebridge_dash.errors import TbDashError
+
+    with pytest.raises(TbDashError, match="a worker process of validate died"):
+        list(check_files(paths(many), _die_on_the_third, Run(None, profile="grafana"), 2))

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-from ...errors import UsageError
+from ...errors import TbDashError, UsageError
 
 MAX_WORKERS = 8
 FEW = 4  # files: not worth a process
@@ -54,13 +54,21 @@ def check_files(paths: Sequence[Path], load: Callable[[Path], Any], run, workers
         yield from (run.one(load(p)) for p in paths)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     # The first file here: what checking needs (modules, compiled schemas) is
     # then loaded once, and every worker starts with it.
     yield run.one(load(paths[0]))
     _job = (run, load)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from pool.imap(_work, paths[1:])  # one file at a time: the workers finish together
+        # One file at a time: the workers finish together. A worker that dies
+        # (killed, out of memory) ends the run with one line, never a hang.
+        yield from pool.map(_work, paths[1:])
+    except BrokenProcessPool:
+        raise TbDashError("a worker process of validate died (killed, or out of memory?); "
+                          "TB_DASH_WORKERS=1 checks the files in one process") from None
     finally:
         _job = None
+        pool.shutdown(wait=False, cancel_futures=True)
