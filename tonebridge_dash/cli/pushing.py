@@ -90,9 +90,11 @@ class Connecting:
             raise value
         return value
 
-    def settle(self, timeout: float = 60.0) -> None:
-        """Wait for the reads (a command never ends with one in flight);
-        close the client when no push took it."""
+    def settle(self, timeout: float = 2.0) -> None:
+        """Wait a little for the reads (a refused push does not end with one
+        in flight when Grafana answers; one that does not answer is not
+        waited for: the thread is a daemon); close the client when no push
+        took it."""
         self._thread.join(timeout)
         ok, value = self._outcome
         if ok and not self._taken and not self._thread.is_alive():
