@@ -36,7 +36,7 @@ class Rendered:
     data: dict  # the Grafana dashboard JSON
     source: str = ""
     profile: str = ""  # the lint profile it answers to ("house", "grafana"); "" for the caller's default
-    digest: str = ""  # read from a file: the sha256 of its bytes (validate-once's key), "" otherwise
+    digest: str = ""  # read from a file (or validate's view of one): the sha256 of its bytes, "" otherwise
 
     @classmethod
     def of(cls, data: dict, source: str = "") -> "Rendered":

@@ -257,8 +257,8 @@ def _as_one(r):
         raise UsageError(str(e)) from None
     if data is r.data and not legacy:
         return r
-    # An envelope's dashboard is still the file's decoded JSON (its digest says so); a migrated one is not.
-    return replace(Rendered.of(data, r.source), digest="" if legacy else r.digest)
+    # Still from the file's decoded JSON (migration makes no NaN): its digest says so.
+    return replace(Rendered.of(data, r.source), digest=r.digest)
 
 
 def _as_loaded(found):

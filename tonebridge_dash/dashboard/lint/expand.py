@@ -40,16 +40,23 @@ def _string_value(name: str, value: Any, kind: str, fmt: str) -> str:
             return value.strftime("%Y-%m-%dT%H:%M:%SZ")
         return value.strftime("%Y-%m-%dT%H:%M:%SZ") if fmt == "date" else str(int(value.timestamp() * 1000))
     v = str(value)
-    three = [v, v, v]  # a multi-value variable: three values, formatted
-    formats = {
-        "csv": ",".join(three), "raw": ",".join(three), "doublequote": '"' + '","'.join(three) + '"',
-        "glob": "{" + ",".join(three) + "}", "json": json.dumps(three, separators=(",", ":")),
-        "lucene": '("' + '" OR "'.join(three) + '")', "percentencode": quote_plus(",".join(three)),
-        "pipe": "|".join(three), "regex": "|".join(three), "singlequote": "'" + "','".join(three) + "'",
-        "sqlstring": "'" + "','".join(three) + "'", "text": " + ".join(three),
-        "queryparam": urlencode([("var-" + name, x) for x in three]),
-    }
-    return formats.get(fmt, v)
+    format_of = _FORMATS.get(fmt)  # only the one asked for is made
+    return v if format_of is None else format_of(name, [v, v, v])  # a multi-value variable: three values
+
+
+_FORMATS = {
+    "csv": lambda name, three: ",".join(three), "raw": lambda name, three: ",".join(three),
+    "doublequote": lambda name, three: '"' + '","'.join(three) + '"',
+    "glob": lambda name, three: "{" + ",".join(three) + "}",
+    "json": lambda name, three: json.dumps(three, separators=(",", ":")),
+    "lucene": lambda name, three: '("' + '" OR "'.join(three) + '")',
+    "percentencode": lambda name, three: quote_plus(",".join(three)),
+    "pipe": lambda name, three: "|".join(three), "regex": lambda name, three: "|".join(three),
+    "singlequote": lambda name, three: "'" + "','".join(three) + "'",
+    "sqlstring": lambda name, three: "'" + "','".join(three) + "'",
+    "text": lambda name, three: " + ".join(three),
+    "queryparam": lambda name, three: urlencode([("var-" + name, x) for x in three]),
+}
 
 
 def _first(value: Any) -> str:
