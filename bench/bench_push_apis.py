@@ -4,9 +4,10 @@
 Not a test: prints, side by side in one run, the medians of
 
 - ``apis``: what ``tb-dash push --from DIR --api apis`` does in-process:
-  load the rendered files, the settings, discover /apis, validate (a cache
-  hit after the first run: the same content was validated before), health,
-  folder, the paginated list, compare; 0 writes;
+  the settings; discovery of /apis, then health, folder and the paginated
+  list, under way while the rendered files are read (``cli.pushing.
+  Connecting``); validate (a cache hit after the first run: the same
+  content was validated before); compare; 0 writes;
 - ``legacy``: the same through the legacy /api (a read and a version
   lookup per changed dashboard, a read per dashboard);
 - ``cli``: the real command in a new process (start-up included), to the
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +39,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from grafana_emulator import GrafanaEmulator  # noqa: E402
 
+from tonebridge_dash.cli.pushing import Connecting  # noqa: E402
 from tonebridge_dash.dashboard.render import build_all, load_dir  # noqa: E402
 from tonebridge_dash.grafana import GrafanaClient, TokenAuth  # noqa: E402
 from tonebridge_dash.grafana.apis import choose  # noqa: E402
@@ -57,16 +60,31 @@ def write_dashboards(n: int, directory: Path) -> None:
         (directory / f"{uid}.json").write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+class _Target:
+    """What ``Connecting`` asks of the command line's Grafana target."""
+
+    def __init__(self, url: str, api: str) -> None:
+        self.url, self.api = url, SimpleNamespace(value=api)
+
+    def connect_api(self, cfg):
+        client = GrafanaClient(self.url, auth=TokenAuth(TOKEN))
+        return SimpleNamespace(folder=SimpleNamespace(uid="bench", title="Bench")), choose(client, self.api.value) \
+            or client
+
+
 def in_process(emu: GrafanaEmulator, directory: Path, cache: Path, api: str) -> tuple[float, int, int]:
+    """As the command does it: connecting and the first reads under way
+    while the files are read."""
     emu.reset_counts()
     t = time.perf_counter()
     cfg = from_mapping({})
+    connecting = Connecting(_Target(emu.url, api), cfg)
+    connecting.started.wait(10)
     items = load_dir(directory)
-    client = choose(GrafanaClient(emu.url, auth=TokenAuth(TOKEN)), api) or GrafanaClient(
-        emu.url, auth=TokenAuth(TOKEN))
+    _, client = connecting.result()
     with client:
         report = push(client, items, folder_uid="bench", folder_title="Bench", revision="bench", cfg=cfg,
-                      warn=lambda _: None, cache_dir=cache)
+                      warn=lambda _: None, cache_dir=cache, early=connecting.early)
     elapsed = time.perf_counter() - t
     assert report.exit_code == 0, [o.detail for o in report.outcomes if o.detail][:3]
     return elapsed, emu.writes(), emu.total_requests()
