@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -10,8 +12,11 @@ import pytest
 from tonebridge_dash.dashboard.render import build_all
 from tonebridge_dash.settings import from_mapping
 
-# Compiled schemas are cached in a directory of the test run's own, never the user's.
-os.environ.setdefault("TB_DASH_CACHE_DIR", tempfile.mkdtemp(prefix="tb-dash-test-cache-"))
+# Compiled schemas are cached in a directory of the test run's own, never the
+# user's, removed when the run ends.
+if "TB_DASH_CACHE_DIR" not in os.environ:
+    os.environ["TB_DASH_CACHE_DIR"] = tempfile.mkdtemp(prefix="tb-dash-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["TB_DASH_CACHE_DIR"], True)
 
 
 @pytest.fixture(scope="session")
