@@ -384,9 +384,9 @@ def test_real_dashboards_have_no_schema_error_grafana_would_accept():
 
     from tonebridge_dash.dashboard.render import iter_dir
 
-    from tonebridge_dash.cli.dashboards import _as_loaded
+    from tonebridge_dash.cli.dashboards import _as_one
 
-    result = lint.validate(_as_loaded(iter_dir(Path(__file__).parent / "dashboards_corpus")), profile="grafana")
+    result = lint.validate(map(_as_one, iter_dir(Path(__file__).parent / "dashboards_corpus")), profile="grafana")
     assert [f for f in result.errors() if f.rule != "uid-unique"] == []  # two versions of one dashboard share it
     assert all(f.severity == WARNING for f in result.findings if f.rule == "schema")
 

@@ -259,8 +259,3 @@ def _as_one(r):
         return r
     # Still from the file's decoded JSON (migration makes no NaN): its digest says so.
     return replace(Rendered.of(data, r.source), digest=r.digest)
-
-
-def _as_loaded(found):
-    """``_as_one`` for each dashboard read."""
-    return map(_as_one, found)

@@ -52,7 +52,7 @@ class Connecting:
     def _connect(self, target, cfg) -> None:
         try:
             from ..grafana import client as _  # noqa: F401 (loaded first, on its own: see started)
-        except BaseException:
+        except ImportError:
             pass  # connect_api says what is wrong
         finally:
             self.started.set()
