@@ -314,6 +314,22 @@ def test_a_signal_stops_the_push_after_the_saves_in_flight_with_a_summary(emu, r
                              "not started; the summary above says what was done")
 
 
+def test_the_push_threads_leave_the_signals_to_the_main_thread():
+    """Python runs signal handlers on the main thread only. A signal the kernel
+    hands to a worker (blocked in a socket read) would set the stop only when
+    the main thread's wait ends: meanwhile the other workers start new saves.
+    So every worker blocks SIGINT and SIGTERM, and the main thread gets them."""
+    from tonebridge_dash.grafana.plan import in_parallel, run_all
+
+    def blocked(_=None):
+        return {signal.SIGINT, signal.SIGTERM} <= signal.pthread_sigmask(signal.SIG_BLOCK, set())
+
+    assert not blocked()  # the main thread's own mask is left alone
+    assert run_all(blocked, range(4), 3) == [True] * 4
+    assert in_parallel(blocked, blocked) == [True, True]
+    assert not blocked()
+
+
 def test_a_backup_that_cannot_be_written_stops_the_push_with_a_summary(tb, emu, rendered, tmp_path):
     tb("push", "--grafana-url", emu.url)
     for uid in rendered:

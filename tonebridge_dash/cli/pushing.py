@@ -19,6 +19,7 @@ from typing import Any, Optional, Sequence
 import typer
 
 from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, TbDashError, redact_url
+from ..threads import signals_to_main_thread
 from .common import warn
 
 SEVERITY = {EXIT_OK: 0, EXIT_REFUSED: 1, EXIT_FAILED: 2}  # and a signal's 128+N above all
@@ -50,6 +51,7 @@ class Connecting:
         self._thread.start()
 
     def _connect(self, target, cfg) -> None:
+        signals_to_main_thread()
         try:
             from ..grafana import client as _  # noqa: F401 (loaded first, on its own: see started)
         except ImportError:
@@ -77,6 +79,7 @@ class Connecting:
         self.early.pop("list", None)  # a failed list: the push lists again and reports what fails
 
     def _read(self, name: str, call) -> None:
+        signals_to_main_thread()
         try:
             self.early[name] = (True, call())
         except Exception as e:  # raised where the push would have read it
@@ -162,7 +165,8 @@ def push_many(target, names: Sequence[str], cfg, everything, found, stop, *, jso
         except TbDashError as e:  # unreachable, 401, the folder...: this Grafana only
             return e
 
-    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="tb-dash-env") as pool:
+    with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="tb-dash-env",
+                            initializer=signals_to_main_thread) as pool:
         results = list(pool.map(one, names))
     codes, reports, paint = [], [], painter()
     for name, result in zip(names, results):

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ..model import Rendered
 from ..output import encode_json
+from ..threads import signals_to_main_thread
 from . import answers
 from .answers import unexpected, url_path
 
@@ -128,7 +129,8 @@ def read_live(client, uid: str) -> Live:
 def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
     """Independent calls at the same time; their results in order. When some
     fail, the first failing one (in argument order) raises."""
-    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="tb-dash") as pool:
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="tb-dash",
+                            initializer=signals_to_main_thread) as pool:
         futures = [pool.submit(call) for call in calls]
         return [f.result() for f in futures]
 
@@ -152,5 +154,5 @@ def run_all(task: Callable[[T], R], items: Sequence[T], concurrency: int,
     if concurrency <= 1 or total <= 1:
         return [wrapped(i) for i in items]
     with ThreadPoolExecutor(max_workers=min(concurrency, total),
-                            thread_name_prefix="tb-dash") as pool:
+                            thread_name_prefix="tb-dash", initializer=signals_to_main_thread) as pool:
         return list(pool.map(wrapped, items))

@@ -19,6 +19,7 @@ from typing import Iterable, Sequence
 from ..durations import seconds
 from ..findings import ERROR, WARNING, Finding, Findings
 from ..progress import Progress
+from ..threads import signals_to_main_thread
 from . import promql
 from .client import PrometheusClient, QueryAnswer
 
@@ -137,7 +138,7 @@ def run(rendered: Sequence, client: PrometheusClient, *, series_budget: int = 50
     def one(p: Planned) -> list[Finding]:
         return _findings(p, client.instant(p.query, at), known, series_budget)
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), initializer=signals_to_main_thread) as pool:
         for done, found in enumerate(pool.map(one, planned), 1):  # map keeps the dashboards' order
             report.findings.extend(found)
             if progress is not None:
