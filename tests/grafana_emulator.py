@@ -190,7 +190,8 @@ class GrafanaEmulator(ApisRoutes):
         self.last_headers: dict[str, dict[str, str]] = {}  # route -> headers of its latest request
         self.faults: list[Fault] = []
         self.rewrites: dict[str, Callable[[Any], Any]] = {}  # route -> change of its 2xx answers
-        self.hooks: list[tuple[str, Callable[[], Any]]] = []  # (route, what happens before it), once each
+        # (route, what happens before it, whether before its latency too), once each
+        self.hooks: list[tuple[str, Callable[[], Any], bool]] = []
         self.tokens: dict[str, Principal] = {}
         self.users: dict[str, tuple[str, Principal]] = {}
         self.orgs: dict[int, Org] = {1: Org(1)}
@@ -320,16 +321,18 @@ class GrafanaEmulator(ApisRoutes):
         with self.lock:
             self.rewrites[route] = change
 
-    def before(self, route: str, action: Callable[[], Any], times: int = 1) -> None:
+    def before(self, route: str, action: Callable[[], Any], times: int = 1, on_arrival: bool = False) -> None:
         """Run ``action`` (e.g. a ``ui_save``) just before the next ``times``
         requests of ``route`` are handled: what someone else does between two
-        requests of a client."""
+        requests of a client. ``on_arrival``: as soon as the request is
+        read, before the latency added to it (requests sent at the same time
+        are then still in flight)."""
         with self.lock:
-            self.hooks.extend([(route, action)] * times)
+            self.hooks.extend([(route, action, on_arrival)] * times)
 
-    def _run_hook(self, route: str) -> None:
+    def _run_hook(self, route: str, on_arrival: bool = False) -> None:
         with self.lock:
-            hook = next((h for h in self.hooks if h[0] == route), None)
+            hook = next((h for h in self.hooks if h[0] == route and h[2] == on_arrival), None)
             if hook is not None:
                 self.hooks.remove(hook)
         if hook is not None:
@@ -795,6 +798,7 @@ class _Handler(BaseHTTPRequestHandler):
             emu.last_headers[route] = dict(self.headers)
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        emu._run_hook(route, on_arrival=True)
         if emu.latency:
             time.sleep(emu.latency)
         fault = emu._take_fault(route)

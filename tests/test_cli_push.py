@@ -302,7 +302,9 @@ def test_a_signal_stops_the_push_after_the_saves_in_flight_with_a_summary(emu, r
     proc = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "push", "--grafana-url", emu.url,
                              "-j", str(jobs)], cwd=root, env={**os.environ, "GRAFANA_TOKEN": TOKEN},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    emu.before("POST /api/dashboards/db", lambda: proc.send_signal(signum))
+    # Sent as the first save arrives: the saves sent with it are in flight (each
+    # takes 0.3 s), and none is answered before the command has the signal.
+    emu.before("POST /api/dashboards/db", lambda: proc.send_signal(signum), on_arrival=True)
     out, err = proc.communicate(timeout=60)
     n, saved = len(rendered), emu.counts["POST /api/dashboards/db"]
     assert proc.returncode == 128 + signum, err

@@ -16,7 +16,7 @@ CONTENT = ("panels", "dashboards", "alerts")
 BASE = ("errors", "findings", "output", "model", "content", "progress", "settings", "settings_checks", "durations",
         "compiled",
         "inputs", "settings_view", "settings_kubernetes", "kubernetes",
-        "current", "owned")
+        "current", "owned", "threads")
 # Layers, lowest first: a module may import its own layer, the base and the
 # layers below it, never one above.
 LAYERS = ("alerting", "prometheus", "dashboard", "preview", "grafana", "cli")
