@@ -12,6 +12,9 @@ Not a test: prints, side by side in one run, the medians of
   lookup per changed dashboard, a read per dashboard);
 - ``cli``: the real command in a new process (start-up included), to the
   same folder (a tb-dash.yaml beside it says so);
+- ``bare``: the least a client in a new process can do: list every
+  dashboard page by page with requests, read the files, compare the specs
+  (no settings, no checks, no report): the floor the command stands on;
 - ``baseline``: a one-request-at-a-time client reading each dashboard
   (150 requests in a row, measured once);
 
@@ -104,6 +107,40 @@ def cli(emu: GrafanaEmulator, directory: Path, cwd: Path) -> tuple[float, int, i
     return elapsed, emu.writes(), emu.total_requests()
 
 
+BARE = r"""
+import json, sys
+from pathlib import Path
+import requests
+url, directory = sys.argv[1], Path(sys.argv[2])
+s = requests.Session()
+s.headers["Authorization"] = "Bearer " + sys.argv[3]
+path = url + "/apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards"
+live, token = {}, ""
+while True:
+    body = s.get(path, params={"limit": 500, **({"continue": token} if token else {})}).json()
+    live.update((i["metadata"]["name"], i["spec"]) for i in body["items"])
+    token = body["metadata"].get("continue")
+    if not token:
+        break
+changed = 0
+for f in sorted(directory.glob("*.json")):
+    d = json.loads(f.read_bytes())
+    spec = live.get(d["uid"])
+    changed += spec is None or spec != {k: v for k, v in d.items() if k not in ("id", "version", "uid")}
+sys.exit(changed)
+"""
+
+
+def bare(emu: GrafanaEmulator, directory: Path) -> tuple[float, int, int]:
+    """``BARE`` in a new process: lists, reads, compares; all unchanged."""
+    emu.reset_counts()
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-c", BARE, emu.url, str(directory), TOKEN], capture_output=True, text=True)
+    elapsed = time.perf_counter() - t
+    assert r.returncode == 0, (r.returncode, r.stderr[-500:])
+    return elapsed, emu.writes(), emu.total_requests()
+
+
 def baseline(emu: GrafanaEmulator, uids: list[str]) -> float:
     """One request at a time: each dashboard read in turn."""
     with GrafanaClient(emu.url, auth=TokenAuth(TOKEN)) as c:
@@ -146,6 +183,8 @@ def main() -> int:
         gc.freeze()
         runs = [cli(emu, directory, work) for _ in range(a.runs)]
         rows["cli"] = ([r[0] for r in runs], max(r[1] for r in runs), runs[-1][2])
+        runs = [bare(emu, directory) for _ in range(a.runs)]
+        rows["bare"] = ([r[0] for r in runs], 0, runs[-1][2])
     print(f"{a.dashboards} dashboards, {a.latency * 1000:.0f} ms per request, no-op push, "
           f"median of {a.runs} runs; baseline (one request at a time, measured): {base:.3f}s")
     print(f"{'path':<8} {'median':>8} {'min':>7} {'max':>7} {'requests':>8} {'writes':>6} {'ratio':>6}")

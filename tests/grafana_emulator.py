@@ -33,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from grafana_emulator_apis import APIS_ROUTES, ApisRoutes
+from grafana_emulator_apis import APIS_ROUTES, ApisRoutes, Encoded
 
 JSON_TYPE = "application/json"
 UID_RE = re.compile(r"^[a-zA-Z0-9\-_]*$")
@@ -829,10 +829,12 @@ class _Handler(BaseHTTPRequestHandler):
             emu.internal_errors.append(f"{route}: {e!r}")
             status, payload = 500, {"message": "Internal Server Error"}
         change = emu.rewrites.get(route)
+        encoded = payload.text if isinstance(payload, Encoded) else None
+        payload = payload.value if isinstance(payload, Encoded) else payload
         if change is not None and status < 300:
-            payload = change(copy.deepcopy(payload))
+            payload, encoded = change(copy.deepcopy(payload)), None
         pretty = route.endswith("/api/health")
-        text = json.dumps(payload, indent=2 if pretty else None)
+        text = encoded if encoded is not None else json.dumps(payload, indent=2 if pretty else None)
         if late:
             time.sleep(late)
         try:

@@ -41,6 +41,15 @@ APIS_ROUTES = [
 ]
 
 
+class Encoded:
+    """An answer with its JSON text already made (a list's items are each
+    encoded once, not again for the whole page); ``value`` is what a
+    rewrite is given."""
+
+    def __init__(self, value: Any, text: str) -> None:
+        self.value, self.text = value, text
+
+
 def status(code: int, reason: str, message: str, name: str = "") -> Exception:
     """A Kubernetes ``Status`` failure, as the apiserver answers errors."""
     from grafana_emulator import Reply
@@ -166,16 +175,19 @@ class ApisRoutes:
             except (ValueError, KeyError, TypeError):
                 raise status(400, "BadRequest", "invalid continue token")
         names = sorted(org.dashboards)
-        items, size, i = [], 0, start
+        items, texts, size, i = [], [], 0, start
         while i < len(names) and len(items) < limit and size < self.apis_page_bytes:
             item = self.resource(org, org.dashboards[names[i]], version)
-            size += len(json.dumps(item))
+            texts.append(json.dumps(item))  # each item encoded once, as the storage keeps it
+            size += len(texts[-1])
             items.append(item)
             i += 1
         more = i < len(names)
         token = base64.b64encode(json.dumps({"o": i, "rv": self.next_rv}).encode()).decode() if more else ""
-        return {"kind": "DashboardList", "apiVersion": f"{GROUP}/{version}",
-                "metadata": {"resourceVersion": str(self.next_rv), "continue": token}, "items": items}
+        answer = {"kind": "DashboardList", "apiVersion": f"{GROUP}/{version}",
+                  "metadata": {"resourceVersion": str(self.next_rv), "continue": token}, "items": items}
+        head = json.dumps({**answer, "items": []})
+        return Encoded(answer, f"{head[:-3]}[{','.join(texts)}]}}")
 
     def apis_save(self, org, version: str, body: dict, who, existing, dry: bool) -> dict:
         """POST (``existing`` None) or PUT, with the admission checks."""

@@ -75,6 +75,7 @@ def _pngs(found, prometheus, when, out: Path, width: int, timeout: float) -> Non
 
 
 def _serve(server, open_browser: bool) -> None:
+    import gc
     import signal
     import time
 
@@ -92,6 +93,7 @@ def _serve(server, open_browser: bool) -> None:
 
             webbrowser.open(server.page(server.order[0].uid))
         typer.echo("Ctrl-C stops it.", err=True)
+        gc.enable()  # it serves until stopped: cycles are collected again (see tonebridge_dash.__main__)
         try:
             while True:
                 time.sleep(0.5)

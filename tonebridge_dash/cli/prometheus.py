@@ -126,6 +126,7 @@ def demo(
 
       tb-dash preview -p http://127.0.0.1:9099 --open
     """
+    import gc
     import signal
     import time as clock
     from datetime import datetime, timezone
@@ -157,6 +158,7 @@ def demo(
                            f"last at {end}")
                 typer.echo(f"try: tb-dash check --prometheus-url {prom.url} --time {end}")
             typer.echo("Ctrl-C stops it.", err=True)
+            gc.enable()  # it serves until stopped: cycles are collected again (see tonebridge_dash.__main__)
             while prom.running():
                 clock.sleep(0.5)
         except KeyboardInterrupt:
