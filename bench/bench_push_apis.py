@@ -45,7 +45,6 @@ from grafana_emulator import GrafanaEmulator  # noqa: E402
 from tonebridge_dash.cli.pushing import Connecting  # noqa: E402
 from tonebridge_dash.dashboard.render import build_all, load_dir  # noqa: E402
 from tonebridge_dash.grafana import GrafanaClient, TokenAuth  # noqa: E402
-from tonebridge_dash.grafana.apis import choose  # noqa: E402
 from tonebridge_dash.grafana.push import push  # noqa: E402
 from tonebridge_dash.settings import from_mapping  # noqa: E402
 
@@ -69,10 +68,9 @@ class _Target:
     def __init__(self, url: str, api: str) -> None:
         self.url, self.api = url, SimpleNamespace(value=api)
 
-    def connect_api(self, cfg):
+    def connect(self, cfg):
         client = GrafanaClient(self.url, auth=TokenAuth(TOKEN))
-        return SimpleNamespace(folder=SimpleNamespace(uid="bench", title="Bench")), choose(client, self.api.value) \
-            or client
+        return SimpleNamespace(folder=SimpleNamespace(uid="bench", title="Bench")), client
 
 
 def in_process(emu: GrafanaEmulator, directory: Path, cache: Path, api: str) -> tuple[float, int, int]:
@@ -181,10 +179,10 @@ def main() -> int:
         # set aside from the collector, so that it does not slow the answers.
         gc.collect()
         gc.freeze()
-        runs = [cli(emu, directory, work) for _ in range(a.runs)]
-        rows["cli"] = ([r[0] for r in runs], max(r[1] for r in runs), runs[-1][2])
-        runs = [bare(emu, directory) for _ in range(a.runs)]
-        rows["bare"] = ([r[0] for r in runs], 0, runs[-1][2])
+        # Taken in turns: this machine's speed drifts, and the two are compared.
+        pairs = [(cli(emu, directory, work), bare(emu, directory)) for _ in range(a.runs)]
+        rows["cli"] = ([p[0][0] for p in pairs], max(p[0][1] for p in pairs), pairs[-1][0][2])
+        rows["bare"] = ([p[1][0] for p in pairs], 0, pairs[-1][1][2])
     print(f"{a.dashboards} dashboards, {a.latency * 1000:.0f} ms per request, no-op push, "
           f"median of {a.runs} runs; baseline (one request at a time, measured): {base:.3f}s")
     print(f"{'path':<8} {'median':>8} {'min':>7} {'max':>7} {'requests':>8} {'writes':>6} {'ratio':>6}")

@@ -192,6 +192,7 @@ class GrafanaEmulator(ApisRoutes):
         self.rewrites: dict[str, Callable[[Any], Any]] = {}  # route -> change of its 2xx answers
         # (route, what happens before it, whether before its latency too), once each
         self.hooks: list[tuple[str, Callable[[], Any], bool]] = []
+        self.apis_lists: list[tuple[str, bool]] = []  # each /apis list page: (version, whether a continuation)
         self.tokens: dict[str, Principal] = {}
         self.users: dict[str, tuple[str, Principal]] = {}
         self.orgs: dict[int, Org] = {1: Org(1)}
@@ -345,6 +346,7 @@ class GrafanaEmulator(ApisRoutes):
     def reset_counts(self) -> None:
         with self.lock:
             self.counts.clear()
+            self.apis_lists.clear()
 
     def writes(self) -> int:
         """Requests received that change state (POST, PUT, PATCH, DELETE)."""

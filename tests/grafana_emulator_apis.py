@@ -70,6 +70,7 @@ class ApisRoutes:
 
     apis_enabled: bool | None = None  # None: served from Grafana 12 (P2 with 12.x, P3)
     apis_page_bytes = MAX_PAGE_BYTES
+    apis_versions = VERSIONS  # what discovery lists, the first preferred (a later Grafana may add v1)
     next_rv = 1000
 
     def serves_apis(self) -> bool:
@@ -112,7 +113,7 @@ class ApisRoutes:
         return "default" if org.id == 1 else f"org-{org.id}"
 
     def group_document(self) -> dict:
-        versions = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in VERSIONS]
+        versions = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in self.apis_versions]
         return {"kind": "APIGroup", "apiVersion": "v1", "name": GROUP, "versions": versions,
                 "preferredVersion": versions[0]}
 
@@ -131,7 +132,7 @@ class ApisRoutes:
         if route == "GET /apis/dashboard.grafana.app":
             return 200, self.group_document()
         version, namespace, *rest = args
-        if version not in VERSIONS:
+        if version not in self.apis_versions:
             raise fail(404, "404 page not found")
         if namespace != self.namespace_of(org):
             raise status(403, "Forbidden", f"namespace {namespace!r} does not match the caller's org")
@@ -168,6 +169,8 @@ class ApisRoutes:
 
         limit = _int(query, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT
         token = query.get("continue", [""])[0]
+        with self.lock:
+            self.apis_lists.append((version, bool(token)))
         start = 0
         if token:
             try:
@@ -282,7 +285,7 @@ class ApisRoutes:
 
         with self.lock:
             org = self.orgs[org_id]
-            item = self.resource(org, org.dashboards[uid], VERSIONS[0])
+            item = self.resource(org, org.dashboards[uid], self.apis_versions[0])
             change(item["spec"])
             item["metadata"]["annotations"]["grafana.app/message"] = message
-            return self.apis_save(org, VERSIONS[0], item, Principal(name=user), org.dashboards[uid], False)
+            return self.apis_save(org, self.apis_versions[0], item, Principal(name=user), org.dashboards[uid], False)

@@ -4,6 +4,7 @@ changed; and push to several Grafanas at once."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -17,6 +18,7 @@ from tonebridge_dash.grafana.push import push
 
 LIST = "GET /apis/dashboards"
 PUT = "PUT /apis/dashboards/:name"
+AUTO = {"TB_DASH_API": "auto"}  # the default (the tb fixture's is legacy)
 
 
 @pytest.fixture()
@@ -134,6 +136,62 @@ def test_the_cli_pushes_through_apis(tb, emu):
     emu.reset_counts()
     code, out, err = tb("push", "--grafana-url", emu.url, "--api", "apis")
     assert code == 0 and emu.writes() == 0 and "unchanged" in out
+
+
+def test_a_no_op_push_reads_the_first_page_with_discovery_and_no_page_twice(tb, emu, dashboards):
+    """The command sends discovery, health, the folder and the list's first
+    page at once; discovery finds the version the page was read at, so the
+    page is used: each page is read once, and nothing else is read."""
+    emu.apis_page_bytes = 1  # one dashboard per page
+    assert tb("push", "--grafana-url", emu.url, "--api", "apis")[0] == 0
+    emu.reset_counts()
+    code, out, err = tb("push", "--grafana-url", emu.url, env=AUTO)
+    assert code == 0 and emu.writes() == 0 and f"{len(dashboards)} unchanged" in out, err
+    assert emu.apis_lists == [("v1beta1", False)] + [("v1beta1", True)] * (len(dashboards) - 1)
+    assert dict(emu.counts) == {"GET /apis": 1, "GET /api/health": 1, "GET /api/folders/:uid": 1,
+                                LIST: len(dashboards)}
+
+
+def test_a_first_page_read_at_another_version_than_discovery_finds_is_not_used(tb, emu, dashboards):
+    """A Grafana whose classic version is another one (v1, say): the page read
+    with discovery is dropped, and the list is read at the version found."""
+    assert tb("push", "--grafana-url", emu.url, "--api", "apis")[0] == 0
+    emu.apis_versions = ("v1", "v1beta1", "v0alpha1")
+    emu.reset_counts()
+    emu.ui_save(dashboards[0].uid, lambda d: d.update(description="by hand"))
+    code, out, err = tb("push", "--grafana-url", emu.url, env=AUTO)
+    assert code == 3 and emu.writes() == 0, err  # the hand edit is seen in the list read at v1
+    assert sorted(emu.apis_lists) == [("v1", False), ("v1beta1", False)]
+    emu.apis_versions = ("v0alpha1",)  # and one that serves no version of the guess at all
+    emu.reset_counts()
+    code, out, err = tb("push", "--grafana-url", emu.url, "--force", env=AUTO)
+    assert code == 0 and emu.counts[PUT] == 1 and sorted(emu.apis_lists) == [("v0alpha1", False)], err
+
+
+def test_auto_on_a_grafana_without_apis_pushes_through_the_legacy_api(tb, emu, dashboards):
+    """The first page read with discovery is answered 404 and not used."""
+    emu.apis_enabled = False
+    code, out, err = tb("push", "--grafana-url", emu.url, env=AUTO)
+    assert code == 0 and f"{len(dashboards)} created" in out and err == ""
+    assert emu.counts["POST /api/dashboards/db"] == len(dashboards) and emu.counts[LIST] == 1
+
+
+def test_the_unchanged_are_judged_from_the_list_and_the_changed_read_from_it_once(emu, dashboards):
+    """On /apis the unchanged dashboards are judged as the list gave them; a
+    changed one is updated over the resourceVersion the list gave, with no
+    read of its own; the outcomes stay in the order of the dashboards."""
+    run(emu, dashboards)
+    changed = copy.deepcopy(dashboards[2])
+    changed.data["description"] = "changed in the code"
+    edited = dashboards[3].uid
+    emu.apis_ui_save(edited, lambda spec: spec.update(description="by hand"))
+    emu.reset_counts()
+    report = run(emu, dashboards[:2] + [changed] + dashboards[3:])
+    assert [o.uid for o in report.outcomes] == [d.uid for d in dashboards]
+    assert [o.action for o in report.outcomes] == ["unchanged", "unchanged", "updated", "refused"] + \
+        ["unchanged"] * (len(dashboards) - 4)
+    assert emu.counts[PUT] == 1 and emu.counts["GET /apis/dashboards/:name"] == 0
+    assert emu.org().dashboards[changed.uid].data["description"] == "changed in the code"
 
 
 def test_exit_codes_fold_to_the_worst():

@@ -32,8 +32,9 @@ def fold(codes: Sequence[int]) -> int:
 
 class Connecting:
     """``target.connect_api(cfg)`` (the client, and for ``--api auto|apis``
-    the discovery request), then the push's first reads at once (health,
-    the folder, and on /apis the list of the live dashboards), started on a
+    the discovery request) and the push's first reads at once (health, the
+    folder, and on /apis the list of the live dashboards, its first page
+    read with discovery at the version Grafana 12 serves), started on a
     thread of its own, so that their round trips overlap reading and
     checking the dashboards; ``result`` waits for it and raises what
     connecting raised; the reads' answers (or errors) are in ``early`` for
@@ -55,35 +56,61 @@ class Connecting:
         try:
             from ..grafana import client as _  # noqa: F401 (loaded first, on its own: see started)
         except ImportError:
-            pass  # connect_api says what is wrong
+            pass  # connect says what is wrong
         finally:
             self.started.set()
         try:
-            env, client = target.connect_api(cfg)
+            env, base = target.connect(cfg)
         except BaseException as e:  # re-raised on the caller's thread by result()
             self._outcome = (False, e)
             return
-        self._outcome = (True, (env, client))
+        from ..grafana.apis import choose, guessed
         from ..grafana.push import folder_exists
 
-        reads = {"health": client.health, "folder": lambda: folder_exists(client, env.folder.uid)}
+        # Health and the folder are /api reads: they go out with discovery, not
+        # after it. So does the list's first page, at the version Grafana 12
+        # serves; it is used only when discovery finds that version.
+        reads = {"health": base.health, "folder": lambda: folder_exists(base, env.folder.uid)}
+        guess = guessed(base) if target.api.value != "legacy" else None
+        first: dict[str, tuple[bool, Any]] = {}
+        if guess is not None:
+            reads["first page"] = guess.first_page
+        threads = {name: self._start(first if name == "first page" else self.early, name, call)
+                   for name, call in reads.items()}
+        try:
+            client = choose(base, target.api.value) or base
+        except BaseException as e:
+            self._outcome = (False, e)
+            base.close()  # the reads under way are not waited for: their answers are not used
+            return
+        self._outcome = (True, (env, client))
         list_all = getattr(client, "list_all", None)  # /apis: the one list the push compares with
         if list_all is not None:
-            reads["list"] = list_all  # kept by the client for the push
-        threads = [threading.Thread(target=self._read, args=(name, call), daemon=True)
-                   for name, call in reads.items()]
-        for t in threads:
-            t.start()
-        for t in threads:
+            def listing():
+                page = None
+                if guess is not None and (client.version, client.namespace) == (guess.version, guess.namespace):
+                    threads["first page"].join()
+                    ok, page = first.get("first page", (False, None))
+                    page = page if ok else None  # failed: the list asks again and reports what fails
+                return list_all(first=page)
+
+            threads["list"] = self._start(self.early, "list", listing)  # kept by the client for the push
+        for t in threads.values():
             t.join()
         self.early.pop("list", None)  # a failed list: the push lists again and reports what fails
 
-    def _read(self, name: str, call) -> None:
+    def _start(self, into: dict, name: str, call) -> threading.Thread:
+        t = threading.Thread(target=self._read, args=(into, name, call), daemon=True)
+        t.start()
+        return t
+
+    @staticmethod
+    def _read(into: dict, name: str, call) -> None:
         signals_to_main_thread()
         try:
-            self.early[name] = (True, call())
+            into[name] = (True, call())
         except Exception as e:  # raised where the push would have read it
-            self.early[name] = (False, e)
+            into[name] = (False, e)
 
     def result(self):
         self._thread.join()

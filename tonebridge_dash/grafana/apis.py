@@ -92,8 +92,14 @@ def choose(client, mode: str) -> "ApisClient | None":
     version = served_version(client)
     if version is None and mode == "auto":
         return None
+    return guessed(client, version or FALLBACK_VERSION)
+
+
+def guessed(client, version: str = FALLBACK_VERSION) -> "ApisClient":
+    """An ``ApisClient`` at ``version`` in the client's org's namespace, with
+    no request made (``choose`` discovers the version)."""
     org = client.session.headers.get("X-Grafana-Org-Id")
-    return ApisClient(client, version or FALLBACK_VERSION, namespace_for(int(org) if org else None))
+    return ApisClient(client, version, namespace_for(int(org) if org else None))
 
 
 def slug(title: str) -> str:
@@ -145,8 +151,15 @@ class ApisClient:
         answers.text(spec.get("title"), request, "spec.title")
         return item
 
-    def list_all(self) -> dict[str, dict]:
-        """Every dashboard of the namespace, page after page; once per push."""
+    def first_page(self) -> Any:
+        """The list's first page, as the server answered it: read by the
+        command while discovery is under way, for ``list_all(first=...)``
+        when the version discovered is this client's."""
+        return self.client.request("GET", self.path, params={"limit": PAGE_LIMIT})
+
+    def list_all(self, first: Any = None) -> dict[str, dict]:
+        """Every dashboard of the namespace, page after page; once per push.
+        ``first``: the first page's answer, already read (``first_page``)."""
         with self._lock:
             if self._listed is not None:
                 return self._listed
@@ -155,7 +168,9 @@ class ApisClient:
         token = ""
         for _ in range(100_000):  # a server that hands out continue tokens for ever is stopped
             params = {"limit": PAGE_LIMIT, **({"continue": token} if token else {})}
-            body = answers.obj(self.client.request("GET", self.path, params=params), request, "the list")
+            answer, first = (first, None) if first is not None else (
+                self.client.request("GET", self.path, params=params), None)
+            body = answers.obj(answer, request, "the list")
             rows = body.get("items")
             for value in answers.objects(rows if rows is not None else [], request, "the items"):
                 item = self._item(value, request)

@@ -140,6 +140,12 @@ def backup(live: Live, backup_dir: Path) -> Path:
     return path
 
 
+def reads_listed(client) -> bool:
+    """Whether the client reads dashboards from one list (``/apis``), not a
+    request each."""
+    return getattr(client, "list_all", None) is not None
+
+
 class Pusher:
     """One push: the client, the target folder and the options."""
 
@@ -155,6 +161,7 @@ class Pusher:
         self.revision = revision
         self.backups: list[Path] = []
         self.same_title: dict[str, dict] = {}  # lower-cased title -> search hit of another dashboard
+        self.read_ahead: dict[str, Live | None] = {}  # uid -> as read by at_hand (None: deleted since)
 
     def one(self, item: tuple[Rendered, dict | None]) -> Outcome:
         rendered, hit = item
@@ -177,8 +184,27 @@ class Pusher:
             return Outcome(uid, title, FAILED, deleting=deleting,
                            detail=f"cannot write the backup: {why}; not {verb}, and no new save started")
 
+    def at_hand(self, item: tuple[Rendered, dict | None]) -> Outcome | None:
+        """The outcome when it needs no request: the dashboard is unchanged and
+        the client read it with the list (/apis). Else None, and the live
+        dashboard read is kept for ``one``."""
+        rendered, hit = item
+        if hit is None or self.stop:
+            return None
+        try:
+            live = self._read(rendered.uid)
+        except GrafanaError:
+            return None  # ``one`` reads it again, and reports what fails
+        if live is not None and is_unchanged(rendered, live, self.folder_uid):
+            return Outcome(rendered.uid, rendered.title, UNCHANGED, self.client.url_for(live.url))
+        self.read_ahead[rendered.uid] = live
+        return None
+
     def _one(self, r: Rendered, hit: dict | None) -> Outcome:
-        live = self._read(r.uid) if hit is not None else None
+        if r.uid in self.read_ahead:
+            live = self.read_ahead.pop(r.uid)
+        else:
+            live = self._read(r.uid) if hit is not None else None
         during = False
         for _ in range(CONFLICT_ROUNDS):
             try:
@@ -351,8 +377,16 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
             if hit["uid"] not in ours:
                 pusher.same_title[str(hit.get("title") or "").lower()] = hit
     total = len(dashboards) + len(doomed)
-    progress = (lambda done, _: on_progress(done, total)) if on_progress else None
-    outcomes = run_all(pusher.one, [(r, hits.get(r.uid)) for r in dashboards], concurrency, progress)
+    todo = [(r, hits.get(r.uid)) for r in dashboards]
+    # On /apis the live dashboards came with the list: the unchanged ones are
+    # judged here, and only those that need a request go to the threads.
+    known = [pusher.at_hand(item) if reads_listed(client) else None for item in todo]
+    first = sum(o is not None for o in known)
+    if on_progress and first:
+        on_progress(first, total)
+    progress = (lambda done, _: on_progress(first + done, total)) if on_progress else None
+    rest = iter(run_all(pusher.one, [item for item, o in zip(todo, known) if o is None], concurrency, progress))
+    outcomes = [o if o is not None else next(rest) for o in known]
     if doomed:
         after = (lambda done, _: on_progress(len(dashboards) + done, total)) if on_progress else None
         outcomes += prune.delete_all(pusher, doomed, concurrency, after)
