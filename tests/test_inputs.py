@@ -217,3 +217,60 @@ def test_a_json_file_that_is_not_an_object_is_one_line(tmp_path, text):
                            str(tmp_path / "d")], capture_output=True, text=True)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.strip().endswith("x.json: expected a dashboard JSON object")
+
+
+# -- a YAML text is parsed once: PyYAML's import alone outweighs a no-op push --------
+
+SETTINGS = "grafana:\n  folder: {uid: ops, title: Ops}\nenvironments:\n  prod:\n    url: https://grafana.example.com\n"
+
+
+def test_the_settings_are_parsed_by_pyyaml_once_then_read_from_the_cache(tmp_path):
+    """Two runs with the same settings file: the second does not import
+    PyYAML at all, and loads the same settings."""
+    (tmp_path / "tb-dash.yaml").write_text(SETTINGS)
+    probe = ("import sys\nfrom tonebridge_dash.settings import load_settings\n"
+             "print(repr(load_settings(None)))\nprint('yaml' in sys.modules)")
+    env = {**os.environ, "TB_DASH_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=60) for _ in range(2)]
+    assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+    (first, imported), (second, again) = (r.stdout.rsplit("\n", 2)[:2] for r in runs)
+    assert "ops" in first and "https://grafana.example.com" in first
+    assert (imported, again) == ("True", "False") and first == second
+
+
+def test_a_kept_parse_is_used_only_whole_and_in_a_trusted_directory(tmp_path, monkeypatch):
+    from tonebridge_dash import inputs
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TB_DASH_CACHE_DIR", str(cache))
+    value = inputs.load_yaml(SETTINGS, "tb-dash.yaml")
+    (entry,) = (cache / "yaml").iterdir()
+
+    def no_pyyaml(text, source):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(inputs, "_load_yaml", no_pyyaml)
+    assert inputs.load_yaml(SETTINGS, "tb-dash.yaml") == value  # from the cache
+    monkeypatch.undo()
+    monkeypatch.setenv("TB_DASH_CACHE_DIR", str(cache))
+    blob = entry.read_bytes()
+    entry.write_bytes(blob.replace(b"ops", b"evil"))  # altered: its digest no longer matches
+    assert inputs.load_yaml(SETTINGS, "tb-dash.yaml") == value
+    assert b"evil" not in entry.read_bytes()  # parsed afresh and kept again
+    entry.write_bytes(blob.replace(b"ops", b"evil"))
+    os.chmod(cache / "yaml", 0o777)  # others may write there: not used, not written
+    assert inputs.load_yaml(SETTINGS, "tb-dash.yaml") == value and b"evil" in entry.read_bytes()
+
+
+def test_yaml_that_is_not_plain_data_is_never_kept(tmp_path, monkeypatch):
+    """A date (or a key that is not a string) is refused later by the settings
+    with its own message: such a parse is not kept, JSON would change it."""
+    from tonebridge_dash import inputs
+
+    monkeypatch.setenv("TB_DASH_CACHE_DIR", str(tmp_path / "cache"))
+    assert str(inputs.load_yaml("when: 2024-01-01\n", "x.yaml")["when"]) == "2024-01-01"
+    assert inputs.load_yaml("1: one\n", "x.yaml") == {1: "one"}
+    assert not (tmp_path / "cache" / "yaml").exists() or not any((tmp_path / "cache" / "yaml").iterdir())
+    monkeypatch.setenv("TB_DASH_CACHE_DIR", "off")
+    assert inputs.load_yaml(SETTINGS, "tb-dash.yaml")["grafana"]["folder"]["uid"] == "ops"

@@ -29,13 +29,14 @@ from typing import Any, Callable
 FORMAT = b"tb-dash compiled schema 1\n"
 
 
-def cache_dir() -> Path | None:
-    """Where compiled validators are kept; None when the cache is off."""
+def cache_dir(kind: str = "schemas") -> Path | None:
+    """Where compiled validators (or another ``kind`` of entry: ``yaml``,
+    see ``inputs``) are kept; None when the cache is off."""
     named = os.environ.get("TB_DASH_CACHE_DIR")
     if named is not None:
-        return None if named.strip().lower() in ("", "off", "0", "no") else Path(named) / "schemas"
+        return None if named.strip().lower() in ("", "off", "0", "no") else Path(named) / kind
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tb-dash" / "schemas"
+    return Path(base) / "tb-dash" / kind
 
 
 def _trusted(directory: Path) -> bool:
@@ -57,17 +58,41 @@ def key_of(schema: dict, name: str) -> str:
     return hashlib.sha256(seed + text.encode()).hexdigest()
 
 
-def _load(path: Path) -> Any:
+def read_entry(directory: Path, path: Path, form: bytes) -> bytes | None:
+    """The payload ``write_entry`` kept at ``path`` under the header
+    ``form``; None when the directory is not trusted, or the file is
+    missing, of another form, truncated or altered."""
+    if not _trusted(directory):
+        return None
     try:
         blob = path.read_bytes()
     except OSError:
         return None
     head, sep, rest = blob.partition(b"\n")
-    if not sep or head + b"\n" != FORMAT or len(rest) < 32:
+    if not sep or head + b"\n" != form or len(rest) < 32:
         return None
     digest, payload = rest[:32], rest[32:]
-    if hashlib.sha256(payload).digest() != digest:
-        return None  # truncated or altered: compiled afresh
+    return payload if hashlib.sha256(payload).digest() == digest else None
+
+
+def write_entry(directory: Path, path: Path, form: bytes, payload: bytes) -> None:
+    """Keep ``payload`` at ``path`` (whole or not at all), in a directory of
+    this user's that nobody else may write; a failure only leaves it out."""
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _trusted(directory):
+            return
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(form + hashlib.sha256(payload).digest() + payload)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _load(directory: Path, path: Path) -> Any:
+    payload = read_entry(directory, path, FORMAT)
+    if payload is None:
+        return None  # compiled afresh
     try:
         entry, body = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
@@ -76,16 +101,7 @@ def _load(path: Path) -> Any:
 
 
 def _store(directory: Path, path: Path, code: Any) -> None:
-    try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _trusted(directory):
-            return
-        payload = marshal.dumps(code)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(FORMAT + hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    write_entry(directory, path, FORMAT, marshal.dumps(code))
 
 
 def validator(schema: dict, name: str = "schema") -> Callable[[Any], Any]:
@@ -98,8 +114,7 @@ def validator(schema: dict, name: str = "schema") -> Callable[[Any], Any]:
     path = None
     if directory is not None:
         path = directory / f"{key_of(schema, name)[:40]}.bin"
-        if _trusted(directory):
-            code = _load(path)
+        code = _load(directory, path)
     if code is None:
         # use_default=False: by default fastjsonschema writes schema defaults
         # into the document it validates.

@@ -180,17 +180,77 @@ def _loader_class():
 _loader = None
 
 
+# --- YAML parsed once per text -------------------------------------------------------
+# Importing PyYAML takes longer than a no-op push's own work (a regular
+# expression over all of Unicode is compiled at import), and the settings
+# are YAML. So what a YAML text parses to is kept in the user's cache (see
+# ``compiled``: a directory of this user's that nobody else may write, or
+# none) as JSON, under a hash of the text, of the loader's kind and of the
+# installed PyYAML. Only plain values are kept (``check_plain``: JSON holds
+# them exactly); a text that does not parse, or parses to something else,
+# goes through PyYAML every time and fails or is refused as before.
+YAML_ENTRY = b"tb-dash parsed yaml 1\n"
+
+
+def _yaml_stamp() -> str:
+    """The installed PyYAML (where, size and time of its package file), found
+    without importing it: an upgrade parses afresh."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("yaml")
+    origin = getattr(spec, "origin", None) or ""
+    try:
+        st = os.stat(origin)
+    except OSError:
+        return origin
+    return f"{origin}:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _parsed_once(text: str, kind: str, source: str, parse) -> Any:
+    """``parse(text)``, or the plain value it gave for the same text before."""
+    import hashlib
+
+    from . import compiled
+
+    directory = compiled.cache_dir("yaml")
+    if directory is None:
+        return parse(text)
+    seed = f"{kind}|{YAML_ENTRY!r}|{_yaml_stamp()}|".encode()
+    path = directory / f"{hashlib.sha256(seed + text.encode('utf-8', 'surrogatepass')).hexdigest()[:40]}.json"
+    kept = compiled.read_entry(directory, path, YAML_ENTRY)
+    if kept is not None:
+        try:
+            return json.loads(kept)
+        except ValueError:
+            pass  # parsed afresh
+    value = parse(text)
+    try:
+        check_plain(value, source)
+        payload = json.dumps(value, ensure_ascii=False, allow_nan=False).encode("utf-8", "surrogatepass")
+    except (InputError, ValueError, TypeError):
+        return value  # not plain: refused (or used) as PyYAML gave it, every time
+    compiled.write_entry(directory, path, YAML_ENTRY, payload)
+    return value
+
+
 def load_packaged_yaml(path: Path) -> Any:
     """A YAML file that ships with tb-dash (its own defaults): trusted, so
     read by PyYAML's C loader when it has one, several times faster than
     the bounded loader that user input goes through."""
-    yaml = _yaml()
-    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    def parse(text: str) -> Any:
+        yaml = _yaml()
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+    return _parsed_once(path.read_text(encoding="utf-8"), "packaged", str(path), parse)
 
 
 def load_yaml(text: str, source: str) -> Any:
     """One YAML document, bounded (see the module); an ``InputError`` naming
     ``source`` and the line when it is not YAML or too large once expanded."""
+    return _parsed_once(text, "bounded", source, lambda t: _load_yaml(t, source))
+
+
+def _load_yaml(text: str, source: str) -> Any:
     global _loader
     yaml = _yaml()
     if _loader is None:
