@@ -136,13 +136,14 @@ def _run(target, cfg, everything, found, stop, *, dry_run: bool, force: bool, ba
          connecting: Optional[Connecting] = None):
     """One push: (environment, client url, report)."""
     from ..grafana.checked import DEFAULT_CACHE_DIR
-    from ..grafana.prune import Prune
     from ..grafana.push import git_revision, push as run_push
     from ..progress import progress
 
     env, client = connecting.result() if connecting is not None else target.connect_api(cfg)
     pruning = None
     if prune:
+        from ..grafana.prune import Prune
+
         pruning = Prune(keep=frozenset(r.uid for r in everything), only=frozenset(only) if only else None,
                         confirm=None if yes else confirm_deletes(env.folder.title))
     with client:
@@ -157,12 +158,13 @@ def _run(target, cfg, everything, found, stop, *, dry_run: bool, force: bool, ba
 
 def push_one(target, cfg, everything, found, stop, *, json: bool, **options: Any) -> int:
     """Push to one Grafana; print its summary; its exit code (the error line raised)."""
-    from ..grafana.report import push_json
     from ..grafana.summary import push_error, push_lines
     from .style import painter
 
     env, url, report = _run(target, cfg, everything, found, stop, validated=False, progress_bar=True, **options)
     if json:
+        from ..grafana.report import push_json
+
         print_json(push_json(report, env.folder.title, url))
     else:
         for line in push_lines(report, env.folder.title, painter()):

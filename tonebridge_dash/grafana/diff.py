@@ -19,9 +19,9 @@ from typing import Any, Callable, Sequence
 from ..model import Rendered, iter_panels
 from ..output import encode_json
 from ..progress import Progress
-from .plan import Live, comparable, existing_uids, hand_edit, is_unchanged, read_live, run_all
+from .plan import (CHANGED, NEW, UNCHANGED, Live, comparable, existing_uids, hand_edit,  # noqa: F401 (the states)
+                   is_unchanged, read_live, run_all)
 
-NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"
 ADDED, REMOVED, RENAMED = "added", "removed", "renamed"  # a panel's change, or CHANGED
 # Ids are renumbered freely, a row's panels are compared one by one, a new
 # title is the rename itself.

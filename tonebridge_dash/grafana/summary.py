@@ -4,10 +4,13 @@ painter on a terminal; the default leaves text plain)."""
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from .diff import CHANGED, NEW, UNCHANGED, DashboardDiff
+from .plan import CHANGED, NEW, UNCHANGED
 from .push import ACTIONS, DELETED, FAILED, REFUSED, SKIPPED, PushReport
+
+if TYPE_CHECKING:  # a push's summary does not load the diff
+    from .diff import DashboardDiff
 
 DRY_RUN_LABELS = {"created": "would create", "updated": "would update", "refused": "would refuse",
                   DELETED: "would delete"}
