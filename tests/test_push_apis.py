@@ -168,6 +168,12 @@ def test_a_first_page_read_at_another_version_than_discovery_finds_is_not_used(t
     assert code == 0 and emu.counts[PUT] == 1 and sorted(emu.apis_lists) == [("v0alpha1", False)], err
 
 
+def test_legacy_sends_nothing_to_apis(tb, emu, dashboards):
+    assert tb("push", "--grafana-url", emu.url, "--api", "legacy")[0] == 0
+    assert emu.counts["POST /api/dashboards/db"] == len(dashboards)
+    assert [r for r in emu.counts if r.startswith(("GET /apis", "POST /apis", "PUT /apis"))] == []
+
+
 def test_auto_on_a_grafana_without_apis_pushes_through_the_legacy_api(tb, emu, dashboards):
     """The first page read with discovery is answered 404 and not used."""
     emu.apis_enabled = False
