@@ -168,8 +168,10 @@ class ApisClient:
         token = ""
         for _ in range(100_000):  # a server that hands out continue tokens for ever is stopped
             params = {"limit": PAGE_LIMIT, **({"continue": token} if token else {})}
-            answer, first = (first, None) if first is not None else (
-                self.client.request("GET", self.path, params=params), None)
+            if first is not None:
+                answer, first = first, None
+            else:
+                answer = self.client.request("GET", self.path, params=params)
             body = answers.obj(answer, request, "the list")
             rows = body.get("items")
             for value in answers.objects(rows if rows is not None else [], request, "the items"):

@@ -380,7 +380,7 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     todo = [(r, hits.get(r.uid)) for r in dashboards]
     # On /apis the live dashboards came with the list: the unchanged ones are
     # judged here, and only those that need a request go to the threads.
-    known = [pusher.at_hand(item) if reads_listed(client) else None for item in todo]
+    known = [pusher.at_hand(item) for item in todo] if reads_listed(client) else [None] * len(todo)
     first = sum(o is not None for o in known)
     if on_progress and first:
         on_progress(first, total)
