@@ -31,8 +31,8 @@ def fold(codes: Sequence[int]) -> int:
 
 
 class Connecting:
-    """``target.connect_api(cfg)`` (the client, and for ``--api auto|apis``
-    the discovery request) and the push's first reads at once (health, the
+    """``target.connect(cfg)`` and ``apis.choose`` (the client, and for
+    ``--api auto|apis`` the discovery request) and the push's first reads at once (health, the
     folder, and on /apis the list of the live dashboards, its first page
     read with discovery at the version Grafana 12 serves), started on a
     thread of its own, so that their round trips overlap reading and
