@@ -9,8 +9,8 @@ import attr
 from grafanalib import core as g
 
 from panels.common import DATASOURCE, DATASOURCE_VARIABLE
-from panels.metrics import TRANSFORMATIONS, Metric
-from panels.queries import label_values
+from panels.metrics import SOURCE_TITLES, Metric
+from panels.queries import label_values, source_filters
 from tonebridge_dash.dashboard.layout import Row, grid
 
 TITLE_PREFIX = "ToneBridge - "
@@ -55,15 +55,27 @@ def filter_variable(name: str, query: str, label: str | None = None) -> g.Templa
     )
 
 
-def llm_variables(cfg) -> list[g.Template]:
-    """The LLM service's own ``llm_job`` and ``llm_instance`` filters, for a
-    dashboard that shows its metrics (the queries' ``SERVICE`` scope reads
-    them for that source)."""
+def source_variables(cfg, source: str, metric: Metric) -> list[g.Template]:
+    """A source's own job and instance filters (``llm_job``, ``llm_instance``),
+    listing the values of ``metric``, for a dashboard that shows metrics of
+    that source besides those of its ``$job`` (the queries' scopes read them)."""
+    title = SOURCE_TITLES.get(source, source)
     return [
-        filter_variable("llm_job", label_values(cfg, TRANSFORMATIONS, "job"), "LLM job"),
-        filter_variable("llm_instance", label_values(cfg, TRANSFORMATIONS, "instance", 'job=~"$llm_job"'),
-                        "LLM instance"),
+        filter_variable(f"{source}_job", label_values(cfg, metric, "job"), f"{title} job"),
+        filter_variable(f"{source}_instance", label_values(cfg, metric, "instance", f'job=~"${source}_job"'),
+                        f"{title} instance"),
     ]
+
+
+def _with_source_variables(cfg, panels: list, variables: Sequence[g.Template]) -> list[g.Template]:
+    """``variables`` and, after ``instance``, the filters of each other source
+    the panels read (which sources that is follows the settings' ``sources``)."""
+    exprs = [t.expr for p in panels for t in getattr(p, "targets", None) or () if getattr(t, "expr", None)]
+    names = {v.name for v in variables}
+    extra = [v for source, metric in source_filters(cfg, exprs).items() if f"{source}_job" not in names
+             for v in source_variables(cfg, source, metric)]
+    at = next((i + 1 for i, v in enumerate(variables) if v.name == "instance"), len(variables))
+    return [*variables[:at], *extra, *variables[at:]]
 
 
 def job_instance_variables(cfg, metric: Metric) -> list[g.Template]:
@@ -96,6 +108,7 @@ def detail(panel, cfg, module: str, what: str):
 def dashboard(cfg, module: str, title: str, description: str, rows: Sequence[Row],
               variables: Sequence[g.Template] = ()) -> g.Dashboard:
     d = cfg.dashboards
+    panels = grid(rows)
     return g.Dashboard(
         title=TITLE_PREFIX + title,
         uid=uid_for(cfg, module),
@@ -106,7 +119,7 @@ def dashboard(cfg, module: str, title: str, description: str, rows: Sequence[Row
         time=g.Time(d.time_from, d.time_to),
         editable=d.editable,
         graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
-        templating=g.Templating(list=[datasource_variable(cfg), *variables]),
-        panels=grid(rows),
+        templating=g.Templating(list=[datasource_variable(cfg), *_with_source_variables(cfg, panels, variables)]),
+        panels=panels,
         links=[dashboards_link(cfg)],
     ).auto_panel_ids()

@@ -5,7 +5,7 @@ from panels.metrics import REQUESTS
 from panels.queries import ENDPOINT, label_values
 from tonebridge_dash.dashboard.layout import Cell, row
 
-from ._common import dashboard, filter_variable, job_instance_variables, llm_variables
+from ._common import dashboard, filter_variable, job_instance_variables
 
 
 def build(cfg):
@@ -39,7 +39,6 @@ def build(cfg):
         ],
         [
             *job_instance_variables(cfg, REQUESTS),
-            *llm_variables(cfg),
             filter_variable("endpoint", label_values(cfg, REQUESTS, "endpoint",
                                                      'job=~"$job"', 'instance=~"$instance"')),
         ],

@@ -4,7 +4,7 @@ from panels import business, users
 from panels.metrics import REQUESTS
 from tonebridge_dash.dashboard.layout import Cell, row
 
-from ._common import dashboard, job_instance_variables, llm_variables
+from ._common import dashboard, job_instance_variables
 
 
 def build(cfg):
@@ -29,5 +29,5 @@ def build(cfg):
                 Cell(business.cost_per_transformation_stat(cfg), w=6),
                 Cell(business.llm_tokens_timeseries(cfg), w=24)),
         ],
-        [*job_instance_variables(cfg, REQUESTS), *llm_variables(cfg)],
+        job_instance_variables(cfg, REQUESTS),
     )

@@ -8,6 +8,8 @@ The README's settings reference shows every key with these values.
 
 from __future__ import annotations
 
+from .metrics import SOURCES
+
 DEFAULTS = {
     "dashboards": {"uid_prefix": "tb-", "tags": ["tonebridge"]},
     # Label matchers added to every selector of a metric from that source
@@ -23,6 +25,10 @@ DEFAULTS = {
         "filesystem": 'fstype!~"tmpfs|overlay|squashfs"',  # always "full": never alert on them
         "namespace": "",  # the Kubernetes namespaces of the container panels, e.g. namespace="tonebridge"
     },
+    # The source that emits each metric of the catalog (``panels.metrics``),
+    # e.g. {"tonebridge_cache_requests_total": "llm"}: a deployment that emits
+    # one elsewhere says so here, and every query, filter and rule follows.
+    "sources": SOURCES,
     # Higher is worse unless ``lower_is_worse``; a ``ratio`` is a share, 0..1.
     "thresholds": {
         "error_ratio": {"warning": 0.01, "critical": 0.05, "for": "5m", "ratio": True},

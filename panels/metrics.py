@@ -16,6 +16,8 @@ from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, SCRAPE
 
 # Sources: what emits a metric. Each has a job selector in the settings
 # (``selectors``) and a job in the synthetic traffic profile (``panels.traffic``).
+# ``source`` below is the default; the settings' ``sources`` moves a metric
+# to another source for a deployment that emits it elsewhere.
 GATEWAY = "gateway"  # the Go API gateway
 LLM = "llm"  # the Python LLM service
 NODE_EXPORTER = "node_exporter"
@@ -55,8 +57,10 @@ TEXT_LENGTH = _m("tonebridge_transformation_text_length_chars", HISTOGRAM, "char
                  "Length of the input text of each transformation, in characters",
                  seed="§4.2 AverageTextLength",
                  buckets=(50, 100, 250, 500, 1000, 2500, 5000, 10000), source=LLM)
+# §4.2 collects CacheHitRate in one BusinessMetrics with the transformations:
+# the cache look-ups come from where the transformations do, the LLM service.
 CACHE_REQUESTS = _m("tonebridge_cache_requests_total", COUNTER, "lookups", ("cache", "result"),
-                    "Cache look-ups by outcome (result=hit|miss)", seed="§4.2 CacheHitRate")
+                    "Cache look-ups by outcome (result=hit|miss)", seed="§4.2 CacheHitRate", source=LLM)
 LLM_TOKENS = _m("tonebridge_llm_tokens_total", COUNTER, "tokens", ("model", "kind"),
                 "LLM tokens used, by model and kind (kind=prompt|completion)", seed="§6.2 cost analysis",
                 source=LLM)
@@ -111,6 +115,12 @@ CONTAINER_RESTARTS = _m("kube_pod_container_status_restarts_total", COUNTER, "re
 
 CATALOG: tuple[Metric, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Metric))
 BY_NAME: dict[str, Metric] = {m.name: m for m in CATALOG}
+# Where each metric comes from unless the settings' ``sources`` say otherwise
+# (``up`` comes from every target: it has no source to move to).
+SOURCES: dict[str, str] = {m.name: m.source for m in CATALOG if m.source != SCRAPE}
+# How a dashboard names a source's own job and instance filters ("LLM job").
+SOURCE_TITLES = {GATEWAY: "Gateway", LLM: "LLM", NODE_EXPORTER: "Node", CADVISOR: "cAdvisor",
+                 KUBE_STATE_METRICS: "kube-state-metrics", POSTGRESQL: "PostgreSQL"}
 
 
 def series_names() -> set[str]:

@@ -15,7 +15,9 @@ Fixes to the seed's PromQL (the README lists them too):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from typing import Iterable
 
 from . import metrics as m
 from .metrics import Metric
@@ -29,38 +31,67 @@ RANGE = "$__range"
 
 @dataclass(frozen=True)
 class Scope:
-    """Where a query runs: the rate window and the label matchers every
-    selector gets (``job=~"$job"`` on a dashboard, nothing in a rule file);
-    ``by_source`` gives the metrics of one source their own matchers instead
-    (the LLM service's metrics filter on ``$llm_job``, so that a choice of
-    the gateway's ``$job`` never blanks them)."""
+    """Where a query runs: the rate window, the label matchers its selectors
+    get (each only on a metric that has the label: ``endpoint=~".+"``, the
+    "All" of a filter, matches no series of a metric without an
+    ``endpoint`` label), and on a dashboard the job and instance filters.
+
+    ``main``: the metric whose source the dashboard's ``$job`` and
+    ``$instance`` filter (their values are its jobs and instances). A
+    metric from another source filters on that source's own pair,
+    ``$<source>_job`` and ``$<source>_instance`` (the dashboard adds them:
+    ``source_filters``), so a choice of ``$job`` never blanks it. Sources
+    are the settings' (``sources``), so a metric that moves takes its
+    filters along. None (rule files, the container panels): no such filters."""
 
     window: str = RATE_INTERVAL
     matchers: tuple[str, ...] = ()
-    by_source: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    main: Metric | None = None
 
-    def for_source(self, source: str) -> tuple[str, ...]:
-        return dict(self.by_source).get(source, self.matchers)
+    def for_metric(self, cfg, metric: Metric) -> tuple[str, ...]:
+        """The scope's matchers for a selector of ``metric``."""
+        labels = {*metric.labels, "job", "instance"}
+        kept = tuple(x for x in self.matchers if re.split(r"\s*[=!]", x, maxsplit=1)[0].strip() in labels)
+        if self.main is None:
+            return kept
+        source = source_of(cfg, metric)
+        prefix = "" if source == source_of(cfg, self.main) else f"{source}_"
+        return (f'job=~"${prefix}job"', f'instance=~"${prefix}instance"', *kept)
 
     def plus(self, *matchers: str) -> "Scope":
         return replace(self, matchers=self.matchers + tuple(matchers))
 
-    def only(self, *labels: str) -> "Scope":
-        """The scope without its matchers on other labels, for a metric that
-        lacks them: ``endpoint=~".+"`` (the "All" of a filter) matches no
-        series of a metric without an ``endpoint`` label."""
-        kept = tuple(x for x in self.matchers if x.split("=", 1)[0].rstrip("!~ ") in labels)
-        return replace(self, matchers=kept)
-
 
 # On dashboards: the job and instance filter variables (Grafana's template
-# variables named by grafana/dashboard-linter's conventions), and the LLM
-# service's own pair for its metrics.
-LLM_FILTERS = ('job=~"$llm_job"', 'instance=~"$llm_instance"')
-SERVICE = Scope(matchers=('job=~"$job"', 'instance=~"$instance"'), by_source=((m.LLM, LLM_FILTERS),))
+# variables named by grafana/dashboard-linter's conventions) of the source
+# the dashboard is about; other sources get their own pair.
+SERVICE = Scope(main=m.REQUESTS)
 ENDPOINT = SERVICE.plus('endpoint=~"$endpoint"')
-NODE = SERVICE
+NODE = Scope(main=m.NODE_CPU)
 CONTAINERS = Scope(matchers=('namespace=~"$namespace"',))
+
+
+def source_of(cfg, metric: Metric) -> str:
+    """The source that emits ``metric``: the settings' ``sources``, else the catalog's."""
+    return cfg.sources.get(metric.name, metric.source)
+
+
+# A selector filtered on a source's own pair: the series name and the source.
+_OWN_FILTER = re.compile(r'([a-zA-Z_:][a-zA-Z0-9_:]*)\{[^{}]*job=~"\$(\w+)_job"')
+
+
+def source_filters(cfg, exprs: Iterable[str]) -> dict[str, Metric]:
+    """The sources whose own filters (``$<source>_job``, ``$<source>_instance``)
+    ``exprs`` use, each with the first metric of the catalog they read from
+    it: a dashboard's variables for that source list its values."""
+    read: dict[str, set[str]] = {}
+    for expr in exprs:
+        for series, source in _OWN_FILTER.findall(expr):
+            read.setdefault(source, set()).add(series)
+    out = {}
+    for source, series in read.items():
+        out[source] = next(x for x in m.CATALOG if source_of(cfg, x) == source and x.series_names() & series)
+    return out
 
 
 def rule_scope(window: str = "5m", *matchers: str) -> Scope:
@@ -76,13 +107,13 @@ def configured(cfg, name: str) -> tuple[str, ...]:
 
 def source_matchers(cfg, metric: Metric) -> tuple[str, ...]:
     """The settings' label matchers for what emits ``metric`` (``selectors.<source>``)."""
-    return configured(cfg, metric.source)
+    return configured(cfg, source_of(cfg, metric))
 
 
 def selector(cfg, metric: Metric, scope: Scope, *extra: str, suffix: str = "") -> str:
     """``metric{matchers}``: its source's selector from the settings, the
     scope's matchers, then ``extra``."""
-    matchers = [*source_matchers(cfg, metric), *scope.for_source(metric.source), *extra]
+    matchers = [*source_matchers(cfg, metric), *scope.for_metric(cfg, metric), *extra]
     name = metric.series(suffix)
     return f"{name}{{{', '.join(matchers)}}}" if matchers else name
 
@@ -150,9 +181,9 @@ def latency_mean(cfg, scope: Scope = SERVICE) -> str:
 
 
 def active_connections(cfg, scope: Scope = SERVICE) -> str:
-    """Open connections. The gauge carries only job and instance, so other
-    filters of the scope (the application dashboard's endpoint) are dropped."""
-    return f"sum ({selector(cfg, m.ACTIVE_CONNECTIONS, scope.only('job', 'instance'))})"
+    """Open connections (the gauge carries only job and instance: the
+    application dashboard's endpoint filter does not apply)."""
+    return f"sum ({selector(cfg, m.ACTIVE_CONNECTIONS, scope)})"
 
 
 def active_users(cfg, scope: Scope = SERVICE, window: str = "5m") -> str:

@@ -226,6 +226,7 @@ class Settings:
     check: CheckSettings
     provisioning: fleet.Provisioning
     kubernetes: fleet.KubernetesSettings
+    sources: Mapping[str, str] = field(default_factory=dict)  # metric -> the source that emits it
     source: str = "defaults"
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -373,6 +374,7 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
     checks.durations(merged, source)
     for name, matchers in merged["selectors"].items():
         checks.selector(name, matchers, source)
+    checks.sources(raw, base["sources"], source)
     d = merged["dashboards"]
     return Settings(
         content=content,
@@ -392,6 +394,7 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
         check=CheckSettings(**merged["check"]),
         provisioning=fleet.provisioning(merged["provisioning"]),
         kubernetes=fleet.kubernetes(merged["kubernetes"]),
+        sources=dict(merged["sources"]),
         source=source,
         raw=merged,
     )

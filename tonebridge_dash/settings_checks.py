@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .durations import seconds
-from .errors import SettingsError
+from .errors import SettingsError, clip
 
 # Sections whose keys the content defines: the settings file may change
 # their values, not invent new ones (a typo would be silently ignored).
@@ -22,6 +22,23 @@ def known_keys(raw: Mapping[str, Any], base: Mapping[str, Any], source: str) -> 
             if key not in base[section]:
                 allowed = ", ".join(sorted(base[section])) or "none are defined"
                 raise SettingsError(f"{source}: unknown key '{section}.{key}' (allowed: {allowed})")
+
+
+def sources(raw: Mapping[str, Any], base: Mapping[str, str], source: str) -> None:
+    """``sources:`` names metrics of the content's catalog (the keys of its
+    default ``sources``) and sources the content defines (their values)."""
+    import difflib
+
+    known = sorted(set(base.values()))
+    for metric, name in (raw.get("sources") or {}).items():
+        where = f"{source}: key 'sources.{clip(metric, 60)}'"
+        if metric not in base:
+            close = difflib.get_close_matches(metric, list(base), n=1)
+            hint = f" (did you mean {close[0]}?)" if close else "" if base else " (the content names none)"
+            raise SettingsError(f"{where}: the content's catalog has no metric '{clip(metric, 60)}' "
+                               f"that a source emits{hint}")
+        if name not in known:
+            raise SettingsError(f"{where}: unknown source '{clip(str(name), 60)}' (sources: {', '.join(known)})")
 
 
 def selector(name: str, matchers: str, source: str) -> None:

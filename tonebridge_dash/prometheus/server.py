@@ -137,7 +137,7 @@ class SyntheticPrometheus:
         if profile is None:
             if self.cfg is None:
                 raise PrometheusSetupError("no traffic profile: pass profile= or cfg= (content.traffic)")
-            profile = synthetic.load_profile(self.cfg.content.traffic)
+            profile = synthetic.load_profile(self.cfg.content.traffic).moved(self.cfg.sources)
         say = self.progress or (lambda message: None)
         say(f"generating {self.duration / 3600:g}h of synthetic traffic")
         continuation = exporter.Continuation() if self.live else None

@@ -29,7 +29,7 @@ import itertools
 import math
 import random
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping, Sequence
 
@@ -70,6 +70,13 @@ class Profile:
 
     def job(self, source: str) -> str:
         return self.jobs.get(source, source)
+
+    def moved(self, sources: Mapping[str, str]) -> "Profile":
+        """The traffic with each metric ``sources`` names emitted by that
+        source (the settings' ``sources``: metric -> source), in its job."""
+        if all(sources.get(m.name, m.source) == m.source for m in self.metrics):
+            return self
+        return replace(self, metrics=tuple(replace(m, source=sources.get(m.name, m.source)) for m in self.metrics))
 
     def instances_of(self, job: str) -> tuple[str, ...]:
         return tuple(self.instances.get(job) or (f"{job}-0:8080",))
