@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 
 from ..errors import UsageError, redact_url
 from ..prometheus.client import PrometheusUnreachable
+from .guard import HEADERS, Refused, body_length, check_origin
 from .source import Previewed
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -98,22 +99,34 @@ def index_page(dashboards: Sequence[Previewed]) -> bytes:
             f'<body class="index"><h1>Dashboards</h1><ul>{items}</ul></body></html>').encode()
 
 
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """A client gone or too slow is not news; anything else is one line, never a traceback."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if not isinstance(error, (ConnectionError, TimeoutError)):
+            print(f"tb-dash: warning: preview server: {error.__class__.__name__}: {error}", file=sys.stderr)
+
+
 class PreviewServer:
     """Context manager: the preview served on 127.0.0.1 in a background
-    thread; ``url`` is its base URL, ``page(uid)`` a dashboard's page."""
+    thread; ``url`` is its base URL, ``page(uid)`` a dashboard's page.
+    A connection that sends nothing for ``request_timeout`` seconds is closed."""
 
     def __init__(self, dashboards: Sequence[Previewed], prometheus: Prometheus, at: float | None = None,
-                 port: int = 0, scrape_interval: str = "15s") -> None:
+                 port: int = 0, scrape_interval: str = "15s", request_timeout: float = 30.0) -> None:
         self.dashboards = {d.uid: d for d in dashboards}
         self.order = list(dashboards)
         self.prometheus = prometheus
         self.config = {"now": None if at is None else int(at * 1000), "scrapeInterval": scrape_interval,
                        "prometheus": prometheus.shown}
         try:
-            self.httpd = ThreadingHTTPServer((HOST, port), _handler(self))
+            self.httpd = _Quiet((HOST, port), _handler(self, request_timeout))
         except OSError as e:
             raise PreviewError(f"cannot listen on {HOST}:{port}: {e.strerror or e}") from None
-        self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://{HOST}:{self.port}"
         self._thread: threading.Thread | None = None
@@ -135,10 +148,11 @@ class PreviewServer:
             self._thread.join(timeout=5)
 
 
-def _handler(preview: PreviewServer):
+def _handler(preview: PreviewServer, request_timeout: float):
     class Handler(BaseHTTPRequestHandler):
         server_version = "tb-dash-preview"
         protocol_version = "HTTP/1.1"
+        timeout = request_timeout  # a socket timeout: a client that stops sending frees its thread
 
         def log_message(self, format, *args):  # noqa: A002 (the base class's name)
             pass  # quiet: the page's requests are not news
@@ -148,6 +162,8 @@ def _handler(preview: PreviewServer):
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -158,14 +174,39 @@ def _handler(preview: PreviewServer):
         def _not_found(self) -> None:
             self._send(404, b"not found", "text/plain; charset=utf-8")
 
+        def end_headers(self) -> None:
+            for name, value in HEADERS.items():  # on every answer, http.server's own errors too
+                self.send_header(name, value)
+            super().end_headers()
+
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-            self._route(None)
+            if self._admitted() is not None:
+                self._route(None)
 
         do_HEAD = do_GET  # noqa: N815
 
         def do_POST(self) -> None:  # noqa: N802
-            length = int(self.headers.get("Content-Length") or 0)
-            self._route(self.rfile.read(min(length, 4 * 1024 * 1024)) if length else b"")
+            length = self._admitted()
+            if length is None:
+                return
+            body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the client ended the connection mid-body
+                self.close_connection = True
+                return
+            self._route(body)
+
+        def _admitted(self) -> int | None:
+            """The length of the body of a request that names this server, comes
+            from its page and says its length plainly; else None, the request
+            answered and the connection closed (a body left unread must not be
+            taken for the next request)."""
+            try:
+                check_origin(self.headers, preview.port)
+                return body_length(self.headers, self.command)
+            except Refused as e:
+                self.close_connection = True
+                self._send(e.status, e.reason.encode(), "text/plain; charset=utf-8")
+                return None
 
         def _route(self, body: bytes | None) -> None:
             parts = urlsplit(self.path)

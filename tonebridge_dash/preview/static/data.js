@@ -235,7 +235,12 @@
   const PALETTE = ["green", "semi-dark-yellow", "light-blue", "semi-dark-orange", "red", "blue", "purple", "#705DA0",
     "dark-green", "yellow", "#447EBC", "#C15C17", "#890F02", "#0A437C", "#6D1F62", "#584477", "#B7DBAB", "#F4D598",
     "#70DBED", "#F9BA8F", "#F29191", "#82B5D8", "#E5A8E2", "#AEA2E0", "#629E51", "#E5AC0E", "#64B0C8", "#E0752D"];
-  const color = (name) => NAMED[String(name || "").toLowerCase()] || NAMED[name] || name || NAMED.green;
+  /* A dashboard's colour name or CSS colour; anything else (a url(), a
+     gradient, more CSS) is no colour, and goes nowhere near a style. */
+  const color = (name) => {
+    const c = NAMED[String(name || "").toLowerCase()] || NAMED[name] || name || NAMED.green;
+    return typeof c === "string" && CSS.supports("color", c) ? c : NAMED.text;
+  };
   const paletteColor = (i) => color(PALETTE[i % PALETTE.length]);
 
   function alpha(c, a) {

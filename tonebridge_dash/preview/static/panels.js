@@ -342,33 +342,55 @@
     return "drawn";
   }
 
+  /* Markdown as DOM nodes: headings, lists, paragraphs, bold, italic, code and
+     links, built with createElement and text nodes (the dashboard's text is
+     never parsed as HTML: a tag in it is shown as it is written). */
+  const INLINE = /\*\*(.+?)\*\*|\*(.+?)\*|`(.+?)`|\[([^\]]+)\]\(([^)\s]+)\)/g;
+  const LINKABLE = /^(https?:|\/|#)/i;
+
+  function inline(parent, s) {
+    let at = 0;
+    for (const m of s.matchAll(INLINE)) {  // matchAll works on a copy: the recursion is safe
+      if (m.index > at) parent.appendChild(document.createTextNode(s.slice(at, m.index)));
+      if (m[1] !== undefined) inline(parent.appendChild(el("b")), m[1]);
+      else if (m[2] !== undefined) inline(parent.appendChild(el("i")), m[2]);
+      else if (m[3] !== undefined) parent.appendChild(el("code", "", m[3]));
+      else if (LINKABLE.test(m[5])) {
+        const a = el("a");
+        a.setAttribute("href", m[5]);
+        a.rel = "noopener noreferrer";
+        inline(parent.appendChild(a), m[4]);
+      } else inline(parent, m[4]);
+      at = m.index + m[0].length;
+    }
+    if (at < s.length) parent.appendChild(document.createTextNode(s.slice(at)));
+    return parent;
+  }
+
   function markdown(text) {
-    const esc = (s) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-    const inline = (s) => esc(s).replace(/\*\*(.+?)\*\*/g, "<b>$1</b>").replace(/\*(.+?)\*/g, "<i>$1</i>")
-      .replace(/`(.+?)`/g, "<code>$1</code>").replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (a, t, u) => /^(https?:|\/|#)/.test(u) ? '<a href="' + u + '">' + t + "</a>" : t);
-    const out = [];
-    let list = false;
+    const out = document.createDocumentFragment();
+    let list = null;
     for (const line of String(text || "").split("\n")) {
       const h = /^(#{1,6})\s+(.*)$/.exec(line), li = /^\s*[-*]\s+(.*)$/.exec(line);
-      if (li) { if (!list) { out.push("<ul>"); list = true; } out.push("<li>" + inline(li[1]) + "</li>"); continue; }
-      if (list) { out.push("</ul>"); list = false; }
-      if (h) out.push("<h" + h[1].length + ">" + inline(h[2]) + "</h" + h[1].length + ">");
-      else if (line.trim()) out.push("<p>" + inline(line) + "</p>");
+      if (li) { list = list || out.appendChild(el("ul")); inline(list.appendChild(el("li")), li[1]); continue; }
+      list = null;
+      if (h) inline(out.appendChild(el("h" + h[1].length)), h[2]);
+      else if (line.trim()) inline(out.appendChild(el("p")), line);
     }
-    if (list) out.push("</ul>");
-    return out.join("");
+    return out;
   }
+
+  /* HTML as Grafana's text panel takes it, through DOMPurify (vendored): no
+     script, handler, javascript: URL, frame, form, style, <base> or <meta>
+     survives, and the nodes come back as a fragment, never re-parsed. */
+  const PURIFY = { RETURN_DOM_FRAGMENT: true, FORBID_ATTR: ["style", "action", "formaction"],
+    FORBID_TAGS: ["style", "form", "base", "meta", "link", "noscript", "template", "input", "button", "textarea", "select"] };
 
   function text(panel, body) {
     const o = opt(panel);
     const box = el("div", "text-panel");
-    const content = o.content !== undefined ? o.content : panel.content || "";
-    if ((o.mode || panel.mode) === "html") {
-      const doc = new DOMParser().parseFromString(String(content), "text/html");
-      doc.querySelectorAll("script,iframe,object,embed,style,link").forEach((n) => n.remove());
-      doc.querySelectorAll("*").forEach((n) => Array.from(n.attributes).forEach((a) => { if (/^on/i.test(a.name)) n.removeAttribute(a.name); }));
-      box.innerHTML = doc.body.innerHTML;
-    } else box.innerHTML = markdown(content);
+    const content = String(o.content !== undefined ? o.content : panel.content || "");
+    box.appendChild((o.mode || panel.mode) === "html" ? root.DOMPurify.sanitize(content, PURIFY) : markdown(content));
     body.appendChild(box);
     return "drawn";
   }
