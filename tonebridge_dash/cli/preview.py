@@ -3,6 +3,8 @@ live on 127.0.0.1 or as PNGs through headless Chromium."""
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from pathlib import Path
 from typing import Optional
 
@@ -10,6 +12,8 @@ import typer
 
 from .common import ConfigOption, DirArgument, app, dashboards, load_settings, warn
 from .prometheus import _at
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @app.command()
@@ -65,8 +69,15 @@ def _pngs(found, prometheus, when, out: Path, width: int, timeout: float) -> Non
     if find_chromium() is None:
         raise ChromiumError("chromium not found: install Debian's package 'chromium' (apt-get install chromium) "
                             "or set TB_DASH_CHROMIUM to its binary")
-    with PreviewServer(found, prometheus, at=when) as server:
-        shots = write_pngs(server, out, width=width, timeout=timeout)
+    with _stopped_by_signals() as stopped:
+        try:
+            with PreviewServer(found, prometheus, at=when) as server:
+                shots = write_pngs(server, out, width=width, timeout=timeout)
+        except KeyboardInterrupt:
+            # Chromium is closed and its profile removed by now (the with blocks' exits)
+            signum = stopped[0] if stopped else signal.SIGINT
+            typer.echo(f"tb-dash: stopped by {signal.Signals(signum).name}", err=True)
+            raise typer.Exit(128 + signum) from None
     for s in shots:
         typer.echo(f"{s.path}  {s.panels} panels, {s.seconds:.2f}s, last panel drawn at {s.last_panel_ms:.0f} ms")
         for problem in s.problems:
@@ -74,16 +85,37 @@ def _pngs(found, prometheus, when, out: Path, width: int, timeout: float) -> Non
     typer.echo(summary(shots), err=True)
 
 
+@contextlib.contextmanager
+def _stopped_by_signals():
+    """While it lasts, SIGINT, SIGTERM and SIGHUP (the terminal closed) raise
+    KeyboardInterrupt once, so that every ``with`` unwinds; the signals that
+    follow are ignored while it does (the clean-up is bounded). Yields the list
+    that receives the signal's number. SIGINT is set explicitly: a process
+    started in the background by a script inherits it ignored."""
+    received: list[int] = []
+
+    def stop(signum, frame):
+        if not received:
+            received.append(signum)
+            raise KeyboardInterrupt
+
+    previous = {s: signal.signal(s, stop) for s in STOP_SIGNALS}
+    try:
+        yield received
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
 def _serve(server, open_browser: bool) -> None:
     import gc
-    import signal
     import time
 
     def stop(signum, frame):
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
     with server:
         typer.echo(f"preview at {server.url}/ (Prometheus {server.prometheus.shown})")
         for d in server.order:

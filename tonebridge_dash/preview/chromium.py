@@ -17,11 +17,14 @@ import subprocess
 import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from ..errors import TbDashError
+from ..prometheus import lifetime
 
 NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PROFILE_PREFIX = "tb-dash-chromium-"  # its profile, a directory of the temporary directory
 
 
 class ChromiumError(TbDashError):
@@ -69,33 +72,45 @@ class Chromium:
         self._closed = False
 
     def __enter__(self) -> "Chromium":
-        self.profile = tempfile.mkdtemp(prefix="tb-dash-chromium-")
+        # However a run ends, no Chromium outlives it (killed with this thread, even
+        # by SIGKILL) and no profile outlives the next run (the orphans' are removed).
+        lifetime.remove_orphans(Path(tempfile.gettempdir()), PROFILE_PREFIX)
+        self.profile = tempfile.mkdtemp(prefix=PROFILE_PREFIX)
+        self.process: subprocess.Popen | None = None
+        self._to_browser = self._from_browser = -1
+        try:
+            lifetime.claim(Path(self.profile))
+            self._start()
+            self.send("Browser.getVersion")
+        except BaseException:  # a failure, or a signal while it starts
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start(self) -> None:
         to_browser_r, self._to_browser = os.pipe()
         self._from_browser, from_browser_w = os.pipe()
+        die = lifetime.die_with_parent()
 
         def wire() -> None:  # in the child: its fd 3 reads, fd 4 writes
             a, b = os.dup(to_browser_r), os.dup(from_browser_w)
             os.dup2(a, 3)
             os.dup2(b, 4)
+            if die is not None:
+                die()
 
         try:
             self.process = subprocess.Popen([self.binary, *_flags(self.profile, self.width, self.height)],
                                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                             stderr=subprocess.DEVNULL, preexec_fn=wire, pass_fds=(3, 4))
         except OSError as e:
-            shutil.rmtree(self.profile, ignore_errors=True)
             raise ChromiumError(f"cannot start {self.binary}: {e.strerror or e}") from None
         finally:
             os.close(to_browser_r)
             os.close(from_browser_w)
+        lifetime.record_child(Path(self.profile), self.process.pid)
         self._reader = threading.Thread(target=self._read, name="tb-dash-chromium", daemon=True)
         self._reader.start()
-        try:
-            self.send("Browser.getVersion")
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
 
     def _read(self) -> None:
         buffer = b""
@@ -163,23 +178,25 @@ class Chromium:
         return t
 
     def __exit__(self, *exc) -> None:
+        process = self.process
         try:
-            if self.process.poll() is None:
+            if process is not None and process.poll() is None:
                 try:
                     self.send("Browser.close", timeout=5)
-                except ChromiumError:
+                    process.wait(timeout=10)
+                except (ChromiumError, subprocess.TimeoutExpired):
                     pass
-                try:
-                    self.process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(timeout=10)
-        finally:
+        finally:  # also when a signal cut the polite close short
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
             for fd in (self._to_browser, self._from_browser):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+                if fd >= 0:
+                    try:
+                        os.close(fd)
+                    except OSError:
+                        pass
+            self._to_browser = self._from_browser = -1
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
