@@ -12,6 +12,15 @@ from .metrics import SOURCES
 
 DEFAULTS = {
     "dashboards": {"uid_prefix": "tb-", "tags": ["tonebridge"]},
+    # The house lint rules (tb-dash validate): every query of a ToneBridge
+    # metric filters on its job (the dashboards' $job variable), and the
+    # seed's counter named without _total is read as a counter.
+    "validate": {"rules": {
+        "target-required-matchers": [
+            {"metrics": "tonebridge_.*|login_attempts_failed|database_queries_total", "labels": ["job"]},
+        ],
+        "target-counter-agg": {"metrics": "login_attempts_failed"},
+    }},
     # Label matchers added to every selector of a metric from that source
     # (empty: any job). Rule files have no Grafana filter variables, so
     # these are what keep their queries to ToneBridge's targets.

@@ -120,6 +120,19 @@ def _uneditable(d):
     d["editable"] = True
 
 
+def _target_required_matchers(d):  # the content's settings require job on tonebridge_* selectors
+    _set_expr(d, 'sum (rate(tonebridge_requests_total{instance=~"$instance"}[$__rate_interval]))')
+
+
+def _template_unused(d):
+    d["templating"]["list"].append({"type": "custom", "name": "region", "query": "eu,us"})
+
+
+def _target_histogram_le(d):
+    _set_expr(d, "histogram_quantile(0.95, sum by (job) (rate(tonebridge_request_duration_seconds_bucket"
+                 '{job=~"$job"}[$__rate_interval])))')
+
+
 BREAKS = {
     "schema": (_schema, "graphTooltip", ""),
     "uid-format": (_uid_format, "not valid for Grafana", ""),
@@ -139,6 +152,10 @@ BREAKS = {
     "target-rate-interval": (_target_rate_interval, "fixed range [5m]", "Request rate"),
     "target-counter-agg": (_target_counter_agg, "counter 'tonebridge_requests_total'", "Request rate"),
     "uneditable-dashboard": (_uneditable, "editable", ""),
+    "target-required-matchers": (_target_required_matchers, "'tonebridge_requests_total' has no job matcher",
+                                 "Request rate"),
+    "template-unused": (_template_unused, "variable 'region' (custom) is defined but nothing uses it", ""),
+    "target-histogram-le": (_target_histogram_le, "through sum by (job), which drops the le label", "Request rate"),
     "threshold-order": (_threshold_order, "not in ascending order (orange from 0.05, red from 0.01)",
                         "Error rate (5xx share)"),
 }

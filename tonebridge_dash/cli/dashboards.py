@@ -176,7 +176,8 @@ def validate(
         help="Rules to apply: grafana (any dashboard) or house (the project's conventions too). Default: "
              "each module's LINT_PROFILE (house unless it says grafana); grafana for the files of DIR."),
     fix: bool = typer.Option(False, "--fix", help="With DIR: first rewrite the files for the rules that can be "
-                             "fixed (editable, variable refresh, $__rate_interval)."),
+                             "fixed (editable, variable refresh, $__rate_interval; with --profile house also "
+                             "unused variables and by (le))."),
 ) -> None:
     """Lint dashboards: Grafana's schema, layout, datasource references,
     PromQL and LogQL syntax and grafana/dashboard-linter's rules, plus the
@@ -211,11 +212,12 @@ def validate(
             raise UsageError("--fix rewrites the JSON files of DIR; for the project's own dashboards change "
                              "the code the findings name (dashboards.editable: false in the settings, refresh=2 "
                              "on query variables, [$__rate_interval] in panels/queries.py)")
+    cfg = load_settings(config)
+    if fix:
         from ..dashboard.lint.fix import fix_dir
 
-        for path, changes in fix_dir(directory):
+        for path, changes in fix_dir(directory, cfg, profile or GRAFANA):
             typer.echo(f"fixed {path.name}: {'; '.join(changes)}", err=True)
-    cfg = load_settings(config)
     # Built unchecked: the lint rules report every problem, not just the first.
     if directory is None:
         result = run_rules(dashboards(cfg, None, check=False, stream=True), cfg, profile=profile)

@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 
 from ...errors import UsageError
 from ...findings import WARNING, Finding, Findings
-from . import lintfile
+from . import configured, lintfile
 from ...prometheus import promql
 from .rules import RULE_NAMES, RULES
 from .view import GRAFANA, HOUSE, PROFILES, Dashboard, Issue, Rule  # noqa: F401 (for callers)
@@ -108,6 +108,7 @@ class Run:
         self.cfg, self.rules, self.profile = cfg, rules, profile
         self.exclusions = tuple(getattr(cfg, "exclusions", ()) or ())
         check_exclusions(self.exclusions)
+        configured.of(cfg)  # the house rules' settings: a bad regex is one line before any dashboard
         self.checks = {p: {r.name: r.function(p) for r in rules if r.on_targets() and r.runs_in(p)}
                        for p in PROFILES}
         self.unique = next((r for r in rules if r.name == "uid-unique"), None)

@@ -5,7 +5,8 @@ yields ``Issue``s; ``RULES`` gives each its severity and a one-line fix
 hint. The Prometheus rules follow grafana/dashboard-linter's (same names,
 without its ``-rule`` suffix); ``schema`` reuses the compiled validators of
 ``dashboard.schema``; the layout rules catch what Grafana would silently
-rearrange. ``uid-unique`` compares dashboards: ``lint.validate`` runs it."""
+rearrange. ``uid-unique`` compares dashboards: ``lint.validate`` runs it.
+The rules the settings shape (``validate.rules``) are ``house``'s."""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from ...model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object, non_f
 from ...prometheus import promql
 from ..schema import validate_dashboard
 from . import linter, ported
+from .house import HOUSE_RULES, rule_target_counter_agg
 from .units import CUSTOM_UNIT, UNITS
 from .view import HOUSE, Dashboard, Issue, Rule, ref as _ref
 
 DATASOURCE_VARIABLES = ("datasource", "prometheus_datasource")
-COUNTER_FUNCTIONS = ("rate", "irate", "increase")
 RATE_FUNCTIONS = ("rate", "irate")
 # Panel types that show data and so need targets (rows, text and the like do not).
 QUERY_PANELS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "histogram",
@@ -323,21 +324,6 @@ def rule_target_rate_interval(d: Dashboard, p: dict, t: dict, expr: Any, undefin
                            "not [$__rate_interval]")
 
 
-def rule_target_counter_agg(d: Dashboard, p: dict, t: dict, expr: Any, undefined: tuple) -> Iterator[Issue]:
-    if isinstance(expr, promql.PromQLSyntaxError):
-        return
-    for node, parents in promql.walk(expr):
-        if not isinstance(node, pp.VectorSelector):
-            continue
-        name = promql.metric_name(node) or ""
-        if not name.endswith("_total"):
-            continue
-        inside = (len(parents) >= 2 and isinstance(parents[-1], pp.MatrixSelector)
-                  and promql.function_name(parents[-2]) in COUNTER_FUNCTIONS)
-        if not inside:
-            yield Issue(p, f"target {_ref(t)}: counter '{name}' is not inside rate(), irate() or increase()")
-
-
 def rule_uneditable_dashboard(d: Dashboard) -> Iterator[Issue]:
     # Applies unless the settings ask for editable dashboards (dashboards.editable: true).
     if d.cfg is not None and getattr(d.cfg.dashboards, "editable", False):
@@ -415,5 +401,6 @@ RULES: tuple[Rule, ...] = (
          "fix the expression; try it in Grafana's Explore", linter.rule_target_logql),
     Rule("target-logql-auto", ERROR, "Loki range queries use [$__auto]",
          "use [$__auto], which Grafana fits to the step", linter.rule_target_logql_auto, scope="linter"),
+    *HOUSE_RULES,
 )
 RULE_NAMES = tuple(r.name for r in RULES)
