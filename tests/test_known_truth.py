@@ -133,39 +133,47 @@ def summary_quantile(q: float) -> float:
     return median * math.exp(sigma * statistics.NormalDist().inv_cdf(q))
 
 
+# The scenario's instances of each source, all distinct: a chosen instance names its source.
+DEPLOYED = {m.GATEWAY: GATEWAYS, m.LLM: LLMS, m.NODE_EXPORTER: NODES}
+
+
 @dataclass(frozen=True)
 class Selection:
-    """What the filters let through: the chosen instances of each job, the endpoints, the namespaces."""
+    """What the filters let through: the chosen instances of each source, the endpoints, the namespaces.
 
-    gateways: tuple[str, ...] = GATEWAYS
-    llms: tuple[str, ...] = LLMS
-    nodes: tuple[str, ...] = NODES
+    The truth knows no variable names: a source's instances are narrowed only
+    by choosing one of them (in whichever filter lists it); choosing a job,
+    or an instance of another source, leaves them all. A dashboard that
+    filters a metric on another source's filter shows No data there."""
+
+    instances: dict[str, tuple[str, ...]]
+    placement: dict[str, str]  # metric -> source: where the scenario emits it
     endpoints: tuple[str, ...] = tuple(ENDPOINTS)
     namespaces: tuple[str, ...] = ("monitoring", "tonebridge")
 
     @classmethod
-    def of(cls, uid: str, chosen: dict[str, str]) -> "Selection":
-        def pick(values, name, job):
-            if chosen.get(f"{name}job", job) != job:
-                return ()
-            value = chosen.get(f"{name}instance")
-            return tuple(v for v in values if value in (None, v))
-
-        system = uid.endswith("system")
+    def of(cls, chosen: dict[str, str], placement: dict[str, str] | None = None) -> "Selection":
+        instances = {source: tuple(i for i in all_ if i in chosen.values()) or all_
+                     for source, all_ in DEPLOYED.items()}
         return cls(
-            gateways=pick(GATEWAYS, "", GATEWAY) if not system else GATEWAYS,
-            llms=pick(LLMS, "llm_", LLM),
-            nodes=pick(NODES, "", NODE) if system else NODES,
+            instances=instances, placement=placement or m.SOURCES,
             endpoints=tuple(e for e in ENDPOINTS if chosen.get("endpoint") in (None, e)),
             namespaces=tuple(n for n in ("monitoring", "tonebridge") if chosen.get("namespace") in (None, n)))
 
+    def of_metric(self, metric) -> tuple[str, ...]:
+        """The chosen instances that emit ``metric``."""
+        return self.instances[self.placement[metric.name]]
+
+    def n(self, metric) -> int:
+        return len(self.of_metric(metric))
+
     @property
     def requests(self) -> float:
-        return REQUESTS * len(self.gateways) * sum(ENDPOINTS[e] for e in self.endpoints)
+        return REQUESTS * self.n(m.REQUESTS) * sum(ENDPOINTS[e] for e in self.endpoints)
 
     @property
     def transformations(self) -> float:
-        return TRANSFORMATIONS * len(self.llms)
+        return TRANSFORMATIONS * self.n(m.TRANSFORMATIONS)
 
 
 def truth(uid: str, title: str, s: Selection) -> dict[str, float]:
@@ -173,7 +181,8 @@ def truth(uid: str, title: str, s: Selection) -> dict[str, float]:
     name, in the unit it displays (percentages for ``percentunit``)."""
     p50, p95, p99 = (quantile(LATENCY_SHARES, q) for q in (0.5, 0.95, 0.99))
     error, success = 100 * ERROR_SHARE, 100 * (1 - ERROR_SHARE)
-    n_llm, containers = len(s.llms), [c for c in CONTAINERS if c[0] in s.namespaces]
+    containers, nodes = [c for c in CONTAINERS if c[0] in s.namespaces], s.of_metric(m.NODE_CPU)
+    cost, tokens = COST * s.n(m.LLM_COST), TOKENS * s.n(m.LLM_TOKENS)
     service = {  # the recorded SLIs: the whole service, whatever the filters
         "Availability (30d)": {"availability": success}, "Error rate (30d)": {"5xx share": error},
         "Response time p95 (30d)": {"p95": p95}, "Throughput (30d)": {"requests/s": REQUESTS * len(GATEWAYS)},
@@ -188,19 +197,19 @@ def truth(uid: str, title: str, s: Selection) -> dict[str, float]:
         "Throughput against the SLO": {"requests/s": s.requests},
         "Error rate (5xx share)": {"5xx share": error}, "Success rate": {"success": success},
         "Success rate (non-5xx share)": {"success": success},
-        "Active connections": {"connections": CONNECTIONS * len(s.gateways)},
-        "Request rate by endpoint": {e: REQUESTS * len(s.gateways) * ENDPOINTS[e] for e in s.endpoints},
+        "Active connections": {"connections": CONNECTIONS * s.n(m.ACTIVE_CONNECTIONS)},
+        "Request rate by endpoint": {e: REQUESTS * s.n(m.REQUESTS) * ENDPOINTS[e] for e in s.endpoints},
         "Request rate by status": {k: s.requests * w for k, w in STATUSES.items()},
         "Response time distribution": {**{f"{b:g}": s.requests * share for b, share in LATENCY_SHARES.items()},
                                        "+Inf": s.requests},
         "Response time percentiles": {"p50": p50, "p95": p95, "p99": p99, "mean": mean(LATENCY_SHARES)},
         "Response time (p95)": {"p95": p95}, "Response time p95 against the SLO": {"p95": p95},
-        "Transformation latency (p90) by type": {t: summary_quantile(0.9) for t in TYPES} if n_llm else {},
+        "Transformation latency (p90) by type": {t: summary_quantile(0.9) for t in TYPES},
         "Error rate (5xx share) by endpoint": {e: error for e in s.endpoints},
         "Active users": {"active users": USERS},
-        "Failed logins per second": {"failed logins/s": FAILED_LOGINS * len(s.gateways)},
-        "Forbidden (403) responses per second": {"403/s": REQUESTS * len(s.gateways) * STATUSES["403"]},
-        "Users table queries per second": {"users table queries/s": USERS_TABLE_QUERIES * len(s.gateways)},
+        "Failed logins per second": {"failed logins/s": FAILED_LOGINS * s.n(m.LOGIN_ATTEMPTS_FAILED)},
+        "Forbidden (403) responses per second": {"403/s": REQUESTS * s.n(m.REQUESTS) * STATUSES["403"]},
+        "Users table queries per second": {"users table queries/s": USERS_TABLE_QUERIES * s.n(m.DATABASE_QUERIES)},
         "PostgreSQL": {"up": 1},
         # business
         "Transformations per minute": {"per minute": s.transformations * 60},
@@ -211,19 +220,19 @@ def truth(uid: str, title: str, s: Selection) -> dict[str, float]:
         "Popular transformation types": {t: s.transformations * w * RANGE for t, w in TYPES.items()},
         "Model usage distribution": {k: s.transformations * w * RANGE for k, w in MODELS.items()},
         "Usage trend by transformation type": {t: s.transformations * w * 60 for t, w in TYPES.items()},
-        "LLM cost by model": {k: COST * n_llm * w * RANGE for k, w in MODELS.items()},
-        "LLM cost per hour by model": {k: COST * n_llm * w * 3600 for k, w in MODELS.items()},
-        "Cost per transformation": {"USD": COST / TRANSFORMATIONS},
-        "LLM tokens per second": {f"{k} {kind}": TOKENS * n_llm * w * wk
+        "LLM cost by model": {k: cost * w * RANGE for k, w in MODELS.items()},
+        "LLM cost per hour by model": {k: cost * w * 3600 for k, w in MODELS.items()},
+        "Cost per transformation": {"USD": cost / s.transformations},  # the two may come from two sources
+        "LLM tokens per second": {f"{k} {kind}": tokens * w * wk
                                   for k, w in MODELS.items() for kind, wk in KINDS.items()},
         # system
-        "CPU usage": {i: 100 * (1 - IDLE) for i in s.nodes},
-        "Memory usage": {i: 100 * (1 - AVAILABLE / MEMORY) for i in s.nodes},
-        "Disk I/O": {**{f"{i} read": DISK_READ for i in s.nodes}, **{f"{i} written": DISK_WRITTEN for i in s.nodes}},
-        "Network traffic": {**{f"{i} in": NET_RX * (1 - LOOPBACK) for i in s.nodes},
-                            **{f"{i} out": NET_TX * (1 - LOOPBACK) for i in s.nodes}},
+        "CPU usage": {i: 100 * (1 - IDLE) for i in nodes},
+        "Memory usage": {i: 100 * (1 - AVAILABLE / MEMORY) for i in nodes},
+        "Disk I/O": {**{f"{i} read": DISK_READ for i in nodes}, **{f"{i} written": DISK_WRITTEN for i in nodes}},
+        "Network traffic": {**{f"{i} in": NET_RX * (1 - LOOPBACK) for i in nodes},
+                            **{f"{i} out": NET_TX * (1 - LOOPBACK) for i in nodes}},
         "Disk usage": {f"{i} {mount}": 100 * (1 - FS_AVAIL / FS_SIZE)
-                       for i in s.nodes for _, fstype, mount in FILESYSTEMS if fstype != "tmpfs"},
+                       for i in nodes for _, fstype, mount in FILESYSTEMS if fstype != "tmpfs"},
         "Container status": {f"{ns}/{pod}/{c} {what}": value for ns, pod, c in containers
                              for what, value in (("ready", 1), ("restarts (1h)", RESTARTS_PER_HOUR))},
         "Container CPU": {pod: CONTAINER_CPU for _, pod, _ in containers},
@@ -301,19 +310,25 @@ def _selections(url: str, data: dict, at: float) -> list[dict[str, str]]:
     return out
 
 
-@pytest.mark.parametrize("uid", ["tb-overview", "tb-application", "tb-business", "tb-system", "tb-slo"])
-def test_every_panel_shows_the_truth(rendered, scenario, uid):
-    data = rendered[uid].data
+def wrong_numbers(uid: str, data: dict, prom, placement: dict[str, str] | None = None) -> list[str]:
+    """Every panel of the dashboard against the truth, with each filter
+    choice; ``placement``: the source of each metric in the traffic."""
     builtins = Builtins.for_dashboard(data, STEP)
     problems = []
     panels = list({id(p): p for p, _ in panel_targets(data)}.values())
-    for chosen in _selections(scenario.url, data, scenario.end):
-        s = Selection.of(uid, chosen)
+    for chosen in _selections(prom.url, data, prom.end):
+        s = Selection.of(chosen, placement)
         for panel in panels:
             where = f"{panel['title']} with {chosen or 'every filter at All'}"
             escaped = {k: regex_escape(v) for k, v in chosen.items()}  # as Grafana puts a chosen value
-            problems += compare(where, shown(scenario.url, data, panel, escaped, builtins, scenario.end),
+            problems += compare(where, shown(prom.url, data, panel, escaped, builtins, prom.end),
                                 truth(uid, panel["title"], s))
+    return problems
+
+
+@pytest.mark.parametrize("uid", ["tb-overview", "tb-application", "tb-business", "tb-system", "tb-slo"])
+def test_every_panel_shows_the_truth(rendered, scenario, uid):
+    problems = wrong_numbers(uid, rendered[uid].data, scenario)
     assert not problems, f"{uid}: {len(problems)} wrong numbers:\n" + "\n".join(problems[:20])
 
 
@@ -325,6 +340,7 @@ def test_the_scenario_has_the_deployment_it_claims(scenario):
 
     assert jobs_instances(m.REQUESTS.name) == {(GATEWAY, i) for i in GATEWAYS}
     assert jobs_instances(m.TRANSFORMATIONS.name) == {(LLM, i) for i in LLMS}
+    assert jobs_instances(m.CACHE_REQUESTS.name) == {(LLM, i) for i in LLMS}  # §4.2: with the transformations
     assert jobs_instances(m.NODE_CPU.name) == {(NODE, i) for i in NODES}
     assert ALL == ".+"
 
@@ -349,7 +365,7 @@ def test_it_fails_on_a_filter_that_blanks_a_panel(rendered, scenario):
         for series in evaluate(scenario.url, data, target, chosen, Builtins.for_dashboard(data, STEP), scenario.end):
             shows[legend(target, series["metric"])] = float(series["value"][1])
     problems = compare("Transformations per minute", shows, truth("tb-business", "Transformations per minute",
-                                                                  Selection.of("tb-business", chosen)))
+                                                                  Selection.of(chosen)))
     assert problems and "No data" in problems[0]
 
 
