@@ -118,3 +118,16 @@ def test_sigkill_leaves_no_chromium_and_the_next_run_removes_its_profile(workdir
     assert again.returncode == 0, err
     assert profiles(workdir) == [] and not left.exists()
     assert (workdir / "out" / "slow.png").is_file()
+
+
+def test_a_page_that_never_finishes_fails_with_nothing_left(workdir, hanging):
+    seen = len(hanging.requests)
+    env = {**os.environ, "TMPDIR": str(workdir / "tmp")}
+    done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "preview", str(workdir / "in"), "--png",
+                           str(workdir / "out"), "-p", hanging.url, "--timeout", "2"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert any("query_range" in r for r in hanging.requests[seen:])
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "did not happen within 2s" in done.stderr, done.stderr
+    assert profiles(workdir) == []
+    wait_until(lambda: processes_using(workdir / "tmp") == [], 10, "every Chromium process ending")

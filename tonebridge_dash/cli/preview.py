@@ -37,7 +37,9 @@ def preview(
     dashboard through headless Chromium (Debian's 'chromium').
 
     Exit 0 on success; 1 when Chromium is missing or fails; 2 when
-    Prometheus cannot be reached or the input is wrong.
+    Prometheus cannot be reached or the input is wrong; 130/143/129 when
+    --png is stopped by SIGINT/SIGTERM/SIGHUP (Chromium closed, its profile
+    removed).
 
     Examples:
 
