@@ -264,3 +264,24 @@ def test_cli_fix_in_the_house_profile_rewrites_what_it_can_and_honours_exclusion
     report = json.loads(r.stdout)
     assert not [f for f in report["findings"] if f["rule"] in ("template-unused", "target-histogram-le")]
     assert [(f["rule"], f["target"]) for f in report["excluded_findings"]] == [("target-histogram-le", 1)]
+
+
+def test_fix_dir_leaves_what_the_lint_file_excludes(tmp_path):
+    from tonebridge_dash.dashboard.lint.fix import fix_dir
+
+    data = _dashboard([f"histogram_quantile(0.9, sum({BUCKETS}))"], [_custom("job"), _custom("env")])
+    (tmp_path / "shop.json").write_text(json.dumps(data))
+    (tmp_path / ".lint").write_text("exclusions:\n  template-unused:\n    reason: kept for the links\n")
+    assert fix_dir(tmp_path, None, "house") == [(tmp_path / "shop.json", ["panel 'Latency' target A: by (le)"])]
+    assert [v["name"] for v in json.loads((tmp_path / "shop.json").read_text())["templating"]["list"]] == [
+        "datasource", "job", "env"]
+
+
+def test_unclosed_references_are_read_in_linear_time():
+    import time
+
+    data = _dashboard(["up"], [_custom("env")])
+    data["panels"][0]["description"] = "${a." * 100_000 + "${a:" * 100_000
+    started = time.perf_counter()
+    assert len(_found(data, "template-unused")) == 1
+    assert time.perf_counter() - started < 2  # was minutes: each "${a." scanned to the end of the text

@@ -24,8 +24,10 @@ from typing import Any, Iterator
 from ...model import as_list, template_variables
 from .view import Dashboard, Issue
 
-# Grafana's variableRegex (public/app/features/variables/utils.ts), names only.
-_REFERENCE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(\w+)(?:\.[^:^}]+)?(?::[^}]+)?\}")
+# Grafana's variableRegex (public/app/features/variables/utils.ts), names only;
+# a field or format stops at the next "$" too, so an unclosed "${a." is not
+# scanned to the end of the text again from each of its repeats.
+_REFERENCE = re.compile(r"\$(\w+)|\[\[(\w+?)(?::\w+)?\]\]|\$\{(\w+)(?:\.[^:^}$]+)?(?::[^}$]+)?\}")
 _AUTO_INTERVAL = "__auto_interval_"
 # Variables other rules require (template-datasource, template-job, template-instance): never removed.
 REQUIRED = ("job", "instance")
