@@ -243,3 +243,20 @@ def test_the_browser_enforces_the_policy(drawn):
     # DevTools may eval by default; asked not to, it meets the page's policy
     answer = tab.send("Runtime.evaluate", {"expression": "eval('3')", "allowUnsafeEvalBlockedByCSP": False})
     assert "EvalError" in answer["exceptionDetails"]["exception"]["description"]
+
+
+def test_png_of_the_hostile_dashboard_reaches_no_other_origin(evil, prometheus, tmp_path):
+    """--png: the same page in the Chromium that writes the pictures (as root, without its sandbox)."""
+    import json
+    import subprocess
+    import sys
+
+    needs_chromium()
+    seen = len(evil.requests)
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "hostile.json").write_text(json.dumps(hostile_dashboard(evil.url)), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "preview", str(tmp_path / "in"), "--png",
+                           str(tmp_path / "out"), "-p", prometheus.url], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "hostile.png").stat().st_size > 10000
+    assert evil.requests[seen:] == []
