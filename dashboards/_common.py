@@ -10,7 +10,8 @@ from grafanalib import core as g
 
 from panels.common import DATASOURCE, DATASOURCE_VARIABLE
 from panels.metrics import SOURCE_TITLES, Metric
-from panels.queries import label_values, source_filters
+from panels.queries import label_values
+from panels.scope import source_filters
 from tonebridge_dash.dashboard.layout import Row, grid
 
 TITLE_PREFIX = "ToneBridge - "

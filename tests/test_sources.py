@@ -109,12 +109,15 @@ def test_every_filter_a_panel_uses_exists_and_lists_its_sources_values(sources):
                 assert any(metric in e for e in _exprs(r.data)), f"{r.uid}: {name} lists a metric it does not show"
 
 
-def test_the_overview_gets_the_llm_filters_when_user_activity_moves_there():
-    overview = next(r for r in build_all(from_mapping({"sources": {m.USER_ACTIVITY.name: "llm"}}))
-                    if r.uid == "tb-overview").data
+@pytest.mark.parametrize("llm", ["", 'job="tonebridge-llm"', r'job="a}b\"{c"'])
+def test_the_overview_gets_the_llm_filters_when_user_activity_moves_there(llm):
+    """Whatever the source's selector holds (braces in a quoted value too)."""
+    cfg = from_mapping({"selectors": {"llm": llm}, "sources": {m.USER_ACTIVITY.name: "llm"}})
+    overview = next(r for r in build_all(cfg) if r.uid == "tb-overview").data
     names = [v["name"] for v in overview["templating"]["list"]]
     assert names == ["datasource", "job", "instance", "llm_job", "llm_instance"]
-    assert any('tonebridge_user_activity{job=~"$llm_job", instance=~"$llm_instance"}' in e for e in _exprs(overview))
+    wanted = f'tonebridge_user_activity{{{llm + ", " if llm else ""}job=~"$llm_job", instance=~"$llm_instance"}}'
+    assert any(wanted in e for e in _exprs(overview)), _exprs(overview)
 
 
 def test_the_synthetic_traffic_follows_the_sources():
