@@ -10,8 +10,16 @@ version and Python's, so a changed schema or upgrade compiles afresh.
 
 The cache is only an accelerator: a directory that cannot be created or
 written, a file that is truncated or corrupt, and the validator is compiled
-in memory as before. A cache directory that another user owns or others
-may write to is not used (its code would run in this process).
+in memory as before. Its code runs in this process, so it is used only
+when nobody else could have put it there (``_directory``): the directory
+and every directory above it, up to ``/``, are opened one by one without
+following a symbolic link and must belong to this user or root and be
+writable by nobody else (a shared sticky directory such as ``/tmp`` only
+when the next one down is this user's own); the entries' directory and
+each entry (opened without following a link) must be this user's own and
+writable by nobody else. Anything else, and the cache is neither read nor
+written, silently. Where the system cannot open a file relative to a
+directory or tell its owner, the cache is not used.
 ``TB_DASH_CACHE_DIR=off`` turns the cache off.
 """
 
@@ -39,15 +47,73 @@ def cache_dir(kind: str = "schemas") -> Path | None:
     return Path(base) / "tb-dash" / kind
 
 
-def _trusted(directory: Path) -> bool:
-    """Our own directory, writable by nobody else."""
+_GROUP_OTHER_WRITE = stat.S_IWGRP | stat.S_IWOTH
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIRECTORY_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | _NOFOLLOW
+_SUPPORTED = (hasattr(os, "geteuid") and _NOFOLLOW != 0 and getattr(os, "O_DIRECTORY", 0) != 0
+              and os.open in os.supports_dir_fd and os.mkdir in os.supports_dir_fd)
+
+
+def _safe_directory(st: os.stat_result, euid: int, *, last: bool, below_shared: bool) -> bool:
+    """Whether nobody but this user (or root) can change what is under a
+    directory; ``below_shared``: its parent is a shared sticky directory,
+    where anyone may have made it, so it must be this user's own."""
+    owned = st.st_uid == euid or (st.st_uid == 0 and not last and not below_shared)
+    if not stat.S_ISDIR(st.st_mode) or not owned:
+        return False
+    if st.st_mode & _GROUP_OTHER_WRITE:
+        # Others may add entries to a sticky directory but not rename or
+        # remove ours: fine above the cache (the next level is checked as ours).
+        return not last and bool(st.st_mode & stat.S_ISVTX)
+    return True
+
+
+def _directory(directory: Path, create: bool) -> int | None:
+    """A descriptor of ``directory`` (made, mode 0700, when ``create`` and
+    missing), when it and every directory above it are safe; None when
+    not (the cache is then not used)."""
+    if not _SUPPORTED:
+        return None
     try:
-        st = directory.stat()
-    except OSError:
-        return False
-    if not stat.S_ISDIR(st.st_mode) or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    return not hasattr(os, "getuid") or st.st_uid == os.getuid()
+        parts = Path(os.path.realpath(directory)).parts
+    except (OSError, ValueError):
+        return None
+    euid = os.geteuid()
+    fd = None
+    try:
+        fd = os.open(parts[0], _DIRECTORY_FLAGS)
+        st = os.fstat(fd)
+        shared = bool(st.st_mode & _GROUP_OTHER_WRITE)
+        if not _safe_directory(st, euid, last=len(parts) == 1, below_shared=False):
+            raise PermissionError
+        for i, name in enumerate(parts[1:], start=2):
+            try:
+                child = os.open(name, _DIRECTORY_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise
+                try:
+                    os.mkdir(name, 0o700, dir_fd=fd)
+                except FileExistsError:
+                    pass
+                child = os.open(name, _DIRECTORY_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+            st = os.fstat(fd)
+            if not _safe_directory(st, euid, last=i == len(parts), below_shared=shared):
+                raise PermissionError
+            shared = bool(st.st_mode & _GROUP_OTHER_WRITE)
+        found, fd = fd, None
+        return found
+    except (OSError, ValueError):
+        return None
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
+def _own_file(st: os.stat_result) -> bool:
+    return stat.S_ISREG(st.st_mode) and st.st_uid == os.geteuid() and not st.st_mode & _GROUP_OTHER_WRITE
 
 
 def key_of(schema: dict, name: str) -> str:
@@ -59,15 +125,23 @@ def key_of(schema: dict, name: str) -> str:
 
 
 def read_entry(directory: Path, path: Path, form: bytes) -> bytes | None:
-    """The payload ``write_entry`` kept at ``path`` under the header
-    ``form``; None when the directory is not trusted, or the file is
+    """The payload ``write_entry`` kept at ``path`` (a name in
+    ``directory``) under the header ``form``; None when the directory or
+    the file is not safe (see the module's docstring), or the file is
     missing, of another form, truncated or altered."""
-    if not _trusted(directory):
+    fd = _directory(directory, create=False)
+    if fd is None:
         return None
     try:
-        blob = path.read_bytes()
+        entry = os.open(path.name, os.O_RDONLY | os.O_NONBLOCK | _NOFOLLOW, dir_fd=fd)
+        with os.fdopen(entry, "rb") as f:
+            if not _own_file(os.fstat(f.fileno())):
+                return None
+            blob = f.read()
     except OSError:
         return None
+    finally:
+        os.close(fd)
     head, sep, rest = blob.partition(b"\n")
     if not sep or head + b"\n" != form or len(rest) < 32:
         return None
@@ -76,17 +150,29 @@ def read_entry(directory: Path, path: Path, form: bytes) -> bytes | None:
 
 
 def write_entry(directory: Path, path: Path, form: bytes, payload: bytes) -> None:
-    """Keep ``payload`` at ``path`` (whole or not at all), in a directory of
-    this user's that nobody else may write; a failure only leaves it out."""
+    """Keep ``payload`` at ``path`` (a name in ``directory``; whole or not at
+    all), in a directory only this user may change; a failure, or a
+    directory that is not safe, only leaves it out."""
+    fd = _directory(directory, create=True)
+    if fd is None:
+        return
+    tmp = f".{path.name}.{os.getpid()}.tmp"
     try:
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _trusted(directory):
-            return
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(form + hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
+        out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600, dir_fd=fd)
+        try:
+            with os.fdopen(out, "wb") as f:
+                f.write(form + hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path.name, src_dir_fd=fd, dst_dir_fd=fd)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=fd)
+            except OSError:
+                pass
+            raise
     except OSError:
         pass
+    finally:
+        os.close(fd)
 
 
 def _load(directory: Path, path: Path) -> Any:
