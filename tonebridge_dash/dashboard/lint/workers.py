@@ -71,4 +71,7 @@ def check_files(paths: Sequence[Path], load: Callable[[Path], Any], run, workers
                           "TB_DASH_WORKERS=1 checks the files in one process") from None
     finally:
         _job = None
-        pool.shutdown(wait=False, cancel_futures=True)
+        # The workers are joined here, whatever ended the run: a worker left
+        # running would hold the command's output open (a pipe's reader would
+        # wait for ever) and outlive it.
+        pool.shutdown(wait=True, cancel_futures=True)
