@@ -70,7 +70,7 @@ def test_a_huge_value_is_clipped_in_the_message(tmp_path):
 def test_a_value_with_a_newline_stays_on_one_line(tmp_path):
     (tmp_path / "tb-dash.yaml").write_text('thresholds:\n  "a\\nb": {critical: 1}\n')
     line = one_line_error(run_limited("validate", cwd=tmp_path))
-    assert "'a\\nb' does not match" in line
+    assert "key 'thresholds.a\\nb': the key holds the control character U+000A" in line
 
 
 @pytest.mark.parametrize("content, message", [

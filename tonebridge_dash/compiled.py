@@ -29,8 +29,10 @@ import hashlib
 import json
 import marshal
 import os
+import re
 import stat
 import sys
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -214,6 +216,34 @@ def validator(schema: dict, name: str = "schema") -> Callable[[Any], Any]:
     scope: dict[str, Any] = {}
     exec(body, scope)
     return scope[entry]
+
+
+# JSON Schema's patterns are ECMA-262's, where $ is the end of the text;
+# Python's also matches before a final newline, so "ops\n" would pass
+# "^[a-z]+$" and name a file. fastjsonschema rewrites $ to \Z; the
+# jsonschema classes that word the errors must agree (``end_anchored``).
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@lru_cache(maxsize=None)
+def _end_anchored(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(_DOLLAR.sub(r"\\Z", pattern))
+    except re.error:
+        return re.compile(pattern)
+
+
+def end_anchored(cls: Any) -> Any:
+    """jsonschema's validator class ``cls`` with a ``pattern`` keyword whose
+    ``$`` matches only at the end of the text."""
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
+
+    def pattern(validator, patrn, instance, schema):
+        if validator.is_type(instance, "string") and not _end_anchored(patrn).search(instance):
+            yield ValidationError(f"{instance!r} does not match {patrn!r}")
+
+    return jsonschema.validators.extend(cls, {"pattern": pattern})
 
 
 _files: dict[str, Callable[[Any], Any]] = {}

@@ -34,7 +34,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
+from .compiled import end_anchored
 from .errors import TbDashError, clip
+from .model import UID_RE
 
 SCHEMA_DIR = Path(__file__).with_name("schemas") / "kubernetes"
 
@@ -42,10 +44,11 @@ MAX_OBJECT_BYTES = 1_572_864  # etcd's default --max-request-bytes: 1.5 MiB
 MAX_DATA_BYTES = 1_048_576  # a ConfigMap's or Secret's data: 1 MiB
 MAX_ANNOTATION_BYTES = 262_144  # all annotations of an object: 256 KiB
 
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_NAME_PART = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+# Used with fullmatch (and ending in \Z): $ also matches before a final newline.
+DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+_NAME_PART = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
 
 CONFIGMAP = ("v1", "ConfigMap")
 SECRET = ("v1", "Secret")
@@ -66,7 +69,7 @@ class ManifestError(TbDashError):
 def dns1123_subdomain_problem(name: Any, what: str = "name") -> str | None:
     if not isinstance(name, str) or not name:
         return f"{what} is missing"
-    if len(name) > 253 or not DNS1123_SUBDOMAIN.match(name):
+    if len(name) > 253 or not DNS1123_SUBDOMAIN.fullmatch(name):
         return (f"{what} '{clip(name, 80)}' is not a DNS-1123 subdomain (at most 253 characters of "
                 "a-z, 0-9, '-' and '.', starting and ending with a letter or digit)")
     return None
@@ -86,7 +89,7 @@ def _qualified_name_problem(key: Any, what: str) -> str | None:
     prefix, slash, name = key.rpartition("/")
     if slash and (not prefix or dns1123_subdomain_problem(prefix) or "/" in prefix):
         return f"{what} '{clip(key, 80)}': the prefix before '/' must be a DNS-1123 subdomain"
-    if not name or len(name) > 63 or not _NAME_PART.match(name):
+    if not name or len(name) > 63 or not _NAME_PART.fullmatch(name):
         return (f"{what} '{clip(key, 80)}': the name must be 1-63 characters of letters, digits, "
                 "'-', '_' and '.', starting and ending with a letter or digit")
     return None
@@ -98,13 +101,13 @@ def _metadata_problems(meta: Mapping[str, Any]) -> list[str]:
     if problem:
         out.append(problem)
     ns = meta.get("namespace")
-    if ns is not None and (not isinstance(ns, str) or len(ns) > 63 or not DNS1123_LABEL.match(ns)):
+    if ns is not None and (not isinstance(ns, str) or len(ns) > 63 or not DNS1123_LABEL.fullmatch(ns)):
         out.append(f"metadata.namespace '{clip(str(ns), 80)}' is not a DNS-1123 label")
     for key, value in (meta.get("labels") or {}).items():
         problem = _qualified_name_problem(key, "label key")
         if problem:
             out.append(problem)
-        if not isinstance(value, str) or (value and (len(value) > 63 or not _NAME_PART.match(value))):
+        if not isinstance(value, str) or (value and (len(value) > 63 or not _NAME_PART.fullmatch(value))):
             out.append(f"label '{key}': value {clip(repr(value), 80)} is not a valid label value "
                        "(at most 63 characters of letters, digits, '-', '_' and '.')")
     annotations = meta.get("annotations") or {}
@@ -165,7 +168,7 @@ def _validator(kind: tuple[str, str]):
     schema["definitions"] = _core_definitions()
     checker = jsonschema.FormatChecker(formats=())
     checker.checks("byte")(_is_base64)
-    return jsonschema.Draft7Validator(_strict(schema), format_checker=checker)
+    return end_anchored(jsonschema.Draft7Validator)(_strict(schema), format_checker=checker)
 
 
 def _path(error) -> str:
@@ -200,7 +203,7 @@ def _data_problems(doc: Mapping[str, Any], kind: tuple[str, str]) -> list[str]:
     total = 0
     for field in ("data", "binaryData", "stringData"):
         for key, value in (doc.get(field) or {}).items():
-            if not isinstance(key, str) or len(key) > 253 or not _DATA_KEY.match(key) or key in (".", ".."):
+            if not isinstance(key, str) or len(key) > 253 or not _DATA_KEY.fullmatch(key) or key in (".", ".."):
                 out.append(f"{field}: key {clip(repr(key), 80)} is not valid "
                            "(letters, digits, '-', '_' and '.', at most 253)")
             if isinstance(value, str):
@@ -255,13 +258,13 @@ def _resource_envelope(doc: Mapping[str, Any]) -> list[str]:
     if extra:
         out.append(f"unknown field '{extra[0]}' (a Dashboard has apiVersion, kind, metadata and spec)")
     meta_schema = _strict({"$ref": f"#/definitions/{_OBJECT_META}", "definitions": _core_definitions()})
-    out += [f"metadata.{_path(e)}: {clip(e.message)}" for e in jsonschema.Draft7Validator(meta_schema)
+    out += [f"metadata.{_path(e)}: {clip(e.message)}" for e in end_anchored(jsonschema.Draft7Validator)(meta_schema)
             .iter_errors(doc["metadata"])]
     name = doc["metadata"].get("name")
-    if isinstance(name, str) and (len(name) > 40 or not re.match(r"^[a-zA-Z0-9_-]+$", name)):
+    if isinstance(name, str) and not UID_RE.fullmatch(name):
         out.append(f"metadata.name '{clip(name, 80)}' is not a dashboard uid (at most 40 characters)")
     folder = (doc["metadata"].get("annotations") or {}).get(FOLDER_ANNOTATION)
-    if folder is not None and (not isinstance(folder, str) or not re.match(r"^[a-zA-Z0-9_-]{1,40}$", folder)):
+    if folder is not None and (not isinstance(folder, str) or not UID_RE.fullmatch(folder)):
         out.append(f"annotation {FOLDER_ANNOTATION}: {clip(repr(folder), 80)} is not a folder uid")
     spec = doc.get("spec")
     if not isinstance(spec, dict):

@@ -18,7 +18,9 @@ from .errors import clip
 
 GRID_COLUMNS = 24  # the width of Grafana's dashboard grid
 PROMETHEUS = "prometheus"  # the Prometheus datasource plugin's type
-UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}$")  # what Grafana accepts as a dashboard uid
+# What Grafana accepts as a dashboard uid. \Z, not $: $ also matches before a
+# final newline, and a uid names a file. Prefer UID_RE.fullmatch.
+UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}\Z")
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 

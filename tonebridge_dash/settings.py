@@ -270,7 +270,7 @@ def _schema_validator():
         import jsonschema
 
         schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-        _validator = jsonschema.Draft7Validator(schema)
+        _validator = compiled.end_anchored(jsonschema.Draft7Validator)(schema)
     return _validator
 
 
@@ -302,6 +302,7 @@ def validate_raw(raw: Any, source: str) -> None:
         check_plain(raw, source)
     except InputError as e:
         raise SettingsError(e.message) from None
+    checks.printable(raw, source)
     if compiled.passes(SCHEMA_PATH, raw):  # fast, and no jsonschema import for settings that are fine
         return
     errors = sorted(_schema_validator().iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))

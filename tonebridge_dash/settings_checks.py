@@ -9,10 +9,39 @@ from typing import Any, Mapping
 
 from .durations import seconds
 from .errors import SettingsError, clip
+from .model import json_nodes, json_path
 
 # Sections whose keys the content defines: the settings file may change
 # their values, not invent new ones (a typo would be silently ignored).
 CONTENT_KEYED = ("thresholds", "selectors")
+
+
+def _unprintable(text: str) -> str | None:
+    """The first character of ``text`` that is a control character (C0 but
+    tab, DEL, C1) or a bidirectional override, isolate or mark."""
+    for ch in text:
+        n = ord(ch)
+        if (n < 32 and ch != "\t") or 0x7F <= n <= 0x9F or 0x202A <= n <= 0x202E or 0x2066 <= n <= 0x2069 \
+                or n in (0x200E, 0x200F, 0x061C):
+            return ch
+    return None
+
+
+def printable(raw: Any, source: str) -> None:
+    """No key or string of the settings holds a control or bidi character:
+    they end up in file names, YAML comments, manifests and terminals, and
+    the schema's patterns would let a final newline through. Checked before
+    the schema; the value is never quoted (it may be a secret)."""
+    for value, link, _ in json_nodes(raw):
+        texts = [(value, link)] if isinstance(value, str) else []
+        if isinstance(value, dict):
+            texts += [(key, (link, key)) for key in value if isinstance(key, str)]
+        for text, where in texts:
+            bad = _unprintable(text)
+            if bad is not None:
+                what = "key" if text is not value else "value"
+                raise SettingsError(f"{source}: key '{json_path(where)}': the {what} holds the control "
+                                    f"character U+{ord(bad):04X} (not allowed in settings)")
 
 
 def known_keys(raw: Mapping[str, Any], base: Mapping[str, Any], source: str) -> None:

@@ -69,7 +69,7 @@ def portable(data: dict) -> dict:
 def check_uid(uid: str) -> str:
     """A uid given on the command line, refused before any request when it
     is not one Grafana could hold (it would name a file)."""
-    if not isinstance(uid, str) or not UID_RE.match(uid):
+    if not isinstance(uid, str) or not UID_RE.fullmatch(uid):
         raise TbDashError(f"--uid {clip(repr(uid), 80)}: not a valid dashboard uid "
                           "(1-40 characters of a-z, A-Z, 0-9, _ and -)", exit_code=EXIT_USAGE)
     return uid
@@ -108,7 +108,7 @@ def find_folder(client, folder: str, page_size: int = PAGE_SIZE) -> tuple[str, s
         uids = ", ".join(sorted(h["uid"] for h in titled))
         raise PullError(f"--folder {clip(repr(folder), 80)}: {len(titled)} folders have this title "
                         f"(uids {uids}); pass the uid of one with --folder")
-    if UID_RE.match(folder) and folder != ROOT_UID:
+    if UID_RE.fullmatch(folder) and folder != ROOT_UID:
         try:
             body = answers.obj(client.get_folder(folder), f"GET /api/folders/{folder}", "the folder")
             return folder, answers.text(body.get("title"), f"GET /api/folders/{folder}", "the title") or folder

@@ -154,7 +154,7 @@ def rule_uid_format(d: Dashboard) -> Iterator[Issue]:
     uid = d.data.get("uid")
     if uid is None or uid == "":
         return  # Grafana assigns one on import
-    if not isinstance(uid, str) or not UID_RE.match(uid):
+    if not isinstance(uid, str) or not UID_RE.fullmatch(uid):
         yield Issue(None, f"uid {uid!r} is not valid for Grafana (1-40 characters of a-z, A-Z, 0-9, _ and -)")
 
 
