@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from ..errors import shown
 from .common import (ConfigOption, FormatOption, StrictOption, app, check_current, dashboards, finish,
                      load_settings, output_format, warn)
 
@@ -120,7 +121,7 @@ def render(
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         for r in rendered:
-            typer.echo(f"{done.status[r.filename]:<9}  {out / r.filename}  {r.title}")
+            typer.echo(shown(f"{done.status[r.filename]:<9}  {out / r.filename}  {r.title}"))
         for name in done.removed:
             typer.echo(f"{'removed':<9}  {out / name}  (no longer rendered)")
     typer.echo(f"rendered {len(rendered)} dashboards to {out}: {done.counts()}", err=True)
@@ -151,14 +152,14 @@ def list_dashboards(
         return
     for r in rendered:
         panels = [p for p in r.panels() if p.get("type") != "row"]
-        typer.echo(f"{r.uid}  {r.title}  ({len(panels)} panels)")
+        typer.echo(shown(f"{r.uid}  {r.title}  ({len(panels)} panels)"))
         for p in r.panels():
             pos = p.get("gridPos", {})
             if p.get("type") == "row":
-                typer.echo(f"  == {p.get('title', '')}")
+                typer.echo(shown(f"  == {p.get('title', '')}"))
             else:
-                typer.echo(f"    {p.get('type', '?'):<11} {pos.get('w', '?'):>2}x{pos.get('h', '?'):<2} "
-                           f"{p.get('title', '')}")
+                typer.echo(shown(f"    {p.get('type', '?'):<11} {pos.get('w', '?'):>2}x{pos.get('h', '?'):<2} "
+                                 f"{p.get('title', '')}"))
 
 
 @app.command()
@@ -228,8 +229,11 @@ def validate(
 
         files = [directory] if directory.is_file() else paths(directory)
         chosen = profile or GRAFANA
-        checked = check_files(files, _loaded, Run(cfg, profile=chosen), count(len(files)))
-        result = run_rules((), cfg, profile=chosen, checked=checked)
+        from contextlib import closing
+
+        # Closed whatever happens: the worker processes are joined before anything is printed.
+        with closing(check_files(files, _loaded, Run(cfg, profile=chosen), count(len(files)))) as checked:
+            result = run_rules((), cfg, profile=chosen, checked=checked)
     finish(result, fmt, format_text, strict)
 
 
