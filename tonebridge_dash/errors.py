@@ -68,4 +68,27 @@ def clip(text: str, limit: int = 200) -> str:
     if len(text) > limit:
         half = max(limit // 2 - 2, 1)
         text = f"{text[:half]} ... {text[-half:]}"
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    return shown(text)
+
+
+# What a terminal would act on rather than show: C0 controls (ESC starts a
+# sequence that sets the window title or moves the cursor; CR and LF forge
+# lines), DEL, C1 controls (0x9b is a one-byte ESC [), the line and
+# paragraph separators and the bidirectional marks, embeddings, overrides
+# and isolates (text that reads in another order than it runs).
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(m: re.Match) -> str:
+    ch = m.group()
+    return _ESCAPES.get(ch) or (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+
+
+def shown(text: str) -> str:
+    """``text`` that came from outside (a title from Grafana or a file, a
+    value from the settings) fit for a line of human-readable output:
+    control and bidirectional characters written as escapes (``\\x1b``,
+    ``\\n``, ``\\u202e``), so a title cannot drive the terminal or forge a
+    line. JSON output is encoded as it is, never through this."""
+    return _UNSHOWN.sub(_escape, text) if _UNSHOWN.search(text) else text

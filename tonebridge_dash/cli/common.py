@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 
 from .. import __version__
-from ..errors import EXIT_USAGE, TbDashError
+from ..errors import EXIT_USAGE, TbDashError, shown
 from . import params
 
 params.install()  # option values coerced without importing pydantic (see params)
@@ -118,7 +118,7 @@ def load_settings(config: Optional[Path]):
 
 def warn(message: str) -> None:
     """A warning: one line on stderr; the command goes on."""
-    typer.echo(f"tb-dash: warning: {message}", err=True)
+    typer.echo(f"tb-dash: warning: {shown(message)}", err=True)
 
 
 def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: bool = False,

@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 
+from ..errors import shown
 from .common import ConfigOption, DirArgument, app, dashboards, load_settings, warn
 from .prometheus import _at
 
@@ -121,7 +122,7 @@ def _serve(server, open_browser: bool) -> None:
     with server:
         typer.echo(f"preview at {server.url}/ (Prometheus {server.prometheus.shown})")
         for d in server.order:
-            typer.echo(f"  {server.page(d.uid)}  {d.title}")
+            typer.echo(shown(f"  {server.page(d.uid)}  {d.title}"))
         if open_browser and server.order:
             import webbrowser
 

@@ -18,7 +18,7 @@ from typing import Any, Optional, Sequence
 
 import typer
 
-from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, TbDashError, redact_url
+from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, TbDashError, redact_url, shown
 from ..threads import signals_to_main_thread
 from .common import warn
 
@@ -204,7 +204,7 @@ def push_many(target, names: Sequence[str], cfg, everything, found, stop, *, jso
             reports.append({"env": name, "error": result.message, "exit_code": result.exit_code})
             if not json:
                 typer.echo(f"== {name} ==")
-                typer.echo(f"failed: {result.message}")
+                typer.echo(f"failed: {shown(result.message)}")
             warn_error(name, result.message)
             continue
         env, url, report = result
@@ -247,4 +247,4 @@ def print_json(data) -> None:
 
 
 def warn_error(name: str, message: str) -> None:
-    typer.echo(f"tb-dash: error: [{name}] {message}", err=True)
+    typer.echo(f"tb-dash: error: [{name}] {shown(message)}", err=True)

@@ -1,6 +1,9 @@
 """Colour for the push and diff tables: on a terminal only. ``NO_COLOR``
 (set and not empty, see no-color.org), ``TERM=dumb`` or output that is not a
-terminal (a pipe, a file, a CI log) give plain text."""
+terminal (a pipe, a file, a CI log) give plain text. Whatever the
+stream, text from Grafana or a file goes out through ``errors.shown``
+(control and bidi characters escaped; the tables do it per cell, before
+padding and colour)."""
 
 from __future__ import annotations
 

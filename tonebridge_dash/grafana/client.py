@@ -163,8 +163,14 @@ class GrafanaClient:
         self.close()
 
     def url_for(self, path: str) -> str:
-        """An absolute URL for a path Grafana returned (e.g. ``/d/<uid>/<slug>``)."""
-        return self.base_url + path
+        """An absolute URL for a path Grafana returned (e.g. ``/d/<uid>/<slug>``),
+        percent-encoded; "" when the path would leave this Grafana
+        (``@evil.example/``, ``.evil.example/`` or ``//host`` change the host)."""
+        if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+            return ""
+        url = self.base_url + quote(path, safe="/%-._~!$&'*+,;=:@?#")
+        parts, base = urlsplit(url), urlsplit(self.base_url)
+        return url if (parts.scheme, parts.netloc) == (base.scheme, base.netloc) else ""
 
     # -- transport ---------------------------------------------------------
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..errors import EXIT_USAGE, TbDashError, clip, redact_url
+from ..errors import EXIT_USAGE, TbDashError, clip, redact_url, shown
 from ..model import UID_RE
 from ..owned import status_of
 from ..output import encode_json, write_files
@@ -219,7 +219,7 @@ def pull_lines(written: Sequence[Written], out_dir: Path, grafana_url: str, pain
         rows += [(w.state, w.pulled.uid, w.pulled.title, w.pulled.folder_title, str(w.path)) for w in written]
         lines = table(rows, ["", *(w.state for w in written)], paint)
     n = counts(written)
-    lines.append(f"pulled {len(written)} dashboards from {redact_url(grafana_url)} into {out_dir}: "
+    lines.append(shown(f"pulled {len(written)} dashboards from {redact_url(grafana_url)} into {out_dir}: ")
                  + ", ".join(f"{n[s]} {s}" for s in FILE_STATES))
     return lines
 

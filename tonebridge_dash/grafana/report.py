@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from typing import Any, Sequence
+from urllib.parse import urlsplit
 
-from ..errors import redact_url
+from ..errors import redact_url, shown
 from .diff import CHANGED, NEW, RENAMED, UNCHANGED, DashboardDiff, FieldChange, PanelDiff
 from .push import PushReport
 from .summary import DIFF_STATES, action_label, diff_counts, push_error, shown_actions
@@ -49,17 +50,31 @@ def diff_json(diffs: Sequence[DashboardDiff], folder_uid: str, folder_title: str
 
 # -- Markdown -------------------------------------------------------------------
 
-_SPECIAL = set("\\`*_{}[]<>#!|~")  # what can start markup inside a line
+# Titles, folders and messages come from Grafana or files; a review comment
+# must show them, not act on them. Every ASCII character that can start
+# markup (an HTML tag, a link, emphasis, a table cell, an entity) is
+# escaped; a word joiner (U+2060, invisible) after "@" and inside "://" and
+# "www." keeps GitHub from pinging @org/team or turning a bare URL or an
+# address into a link (a backslash would not: GitHub finds mentions in the
+# rendered text).
+_SPECIAL = set("\\`*_{}[]<>#!|~&")
+_AUTOLINK = re.compile(r"(?i)(@)|(:)(?=//)|\b(www)(?=\.)")
+_JOINER = "\u2060"
 
 
-def md(text: str) -> str:
-    """``text`` as Markdown that shows it literally, on one line."""
-    return "".join(f"\\{c}" if c in _SPECIAL else c for c in " ".join(str(text).split()))
+def md(text: str, inert: bool = True) -> str:
+    """``text`` as Markdown that shows it literally, on one line, with its
+    control and bidi characters escaped (``errors.shown``); ``inert=False``
+    for the user's own Grafana URL, which may stay a link."""
+    text = shown(" ".join(str(text).split()))
+    text = "".join(f"\\{c}" if c in _SPECIAL else c for c in text)
+    return _AUTOLINK.sub(lambda m: m.group() + _JOINER, text) if inert else text
 
 
 def code(text: str) -> str:
-    """``text`` as an inline code span (a longer fence when it holds backticks)."""
-    text = " ".join(str(text).split())
+    """``text`` as an inline code span (a longer fence when it holds
+    backticks); inside one, nothing is markup, mentions and links included."""
+    text = shown(" ".join(str(text).split()))
     fence = "`" * (max((len(run) for run in _runs(text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -70,7 +85,25 @@ def _runs(text: str) -> list[str]:
     return re.findall(r"`+", text)
 
 
-def link(title: str, url: str) -> str:
+def safe_url(url: str, origin: str) -> str:
+    """``url`` when it is an http(s) address on ``origin``'s scheme, host and
+    port with nothing in it that Markdown or HTML reads (the client makes
+    them so: ``GrafanaClient.url_for``); "" otherwise, and no link is made."""
+    try:
+        parts, base = urlsplit(url), urlsplit(origin)
+    except ValueError:
+        return ""
+    if parts.scheme not in ("http", "https") or (parts.scheme, parts.netloc) != (base.scheme, base.netloc) \
+            or not _URL_SAFE.fullmatch(url):
+        return ""
+    return url
+
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9/%._~!$&'*+,;=:@?#-]+")
+
+
+def link(title: str, url: str, origin: str) -> str:
+    url = safe_url(url, origin) if url else ""
     return f"[{md(title)}](<{url}>)" if url else md(title)
 
 
@@ -109,17 +142,17 @@ def diff_markdown(diffs: Sequence[DashboardDiff], folder_title: str, grafana_url
     n = diff_counts(diffs)
     lines = ["### tb-dash diff", "",
              f"**{n[NEW]} new, {n[CHANGED]} changed, {n[UNCHANGED]} unchanged** in the folder "
-             f"{md(folder_title)} on {md(redact_url(grafana_url))}", "",
+             f"{md(folder_title)} on {md(redact_url(grafana_url), inert=False)}", "",
              "| state | dashboard | uid | changes |", "|---|---|---|---|"]
     order = {s: i for i, s in enumerate(DIFF_STATES)}
     ranked = sorted(diffs, key=lambda d: order.get(d.state, 0))
     for d in ranked:
-        lines.append(f"| {d.state} | {link(d.title, d.url)} | {code(d.uid)} | {_summary_cell(d)} |")
+        lines.append(f"| {d.state} | {link(d.title, d.url, grafana_url)} | {code(d.uid)} | {_summary_cell(d)} |")
     for d in ranked:
         if d.state == UNCHANGED or (d.state == NEW and not (full and d.unified)):
             continue  # the table says all there is
         lines += ["", f"#### {md(d.title)} ({code(d.uid)}): {d.state}", ""]
-        if d.url:
+        if safe_url(d.url, grafana_url):
             lines += [f"[Open the live dashboard](<{d.url}>)", ""]
         if d.hand_edit:
             lines += [f"> ⚠ {md(d.hand_edit)}: push refuses to overwrite it without --force", ""]
@@ -134,5 +167,5 @@ def diff_markdown(diffs: Sequence[DashboardDiff], folder_title: str, grafana_url
         if full and d.unified:
             fence = "`" * max(3, max((len(r) for r in _runs(d.unified)), default=0) + 1)
             lines += ["", "<details><summary>JSON diff</summary>", "", f"{fence}diff",
-                      d.unified.rstrip("\n"), fence, "", "</details>"]
+                      *map(shown, d.unified.rstrip("\n").split("\n")), fence, "", "</details>"]
     return "\n".join(lines) + "\n"

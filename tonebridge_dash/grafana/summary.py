@@ -1,11 +1,14 @@
 """Plain-text summaries of a push and a diff: aligned tables, with the
 action or state of each dashboard coloured by ``paint`` (the CLI gives a
-painter on a terminal; the default leaves text plain)."""
+painter on a terminal; the default leaves text plain). Every text from
+Grafana or a file (uid, title, URL, detail, change) goes through
+``errors.shown`` before it is padded or painted: escaped, never acted on."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from ..errors import shown
 from .plan import CHANGED, NEW, UNCHANGED
 from .push import ACTIONS, DELETED, FAILED, REFUSED, SKIPPED, PushReport
 
@@ -26,7 +29,8 @@ def plain(text: str, role: str) -> str:
 def table(rows: Sequence[Sequence[str]], roles: Sequence[str] = (), paint: Paint = plain) -> list[str]:
     """Left-aligned columns, two spaces apart; the last column is not
     padded. The first cell of row ``i`` is painted as ``roles[i]`` once
-    padded, so colours never move the columns."""
+    padded, so colours never move the columns. Cells are ``shown``."""
+    rows = [[shown(str(c)) for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     out = []
     for i, r in enumerate(rows):
@@ -44,7 +48,7 @@ def with_notes(rows: list[tuple[str, ...]], roles: list[str], notes: dict[int, l
     lines = []
     for i, line in enumerate(table(rows, roles, paint)):
         lines.append(line)
-        lines += [f"    {n}" for n in notes.get(i, [])]
+        lines += [f"    {shown(n)}" for n in notes.get(i, [])]
     return lines
 
 
@@ -67,7 +71,7 @@ def push_lines(report: PushReport, folder_title: str, paint: Paint = plain) -> l
         if o.detail:
             notes[len(rows) - 1] = [o.detail]
     lines = with_notes(rows, roles, notes, paint)
-    folder = f"folder '{folder_title}' (uid {report.folder_uid})"
+    folder = shown(f"folder '{folder_title}' (uid {report.folder_uid})")
     if report.folder_created:
         lines.append(f"{folder} {'would be created' if report.dry_run else 'created'}")
     if report.dry_run:
@@ -119,9 +123,9 @@ def diff_lines(diffs: Sequence[DashboardDiff], full: bool = False, paint: Paint 
     for d, line in zip(diffs, body):
         lines.append(line)
         if d.state != UNCHANGED:
-            lines += [f"    {c}" for c in d.changes]
+            lines += [f"    {shown(c)}" for c in d.changes]
         if full and d.unified:
-            lines.append(d.unified.rstrip("\n"))
+            lines += [shown(line) for line in d.unified.rstrip("\n").split("\n")]
     n = diff_counts(diffs)
     lines.append(f"{len(diffs)} dashboards: {n[NEW]} new, {n[CHANGED]} changed, {n[UNCHANGED]} unchanged")
     return lines

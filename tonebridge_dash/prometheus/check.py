@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from ..durations import seconds
+from ..errors import shown
 from ..findings import ERROR, WARNING, Finding, Findings
 from ..progress import Progress
 from ..threads import signals_to_main_thread
@@ -205,4 +206,4 @@ def format_text(report: Report) -> str:
     e, w = len(report.errors()), len(report.warnings())
     lines.append(f"checked {report.queries} queries of {report.panels} panels in {len(report.dashboards)} "
                  f"dashboards in {report.seconds:.2f}s: {e} error(s), {w} warning(s)")
-    return "\n".join(lines)
+    return "\n".join(map(shown, lines))  # a title from a file cannot forge a line or drive the terminal

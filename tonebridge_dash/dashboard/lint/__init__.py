@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ...errors import UsageError
+from ...errors import UsageError, shown
 from ...findings import WARNING, Finding, Findings
 from . import configured, lintfile
 from ...prometheus import promql
@@ -215,5 +215,5 @@ def format_text(result: Result) -> str:
     e, w, x = len(result.errors()), len(result.warnings()), len(result.excluded)
     excluded = f", {x} excluded by the settings or .lint" if x else ""
     lines.append(f"validated {len(result.dashboards)} dashboards: {e} error(s), {w} warning(s){excluded}")
-    return "\n".join(lines)
+    return "\n".join(map(shown, lines))  # a title or message from a file cannot forge a line or drive the terminal
 
