@@ -68,13 +68,14 @@ def test_a_dashboard_url_from_grafana_is_percent_encoded():
 
 
 def test_diff_markdown_of_a_grafana_that_answers_a_hostile_url(tb, emu):
+    """The reported case: meta.url went raw into the link, and a '>' ended it."""
     tb("push", "--grafana-url", emu.url, "--only", "tb-overview")
-    emu.rewrite(GET, lambda body: {**body, "meta": {**body["meta"], "url": "@evil.example/x"},
+    emu.rewrite(GET, lambda body: {**body, "meta": {**body["meta"], "url": "/d/x>)[pwn](javascript:alert(1))"},
                                    "dashboard": {**body["dashboard"], "title": "changed"}})
     code, out, err = tb("diff", "--grafana-url", emu.url, "--only", "tb-overview", "--format", "markdown")
-    assert code == 1 and "evil.example" not in out
-    code, out, err = tb("diff", "--grafana-url", emu.url, "--only", "tb-overview")
-    assert code == 1 and "evil.example" not in out
+    assert code == 1 and "[pwn]" not in out and "](javascript" not in out
+    links = re.findall(r"\]\(<([^>]*)>\)", out)
+    assert links == [f"{emu.url}/d/x%3E%29%5Bpwn%5D%28javascript:alert%281%29%29"] * 2
 
 
 # --- the terminal ------------------------------------------------------------------
