@@ -25,7 +25,7 @@ from .calls import Catalog, catalog
 from .complete import complete
 from .layout import Cell, grid, row
 from .migrate import DATASOURCE, migrate
-from .normalize import DASHBOARD_KEYS, PANEL_KEYS, ROW_KEYS, TARGET_KEYS
+from .normalize import DASHBOARD_KEYS, PANEL_KEYS, ROW_KEYS, target_keys
 from .raw import RawPanel, ref_id
 
 WIDTH = 100
@@ -273,10 +273,11 @@ def _panel(p: dict, indent: int, ctx: _Context) -> str:
     targets = [t for t in as_list(p.get("targets")) if isinstance(t, dict)]
     args = [repr(str(p.get("type"))), repr(str(p.get("title", "")))]
     if targets:
+        kept = [target_keys(t, t.get("datasource") or p.get("datasource")) for t in targets]
         targets = [{k: v for k, v in t.items() if not (k == "datasource" and v == p.get("datasource"))}
                    for t in targets]  # a query without one uses the panel's
-        args.append("[" + "".join(f"{pad}    {_target(t, i, indent + 8, ctx)}," for i, t in enumerate(targets))
-                    + f"{pad}]")
+        args.append("[" + "".join(f"{pad}    {_target(t, i, indent + 8, ctx, kept[i])},"
+                                  for i, t in enumerate(targets)) + f"{pad}]")
     elif p.get("type") != "text" or "targets" in p:
         args.append("[]")
     fc = as_object(p.get("fieldConfig"))
@@ -303,10 +304,10 @@ def _panel(p: dict, indent: int, ctx: _Context) -> str:
     return "panel(" + ("," + pad).join(args) + ")"
 
 
-def _target(t: dict, i: int, indent: int, ctx: _Context) -> str:
+def _target(t: dict, i: int, indent: int, ctx: _Context, kept: set[str] | None) -> str:
     rest = {}
     for key, value in t.items():
-        if key in TARGET_KEYS:
+        if kept is None or key in kept:  # None: another datasource's, its query is in its own keys
             rest[key] = value
         else:
             ctx.drop(f"query key '{key}'")

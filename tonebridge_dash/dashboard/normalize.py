@@ -210,9 +210,30 @@ def _with_defaults(options: dict, defaults: dict) -> dict:
     return out
 
 
+def promql_target(t: dict, ds: Any) -> bool:
+    """Whether a target is a PromQL query (an ``expr`` of a Prometheus or the
+    default datasource), whose keys are ``TARGET_KEYS``. Any other target
+    (SQL's ``rawSql``, TestData's ``scenarioId``, a Loki query, the
+    ``-- Dashboard --`` datasource's ``panelId``) holds its query in its own
+    keys: they are all kept."""
+    kind = ds.get("type") if isinstance(ds, dict) else None
+    return "expr" in t and kind in (None, "prometheus")
+
+
+def target_keys(t: dict, ds: Any) -> set[str] | None:
+    """The keys of target ``t`` (of datasource ``ds``) the current model
+    keeps; None: all of them (``promql_target``). A PromQL query's
+    ``intervalFactor`` (its resolution, 1/N) is kept unless it comes with
+    ``step``, as grafanalib writes both on every target."""
+    if not promql_target(t, ds):
+        return None
+    return TARGET_KEYS if "step" in t else TARGET_KEYS | {"intervalFactor"}
+
+
 def _target(t: dict, panel_ds: dict | None) -> dict:
-    out = {k: v for k, v in t.items() if k in TARGET_KEYS}
-    ds = datasource_ref(out.get("datasource")) or panel_ds
+    ds = datasource_ref(t.get("datasource")) or panel_ds
+    keys = target_keys(t, ds)
+    out = {k: v for k, v in t.items() if keys is None or k in keys}
     if ds is None:
         out.pop("datasource", None)
     else:
@@ -221,6 +242,9 @@ def _target(t: dict, panel_ds: dict | None) -> dict:
         out.pop("hide")
     if out.get("interval") == "":
         out.pop("interval")
+    factor = out.get("intervalFactor")
+    if keys is not None and (not isinstance(factor, int) or isinstance(factor, bool) or factor <= 1):
+        out.pop("intervalFactor", None)  # 1 is the default, and Grafana reads "" as 1
     if "expr" in out:
         instant = bool(out.get("instant", False))
         out["instant"] = instant

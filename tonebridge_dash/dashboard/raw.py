@@ -84,10 +84,12 @@ def at(p: RawPanel, x: int, y: int, w: int, h: int) -> RawPanel:
     return attr.evolve(p, gridPos={"x": x, "y": y, "w": w, "h": h})
 
 
-def row_panel(title: str, y: int, *panels: RawPanel, collapsed: bool = False, **more: Any) -> RawPanel:
-    """A row header at line ``y``; a collapsed row holds its ``panels``."""
+def row_panel(title: str, y: int, *panels: RawPanel, collapsed: bool = False, gridPos: dict | None = None,
+              **more: Any) -> RawPanel:
+    """A row header at line ``y`` (or at ``gridPos`` as stored, when it is
+    not the full-width line Grafana draws); a collapsed row holds its ``panels``."""
     out = {"type": "row", "title": title, "collapsed": collapsed, "panels": list(panels), **more}
-    return RawPanel(out, {"x": 0, "y": y, "w": 24, "h": 1})
+    return RawPanel(out, {"x": 0, "y": y, "w": 24, "h": 1} if gridPos is None else gridPos)
 
 
 def dashboard(cfg, *, uid: str, title: str, rows: Sequence[Row] = (), panels: Sequence[RawPanel] = (),

@@ -48,6 +48,11 @@ _ANY: dict = {}
 _ERRATA = {("dashboard", "DynamicConfigValue", "value"): _ANY, ("dashboard", "MatcherConfig", "options"): _ANY,
            ("dashboard", "VariableModel", "query"): _ANY, ("dashboard", "Dashboard", "__inputs"): _ANY,
            ("dashboard", "Dashboard", "__requires"): _ANY, ("dashboard", "Dashboard", "__elements"): _ANY}
+# What Grafana itself writes and loads where the schema says otherwise, accepted
+# when ``lenient`` only (our own content keeps to the schema): the table's
+# footer editor stores ``fields: ""`` (its default, "all number fields").
+_LENIENT_ERRATA = {("table", "TableFooterOptions", "fields"): {"anyOf": [{"type": "array", "items": {"type": "string"}},
+                                                                        {"type": "string"}]}}
 
 
 def _loosen(node: Any, lenient: bool) -> Any:
@@ -77,7 +82,7 @@ def _loosen(node: Any, lenient: bool) -> Any:
 @lru_cache(maxsize=None)
 def _load(name: str, lenient: bool = False) -> dict:
     doc = json.loads((SCHEMA_DIR / f"{name}.jsonschema.json").read_text(encoding="utf-8"))
-    for (file, definition, prop), schema in _ERRATA.items():
+    for (file, definition, prop), schema in (_ERRATA | (_LENIENT_ERRATA if lenient else {})).items():
         if file == name:
             doc["definitions"][definition]["properties"][prop] = schema
     doc = _loosen(doc, lenient)
