@@ -150,3 +150,35 @@ def test_rules_for_prometheus_operator_refuse_a_secret_name_with_a_newline(tmp_p
     assert r.stderr.splitlines() == ["tb-dash: error: tb-dash.yaml: key 'kubernetes.alertmanager.secret_name': "
                                      "the value holds the control character U+000A (not allowed in settings)"]
     assert not (tmp_path / "out").exists()
+
+
+def _patterns_ending_in_dollar():
+    """Every regular expression the engine compiles whose pattern ends in a
+    bare ``$`` (not escaped, no MULTILINE): each would pass a final newline."""
+    import ast
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "tonebridge_dash"
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") in ("compile", "match", "search",
+                                                                                       "fullmatch")):
+                continue
+            if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+                continue
+            pattern = node.args[0].value
+            flags = ast.unparse(node.args[1]) if len(node.args) > 1 else ""
+            flags += "".join(ast.unparse(k.value) for k in node.keywords if k.arg == "flags")
+            if "MULTILINE" in flags or "re.M" in flags.split("|"):
+                continue
+            if re.search(r"(?<!\\)\$\)*$|(?<!\\)\$\)*\|", pattern) and not pattern.rstrip(")$").endswith(r"\s*"):
+                found.append(f"{path.relative_to(root.parent)}:{node.lineno}: {pattern}")
+    return found
+
+
+def test_no_engine_pattern_lets_a_final_newline_through():
+    """The class, not the examples: a pattern anchored with ``$`` matches
+    ``name\\n`` too; ``\\Z`` (or ``fullmatch`` without ``$``) does not."""
+    assert _patterns_ending_in_dollar() == []

@@ -29,7 +29,7 @@ from .inputs import InputError, read_limited, special_file
 from .model import non_finite
 
 _tmp_names = itertools.count()  # unique temporary names within this process
-_TMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<n>\d+)\.tmp$")  # what _temporary names
+_TMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<n>\d+)\.tmp\Z")  # what _temporary names
 
 
 class OutputError(TbDashError):

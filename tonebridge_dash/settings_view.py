@@ -29,7 +29,7 @@ EXAMPLE_ENVIRONMENTS = {
     "staging": {"url": "https://grafana.staging.example.com"},
     "prod": {"url": "https://grafana.example.com", "folder": {"title": "Dashboards (prod)", "uid": "dashboards-prod"}},
 }
-_SECRET_KEY = re.compile(r"(token|password|secret|api_?key)$", re.I)
+_SECRET_KEY = re.compile(r"(token|password|secret|api_?key)\Z", re.I)
 
 
 def read_file(path: Path) -> dict[str, Any]:

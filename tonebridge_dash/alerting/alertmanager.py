@@ -34,7 +34,7 @@ SECRETS = (SLACK_WEBHOOK_URL, PAGERDUTY_SERVICE_KEY)
 # Every alert of the group: its summary, then its description.
 SLACK_TEXT = ("{{ range .Alerts }}*{{ .Annotations.summary }}*\n"
               "{{ .Annotations.description }}\n{{ end }}")
-_URL = re.compile(r"^https?://\S+$")
+_URL = re.compile(r"^https?://\S+\Z")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import shown
 from ..model import GRID_COLUMNS, UID_RE, as_list, as_object
 from .calls import Catalog, catalog
 from .complete import complete
@@ -136,7 +137,7 @@ def grouped(notes: list[str], shown: int = 4) -> list[str]:
     ``x: panels 'A', 'B'``."""
     by: dict[str, list[str]] = {}
     for n in notes:
-        hit = re.match(r"^panel ('.*?'|\S+): (.*)$", n)
+        hit = re.match(r"^panel ('.*?'|\S+): (.*)\Z", n)
         if hit:
             by.setdefault(hit.group(2), []).append(hit.group(1))
         else:
@@ -159,7 +160,11 @@ def _names(body: str) -> list[str]:
 
 
 def _doc_safe(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"').replace("\n", " ")
+    """``text`` inside the module's docstring: control and bidirectional
+    characters as the escapes of ``shown``, which read back as the same
+    characters; none raw (NUL would not compile, CR, ESC and U+202E would
+    hide what the file says). migrate made lone surrogates U+FFFD."""
+    return shown(str(text).replace("\\", "\\\\").replace('"""', '\\"\\"\\"'))
 
 
 def _flat(panels: list) -> list[dict]:

@@ -44,7 +44,7 @@ SPECIAL_DATASOURCES = {
     "-- Dashboard --": {"type": "datasource", "uid": "-- Dashboard --"},
 }
 LEGACY_FIELD_KEYS = {"nullValueMode"}
-_VAR = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?$")
+_VAR = re.compile(r"^\$\{?([A-Za-z0-9_]+)(?::[a-z]+)?\}?\Z")
 # Grafana's grid before 16: 12 columns, heights in pixels (30px cells + 8px margin).
 DEFAULT_ROW_HEIGHT, DEFAULT_SPAN, MIN_PANEL_HEIGHT, HEIGHT_STEP = 250, 4, 90, 38
 
@@ -89,8 +89,12 @@ def unwrap(doc: Any, where: str) -> dict:
 def migrate(doc: Any, where: str = "dashboard", keep: bool = True) -> Migrated:
     """The current model of the dashboard in ``doc``; ``doc`` is not
     modified unless ``keep`` is false (a caller that drops it spares the copy)."""
-    d = _plain_copy(unwrap(doc, where)) if keep else unwrap(doc, where)
+    replaced: list[int] = []
+    d = _plain_copy(unwrap(doc, where), replaced) if keep else unwrap(doc, where)
     m = Migrated(d)
+    if replaced:
+        m.notes.append(f"lone surrogates (\\ud800-\\udfff, not characters) are U+FFFD, as Grafana reads them "
+                       f"(texts: {len(replaced)})")
     version = d.get("schemaVersion")
     if not isinstance(version, (int, float)) or isinstance(version, bool):
         version = 16 if "panels" in d else 0
@@ -123,16 +127,30 @@ def migrate(doc: Any, where: str = "dashboard", keep: bool = True) -> Migrated:
     return m
 
 
-def _plain_copy(value: Any) -> Any:
+def _plain_copy(value: Any, replaced: list[int]) -> Any:
     """A deep copy of decoded JSON (dicts, lists, scalars), several times
-    faster than ``copy.deepcopy``; anything else is copied by it."""
+    faster than ``copy.deepcopy``; anything else is copied by it. A lone
+    surrogate (JSON's ``"\\ud800"``, which no UTF-8 file can hold) becomes
+    U+FFFD, as Grafana's decoder makes it; ``replaced`` counts them."""
     if isinstance(value, dict):
-        return {k: _plain_copy(v) for k, v in value.items()}
+        return {_text(k, replaced): _plain_copy(v, replaced) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain_copy(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
+        return [_plain_copy(v, replaced) for v in value]
+    if isinstance(value, str):
+        return _text(value, replaced)
+    if value is None or isinstance(value, (int, float, bool)):
         return value
     return copy.deepcopy(value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: Any, replaced: list[int]) -> Any:
+    if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+        replaced.append(1)
+        return _SURROGATE.sub("\ufffd", value)
+    return value
 
 
 def _position(p: dict) -> tuple:

@@ -24,7 +24,7 @@ from .answers import unexpected, url_path
 VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
 NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"  # a diff's states (here: the push summary needs no diff)
 MESSAGE_PREFIX = "tb-dash: "
-HASHED_MESSAGE = re.compile(r"^tb-dash: ([0-9a-f]{12})(?: |$)")  # what version_message writes
+HASHED_MESSAGE = re.compile(r"^tb-dash: ([0-9a-f]{12})(?: |\Z)")  # what version_message writes
 SEARCH_CHUNK = 100  # dashboard uids per /api/search request, to keep the URL short
 
 T = TypeVar("T")

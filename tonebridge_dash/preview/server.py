@@ -29,7 +29,7 @@ from .source import Previewed
 STATIC = Path(__file__).resolve().parent / "static"
 HOST = "127.0.0.1"
 # The part of Prometheus's HTTP API the page reads; nothing else is passed on.
-_PROMETHEUS_PATHS = re.compile(r"^api/v1/(query|query_range|series|labels|label/[a-zA-Z_][a-zA-Z0-9_]*/values)$")
+_PROMETHEUS_PATHS = re.compile(r"^api/v1/(query|query_range|series|labels|label/[a-zA-Z_][a-zA-Z0-9_]*/values)\Z")
 _TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
           ".css": "text/css; charset=utf-8", ".md": "text/plain; charset=utf-8", "": "text/plain; charset=utf-8"}
 

@@ -21,7 +21,7 @@ from .references import rule_template_unused
 from .view import Dashboard, Issue, Rule, ref as _ref
 
 COUNTER_FUNCTIONS = ("rate", "irate", "increase")
-_VARIABLE = re.compile(r"^\$(\w+)$|^\$\{(\w+)\}$")
+_VARIABLE = re.compile(r"^\$(\w+)\Z|^\$\{(\w+)\}\Z")
 
 
 def _datasources(d: Dashboard, p: dict, t: dict) -> tuple[str, ...]:

@@ -43,7 +43,7 @@ LINTER_RATE_FUNCTIONS = ("rate", "irate")
 LINTER_VARIABLE_FUNCTIONS = ("label_names", "label_values", "metrics", "query_result")
 
 _LOGQL_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`|[{}()\[\]]|,|=~|!~|!=|\|=|\|~|=|[^\s{}()\[\],"`=!|~]+|\S')
-_MATCHER = re.compile(r'\s*[A-Za-z_]\w*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|`[^`]*`)\s*$')
+_MATCHER = re.compile(r'\s*[A-Za-z_]\w*\s*(=~|!~|!=|=)\s*("(?:[^"\\]|\\.)*"|`[^`]*`)\s*\Z')
 
 
 def is_loki(d: Dashboard, t: dict) -> bool:
