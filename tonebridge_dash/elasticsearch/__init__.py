@@ -1,0 +1,9 @@
+"""Grafana's Elasticsearch requests evaluated on Lucene itself.
+
+``lucene`` runs Debian's Lucene in one JVM per session (``java/``: the
+query_string parser configured as Elasticsearch's, the indexing as its dynamic
+mapping types fields); ``mapping`` types records as that dynamic mapping does;
+``store`` holds indexes of records; ``evaluate`` answers one ``_msearch`` item
+(matching by Lucene, then sorting, hits and ``aggregations``); ``lucene_query``
+writes query_string text with every value quoted or escaped.
+"""
