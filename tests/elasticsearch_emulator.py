@@ -17,6 +17,7 @@ Run it by hand (needs java, javac and liblucene8-java):
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,12 +25,26 @@ from typing import Any, Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from tonebridge_dash.elasticsearch.evaluate import RequestError, msearch
+from tonebridge_dash.elasticsearch.lucene import LuceneSession, unavailable
 from tonebridge_dash.elasticsearch.mapping import KEYWORD_SUFFIX, TEXT
 from tonebridge_dash.elasticsearch.store import IndexNotFound, LogStore, glob_match
 
 VERSION = "8.11.0"
 MAX_BODY_BYTES = 16 * 1024 * 1024
 JSON_TYPE = "application/json"
+
+
+def lucene_session() -> LuceneSession:
+    """A Lucene session for a test; a skip naming what is missing, or under
+    CI=true (where .ci/run installs it) a failure."""
+    import pytest
+
+    reason = unavailable()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: required under CI=true", pytrace=False)
+        pytest.skip(f"{reason}; .ci/run installs it")
+    return LuceneSession()
 
 
 def es_error(status: int, kind: str, reason: str, **extra: Any) -> tuple[int, dict]:
@@ -199,8 +214,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 def main() -> None:  # pragma: no cover - a manual aid
     import argparse
-
-    from tonebridge_dash.elasticsearch.lucene import LuceneSession
 
     p = argparse.ArgumentParser(description="Run the Elasticsearch emulator.")
     p.add_argument("--port", type=int, default=9200)
