@@ -19,7 +19,7 @@ BASE = ("errors", "findings", "output", "model", "content", "progress", "setting
         "current", "owned", "threads")
 # Layers, lowest first: a module may import its own layer, the base and the
 # layers below it, never one above.
-LAYERS = ("alerting", "prometheus", "dashboard", "preview", "grafana", "cli")
+LAYERS = ("elasticsearch", "alerting", "prometheus", "dashboard", "preview", "grafana", "cli")
 MAX_LINES = 420
 
 

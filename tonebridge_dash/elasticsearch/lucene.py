@@ -30,7 +30,7 @@ from tonebridge_dash.errors import TbDashError, clip
 JAR_DIR = Path("/usr/share/java")  # where Debian installs Java libraries
 JARS = ("lucene-core", "lucene-queryparser", "lucene-analyzers-common")
 JAVA_SOURCES = Path(__file__).with_name("java")
-JAVA_PACKAGE = "openjdk-17-jdk-headless"
+JAVA_PACKAGE = "default-jdk-headless"
 LUCENE_PACKAGE = "liblucene8-java"
 JVM_OPTIONS = ("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-Xmx512m", "-Xss4m")
 

@@ -8,19 +8,14 @@
 // Grafana's do not), a value the field cannot hold matches nothing.
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
-import org.apache.lucene.analysis.core.KeywordAnalyzer;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.analysis.tokenattributes.PositionIncrementAttribute;
-import org.apache.lucene.document.FloatPoint;
-import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.queryparser.classic.ParseException;
 import org.apache.lucene.queryparser.classic.QueryParser;
@@ -34,9 +29,7 @@ import org.apache.lucene.search.PrefixQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.RegexpQuery;
 import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TermRangeQuery;
 import org.apache.lucene.search.WildcardQuery;
-import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.QueryBuilder;
 import org.apache.lucene.util.automaton.RegExp;
 
@@ -46,10 +39,11 @@ final class EsQueryParser extends QueryParser {
     /** What a bare "~" yields (Lucene 8.7 hides the slop's text): Elasticsearch's AUTO fuzziness. */
     private static final float AUTO_FUZZINESS = 1000f;
     private static final Pattern WILDCARD = Pattern.compile("(\\\\.)|([?*]+)");
-    private static final Analyzer KEYWORD = new KeywordAnalyzer();
 
     /** A value a field cannot hold (Elasticsearch's "failed to create query"). */
     static final class FieldError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         FieldError(String message) {
             super(message);
         }
@@ -170,7 +164,7 @@ final class EsQueryParser extends QueryParser {
         }
         return perField(field, (name, type) -> "text".equals(type)
             ? text.createBooleanQuery(name, queryText, BooleanClause.Occur.SHOULD)
-            : termQuery(name, type, queryText));
+            : EsFieldQueries.term(name, type, queryText, now));
     }
 
     @Override
@@ -180,7 +174,7 @@ final class EsQueryParser extends QueryParser {
         }
         return perField(field, (name, type) -> "text".equals(type)
             ? text.createPhraseQuery(name, queryText, slop)
-            : termQuery(name, type, queryText));
+            : EsFieldQueries.term(name, type, queryText, now));
     }
 
     @Override
@@ -188,7 +182,7 @@ final class EsQueryParser extends QueryParser {
                                   boolean endInclusive) throws ParseException {
         String low = "*".equals(part1) ? null : part1;
         String high = "*".equals(part2) ? null : part2;
-        return perField(field, (name, type) -> rangeQuery(name, type, low, high, startInclusive, endInclusive));
+        return perField(field, (name, type) -> EsFieldQueries.range(name, type, low, high, startInclusive, endInclusive, now));
     }
 
     @Override
@@ -278,138 +272,6 @@ final class EsQueryParser extends QueryParser {
             any.add(new TermQuery(new Term(FIELD_NAMES, name)), BooleanClause.Occur.SHOULD);
         }
         return names.isEmpty() ? new MatchNoDocsQuery("no field matches [" + field + "]") : any.build();
-    }
-
-    private Query termQuery(String field, String type, String value) {
-        switch (type) {
-            case "keyword":
-                return new TermQuery(new Term(field, value));
-            case "long": {
-                BigDecimal v = number(value);
-                if (v.stripTrailingZeros().scale() > 0) {
-                    return new MatchNoDocsQuery("Value [" + value + "] has a decimal part");
-                }
-                return LongPoint.newExactQuery(field, toLong(v, value));
-            }
-            case "float":
-                return FloatPoint.newExactQuery(field, toFloat(value));
-            case "date":
-                return LongPoint.newRangeQuery(field, EsDates.parse(value, false, now), EsDates.parse(value, true, now));
-            case "boolean":
-                return new TermQuery(new Term(field, booleanTerm(value)));
-            default:
-                throw new FieldError("unknown field type [" + type + "]");
-        }
-    }
-
-    private Query rangeQuery(String field, String type, String low, String high, boolean incLow, boolean incHigh) {
-        switch (type) {
-            case "text":
-            case "keyword": {
-                Analyzer norm = "text".equals(type) ? LuceneBridge.STANDARD : KEYWORD;
-                BytesRef l = low == null ? null : norm.normalize(field, low);
-                BytesRef h = high == null ? null : norm.normalize(field, high);
-                return new TermRangeQuery(field, l, h, incLow, incHigh);
-            }
-            case "long": {
-                long l = Long.MIN_VALUE;
-                long h = Long.MAX_VALUE;
-                if (low != null) {
-                    BigDecimal v = number(low);
-                    l = toLong(v.setScale(0, java.math.RoundingMode.DOWN), low);
-                    boolean fraction = v.stripTrailingZeros().scale() > 0;
-                    if ((!fraction && !incLow) || (fraction && v.signum() > 0)) {
-                        if (l == Long.MAX_VALUE) {
-                            return new MatchNoDocsQuery("empty range");
-                        }
-                        l++;
-                    }
-                }
-                if (high != null) {
-                    BigDecimal v = number(high);
-                    h = toLong(v.setScale(0, java.math.RoundingMode.DOWN), high);
-                    boolean fraction = v.stripTrailingZeros().scale() > 0;
-                    if ((!fraction && !incHigh) || (fraction && v.signum() < 0)) {
-                        if (h == Long.MIN_VALUE) {
-                            return new MatchNoDocsQuery("empty range");
-                        }
-                        h--;
-                    }
-                }
-                return LongPoint.newRangeQuery(field, l, h);
-            }
-            case "float": {
-                float l = low == null ? Float.NEGATIVE_INFINITY : toFloat(low);
-                float h = high == null ? Float.POSITIVE_INFINITY : toFloat(high);
-                if (low != null && !incLow) {
-                    l = FloatPoint.nextUp(l);
-                }
-                if (high != null && !incHigh) {
-                    h = FloatPoint.nextDown(h);
-                }
-                return FloatPoint.newRangeQuery(field, l, h);
-            }
-            case "date": {
-                long l = Long.MIN_VALUE;
-                long h = Long.MAX_VALUE;
-                if (low != null) {
-                    l = EsDates.parse(low, !incLow, now);
-                    if (!incLow) {
-                        l++;
-                    }
-                }
-                if (high != null) {
-                    h = EsDates.parse(high, incHigh, now);
-                    if (!incHigh) {
-                        h--;
-                    }
-                }
-                return LongPoint.newRangeQuery(field, l, h);
-            }
-            case "boolean":
-                return new TermRangeQuery(field, low == null ? null : new BytesRef(booleanTerm(low)),
-                    high == null ? null : new BytesRef(booleanTerm(high)), incLow, incHigh);
-            default:
-                throw new FieldError("unknown field type [" + type + "]");
-        }
-    }
-
-    private static BigDecimal number(String value) {
-        try {
-            return new BigDecimal(value.trim());
-        } catch (NumberFormatException e) {
-            throw new FieldError("For input string: \"" + value + "\"");
-        }
-    }
-
-    private static long toLong(BigDecimal v, String value) {
-        try {
-            return v.setScale(0, java.math.RoundingMode.DOWN).longValueExact();
-        } catch (ArithmeticException e) {
-            throw new FieldError("Value [" + value + "] is out of range for a long");
-        }
-    }
-
-    private static float toFloat(String value) {
-        try {
-            float f = Float.parseFloat(value.trim());
-            if (Float.isInfinite(f)) {
-                throw new FieldError("[float] supports only finite values, but got [" + value + "]");
-            }
-            return f;
-        } catch (NumberFormatException e) {
-            throw new FieldError("For input string: \"" + value + "\"");
-        }
-    }
-
-    private static String booleanTerm(String value) {
-        if ("true".equals(value)) {
-            return "T";
-        }
-        if ("false".equals(value) || value.isEmpty()) {
-            return "F";
-        }
-        throw new FieldError("Can't parse boolean value [" + value + "], expected [true] or [false]");
     }
 
     /** The pattern with every part between wildcards and escapes lower-cased as the analyzer normalizes. */
