@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from ..errors import TbDashError, UsageError, clip
+from ..errors import TbDashError, UsageError, clip, shown
 from .common import ConfigOption, app, load_settings, warn
 
 
@@ -66,14 +66,14 @@ def import_dashboards(
             raise UsageError(f"{path}: module '{module}' is also imported from {planned[module][0]}; "
                              "rename one file or import it alone with --name")
         target = out / f"{module}.py"
-        if target.exists() and not force:
+        if (target.exists() or target.is_symlink()) and not force:  # a dangling link is a module's name taken
             raise UsageError(f"{target} exists; use --force to replace it or --name to choose another module name")
         planned[module] = (path, _import_one(path, module, cfg))
     new_package = not out.exists()
     written = write_files(out, [(f"{m}.py", r.code.encode("utf-8")) for m, (_, r) in planned.items()]
                          + ([("__init__.py", b'"""Dashboards."""\n')] if new_package else []))
     for (module, (path, r)), written_path in zip(planned.items(), written):
-        typer.echo(f"{written_path}  {r.title}")
+        typer.echo(f"{written_path}  {shown(r.title)}")
         _summary(path, module, r)
 
 

@@ -93,8 +93,7 @@ def migrate(doc: Any, where: str = "dashboard", keep: bool = True) -> Migrated:
     d = _plain_copy(unwrap(doc, where), replaced) if keep else unwrap(doc, where)
     m = Migrated(d)
     if replaced:
-        m.notes.append(f"lone surrogates (\\ud800-\\udfff, not characters) are U+FFFD, as Grafana reads them "
-                       f"(texts: {len(replaced)})")
+        m.notes.append(f"lone surrogates (not characters) in {len(replaced)} texts: U+FFFD, as Grafana reads them")
     version = d.get("schemaVersion")
     if not isinstance(version, (int, float)) or isinstance(version, bool):
         version = 16 if "panels" in d else 0
@@ -133,24 +132,20 @@ def _plain_copy(value: Any, replaced: list[int]) -> Any:
     surrogate (JSON's ``"\\ud800"``, which no UTF-8 file can hold) becomes
     U+FFFD, as Grafana's decoder makes it; ``replaced`` counts them."""
     if isinstance(value, dict):
-        return {_text(k, replaced): _plain_copy(v, replaced) for k, v in value.items()}
+        return {(k if k.isascii() else _plain_copy(k, replaced)): _plain_copy(v, replaced) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain_copy(v, replaced) for v in value]
     if isinstance(value, str):
-        return _text(value, replaced)
+        if value.isascii() or not _SURROGATE.search(value):
+            return value
+        replaced.append(1)
+        return _SURROGATE.sub("\ufffd", value)
     if value is None or isinstance(value, (int, float, bool)):
         return value
     return copy.deepcopy(value)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _text(value: Any, replaced: list[int]) -> Any:
-    if isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
-        replaced.append(1)
-        return _SURROGATE.sub("\ufffd", value)
-    return value
 
 
 def _position(p: dict) -> tuple:
