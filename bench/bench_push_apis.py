@@ -5,8 +5,8 @@ Not a test: prints, side by side in one run, the medians of
 
 - ``apis``: what ``tb-dash push --from DIR --api apis`` does in-process:
   the settings; discovery of /apis, then health, folder and the paginated
-  list, under way while the rendered files are read (``cli.pushing.
-  Connecting``); validate (a cache hit after the first run: the same
+  list, under way while the rendered files are read (``grafana.
+  connecting.Connecting``); validate (a cache hit after the first run: the same
   content was validated before); compare; 0 writes;
 - ``legacy``: the same through the legacy /api (a read and a version
   lookup per changed dashboard, a read per dashboard);
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from grafana_emulator import GrafanaEmulator  # noqa: E402
 
-from tonebridge_dash.cli.pushing import Connecting  # noqa: E402
+from tonebridge_dash.grafana.connecting import Connecting  # noqa: E402
 from tonebridge_dash.dashboard.render import build_all, load_dir  # noqa: E402
 from tonebridge_dash.grafana import GrafanaClient, TokenAuth  # noqa: E402
 from tonebridge_dash.grafana.push import push  # noqa: E402
@@ -79,7 +79,8 @@ def in_process(emu: GrafanaEmulator, directory: Path, cache: Path, api: str) -> 
     emu.reset_counts()
     t = time.perf_counter()
     cfg = from_mapping({})
-    connecting = Connecting(_Target(emu.url, api), cfg)
+    target = _Target(emu.url, api)
+    connecting = Connecting(lambda: target.connect(cfg), api)
     connecting.started.wait(10)
     items = load_dir(directory)
     _, client = connecting.result()

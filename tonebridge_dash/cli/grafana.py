@@ -284,7 +284,8 @@ def push(
 
       tb-dash push --env staging --env prod --api apis
     """
-    from .pushing import Connecting, push_many, push_one
+    from ..grafana.connecting import Connecting
+    from .pushing import options_of, push_one, push_to_each
 
     if prune and not dry_run and not yes and not sys.stdin.isatty():
         raise TbDashError("push --prune deletes dashboards: pass --yes to confirm, as stdin is not a terminal",
@@ -304,7 +305,7 @@ def push(
         raise TbDashError("push --prune to several environments: pass --yes (the deletes cannot be "
                           "confirmed for each at once)", exit_code=EXIT_USAGE)
     # One Grafana: its connection (and /apis discovery) is under way while the dashboards are read.
-    connecting = Connecting(target, cfg) if len(names) <= 1 else None
+    connecting = Connecting(lambda: target.connect(cfg), target.api.value) if len(names) <= 1 else None
     if connecting is not None:
         # Its first request goes out before the files are read (their reading would slow its start).
         connecting.started.wait(10)
@@ -313,13 +314,14 @@ def push(
 
         everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
         found = select(everything, only, unknown_ok=prune)
-        options = dict(dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, yes=yes, only=only,
-                       json=fmt == PushFormat.json)
+        options = options_of(target, dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, only=only)
         with stop_on_signals(Stop()) as stop:
             if connecting is not None:
-                code = push_one(target, cfg, everything, found, stop, connecting=connecting, **options)
+                code = push_one(connecting, cfg, everything, found, stop, options, json=fmt == PushFormat.json,
+                                yes=yes)
             else:
-                code = push_many(target, names, cfg, everything, found, stop, **options)
+                code = push_to_each(target, names, cfg, everything, found, stop, options,
+                                    json=fmt == PushFormat.json)
     finally:
         if connecting is not None:
             connecting.settle()  # a push refused early: its reads end before the command does
