@@ -5,7 +5,7 @@ validate:
   rules:
     target-required-matchers:          # each entry: selectors it covers need a matcher on each label
       - labels: [job]
-        metrics: "tonebridge_.*"        # optional: a regex over the whole metric name
+        metrics: "myservice_.*"         # optional: a regex over the whole metric name
         datasource: prometheus          # optional: the target's datasource uid (as written or as its variable holds)
     template-unused: {ignore: []}       # variables never reported as unused
     target-histogram-le: {per_series: warning}   # raw buckets read with no aggregation: error|warning|off
