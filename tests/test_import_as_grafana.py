@@ -89,7 +89,8 @@ def against_original(original: dict, rendered: dict) -> list[str]:
             u = got_targets[k] if k < len(got_targets) else {}
             keys = ("expr", "legendFormat") if "expr" in t else set(t) - {"datasource", "refId"}
             keys = [*keys, "refId"] if "refId" in t else keys  # Grafana gives one to a query without
-            found += [f"query {k} {key}" for key in keys if t.get(key) != u.get(key)]
+            found += [f"query {k} {key}" for key in keys  # an empty value left out is the same
+                      if t.get(key) != u.get(key, t.get(key) if t.get(key) in _EMPTY else None)]
         for key in ("options", "fieldConfig"):
             _missing(p.get(key, {}), q.get(key, {}), (key,), found)
         out += [f"{where}: {f}" for f in found]
@@ -170,9 +171,11 @@ def _accepted_dashboard() -> dict:
             {"type": "stat", "title": "Same data", "id": 5, "gridPos": {"x": 16, "y": 8, "w": 8, "h": 8},
              "datasource": {"type": "datasource", "uid": "-- Dashboard --"},
              "targets": [{"refId": "A", "panelId": 4}]},
+            {"type": "text", "id": 8, "gridPos": {"x": 0, "y": 16, "w": 24, "h": 2},  # no title: Grafana's ""
+             "options": {"mode": "markdown", "content": "Notes"}},
             {"type": "row", "title": "Collapsed", "id": 6, "collapsed": True,
-             "gridPos": {"x": 0, "y": 16, "w": 9, "h": 12},
-             "panels": [{"type": "stat", "title": "Inside", "id": 7, "gridPos": {"x": 0, "y": 17, "w": 6, "h": 4},
+             "gridPos": {"x": 0, "y": 18, "w": 9, "h": 12},
+             "panels": [{"type": "stat", "title": "Inside", "id": 7, "gridPos": {"x": 0, "y": 19, "w": 6, "h": 4},
                          "datasource": prom, "targets": [{"expr": "up", "refId": "A"}]}]},
         ],
     }
@@ -194,7 +197,8 @@ def test_what_grafana_accepts_imports_and_round_trips(tmp_path):
     assert panels["SQL"]["targets"][0]["rawSql"] == "SELECT 1"
     assert panels["TestData"]["targets"][0]["scenarioId"] == "random_walk"
     assert panels["Same data"]["targets"][0]["panelId"] == 4
-    assert panels["Collapsed"]["gridPos"] == {"x": 0, "y": 16, "w": 9, "h": 12}
+    assert panels["Collapsed"]["gridPos"] == {"x": 0, "y": 18, "w": 9, "h": 12}
+    assert panels[""]["options"]["content"] == "Notes"
 
 
 def test_the_house_schema_still_holds_the_contents_own_modules(tmp_path):

@@ -63,7 +63,7 @@ def compare(want: dict, got: dict) -> Comparison:
             continue
         g = theirs[i]
         where = f"panel {i} '{w.get('title')}'"
-        if (w.get("title"), w.get("type")) == (g.get("title"), g.get("type")):
+        if (w.get("title", ""), w.get("type")) == (g.get("title", ""), g.get("type")):  # none: Grafana's ""
             c.panels_kept += 1
         else:
             c.differences.append(f"{where}: title/type {g.get('title')!r}/{g.get('type')!r}")
