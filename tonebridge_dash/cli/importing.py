@@ -37,7 +37,8 @@ def import_dashboards(
     by panel; the summary says how much was kept, how many queries became
     calls, and lists what was approximated. Each module declares
     LINT_PROFILE = "grafana": render holds it to what Grafana needs, not to
-    the house conventions. Nothing is written unless every FILE imports.
+    the house conventions; what Grafana loads and the house schema would
+    refuse is one warning. Nothing is written unless every FILE imports.
 
     Exit codes: 0 imported; 1 an import did not render; 2 a FILE that is
     unreadable or not a dashboard, a bad --name, or a module that exists.
