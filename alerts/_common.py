@@ -8,9 +8,9 @@ from importlib import import_module
 from urllib.parse import urlencode
 
 from panels.objectives import CRITICAL, WARNING
-from tonebridge_dash.alerting.rules import RulesError
-from tonebridge_dash.dashboard.render import build_one
-from tonebridge_dash.model import iter_panels
+from tonebridge_dash.kit import RulesError
+from tonebridge_dash.kit import build_one
+from tonebridge_dash.kit import iter_panels
 
 SECURITY = "security"  # the spec's severity of the §10.1 security alerts
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from panels import metrics as m
 from panels import queries as q
-from tonebridge_dash.alerting.rules import Alert, Group, RuleFile
-from tonebridge_dash.settings import Threshold
+from tonebridge_dash.kit import Alert, Group, RuleFile
+from tonebridge_dash.kit import Threshold
 
 from ._common import CRITICAL, SECURITY, WARNING, labels, links, per_second, percent, seconds
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from panels import queries as q
 from panels.objectives import BURN_RATE_ALERTS, WINDOWS, BurnRateAlert
-from tonebridge_dash.alerting.rules import Alert, Group, Record, RuleFile
+from tonebridge_dash.kit import Alert, Group, Record, RuleFile
 
 from ._common import WARNING, labels, links, percent
 

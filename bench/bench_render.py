@@ -25,7 +25,7 @@ import attr
 from grafanalib._gen import DashboardEncoder
 
 from tonebridge_dash.content import discover
-from tonebridge_dash.output import encode_json as encode
+from tonebridge_dash.files.write import encode_json as encode
 from tonebridge_dash.dashboard.render import build_one, write_dashboards
 from tonebridge_dash.settings import from_mapping
 

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from tonebridge_dash.dashboard import lint
+from tonebridge_dash import lint
 from tonebridge_dash.dashboard.render import build_all
 from tonebridge_dash.settings import from_mapping
 

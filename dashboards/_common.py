@@ -12,7 +12,7 @@ from panels.common import DATASOURCE, DATASOURCE_VARIABLE
 from panels.metrics import SOURCE_TITLES, Metric
 from panels.queries import label_values
 from panels.scope import source_filters
-from tonebridge_dash.dashboard.layout import Row, grid
+from tonebridge_dash.kit import Row, grid
 
 TITLE_PREFIX = "ToneBridge - "
 ALL = "$__all"

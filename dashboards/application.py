@@ -3,7 +3,7 @@
 from panels import requests, security
 from panels.metrics import REQUESTS
 from panels.queries import ENDPOINT, label_values
-from tonebridge_dash.dashboard.layout import Cell, row
+from tonebridge_dash.kit import Cell, row
 
 from ._common import dashboard, filter_variable, job_instance_variables
 

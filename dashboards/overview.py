@@ -3,7 +3,7 @@ dashboard that explains it."""
 
 from panels import requests, users
 from panels.metrics import REQUESTS
-from tonebridge_dash.dashboard.layout import Cell, row
+from tonebridge_dash.kit import Cell, row
 
 from ._common import dashboard, detail, job_instance_variables
 

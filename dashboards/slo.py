@@ -2,7 +2,7 @@
 
 from panels import requests, slo
 from panels.metrics import REQUESTS
-from tonebridge_dash.dashboard.layout import Cell, row
+from tonebridge_dash.kit import Cell, row
 
 from ._common import dashboard, detail, job_instance_variables
 

@@ -3,7 +3,7 @@
 from panels import system
 from panels.metrics import CONTAINER_READY, NODE_CPU
 from panels.queries import configured, label_values
-from tonebridge_dash.dashboard.layout import Cell, row
+from tonebridge_dash.kit import Cell, row
 
 from ._common import dashboard, filter_variable, job_instance_variables
 

@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import attr
 from grafanalib import core as g
 
-from tonebridge_dash.settings import Threshold
+from tonebridge_dash.kit import Threshold
 
 # Every panel and target reads the dashboard's datasource variable.
 DATASOURCE_VARIABLE = "datasource"

@@ -12,7 +12,7 @@ and ``instance`` when it scrapes, so every ToneBridge metric carries them too.
 
 from __future__ import annotations
 
-from tonebridge_dash.prometheus.catalog import COUNTER, GAUGE, HISTOGRAM, SCRAPE, SUMMARY, Metric
+from tonebridge_dash.kit import COUNTER, GAUGE, HISTOGRAM, SCRAPE, SUMMARY, Metric
 
 # Sources: what emits a metric. Each has a job selector in the settings
 # (``selectors``) and a job in the synthetic traffic profile (``panels.traffic``).

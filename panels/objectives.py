@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tonebridge_dash.durations import seconds
+from tonebridge_dash.kit import seconds
 
 CRITICAL = "critical"
 WARNING = "warning"

@@ -7,8 +7,8 @@ same settings as the rules."""
 
 from __future__ import annotations
 
-from tonebridge_dash.durations import seconds
-from tonebridge_dash.settings import Threshold
+from tonebridge_dash.kit import seconds
+from tonebridge_dash.kit import Threshold
 
 from . import common as c
 from . import queries as q

@@ -10,7 +10,7 @@ traffic, with the generator's defaults for its type.
 
 from __future__ import annotations
 
-from tonebridge_dash.prometheus.synthetic import Profile
+from tonebridge_dash.kit import Profile
 
 from . import metrics as m
 

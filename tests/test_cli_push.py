@@ -371,12 +371,12 @@ def test_diff_from_checks_its_input_as_push_does(tb, emu, tmp_path, rendered, fi
 
 
 def test_what_render_checked_push_from_its_output_does_not_check_again(tb, emu, tmp_path, monkeypatch):
-    from tonebridge_dash.grafana import checked
+    from tonebridge_dash.grafana import push as checked
 
     assert tb("render", "--out", "out")[0] == 0
     checks = []
-    real = checked.check_all
-    monkeypatch.setattr(checked, "check_all", lambda *a, **k: checks.append(1) or real(*a, **k))
+    real = checked.gate
+    monkeypatch.setattr(checked, "gate", lambda *a, **k: checks.append(1) or real(*a, **k))
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", "out")
     assert (code, checks) == (0, [])  # render's check, recorded for these very files
     changed = sorted((tmp_path / "out").glob("*.json"))[0]

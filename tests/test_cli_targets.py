@@ -12,7 +12,7 @@ import sys
 import yaml
 
 from tonebridge_dash.cli.dashboards import Target
-from tonebridge_dash.dashboard.targets import TARGETS
+from tonebridge_dash.targets.dashboards import TARGETS
 
 
 def run(*args, cwd=None, env=None):

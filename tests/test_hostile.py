@@ -17,9 +17,10 @@ import pytest
 from emulated import client, emu  # noqa: F401 (fixtures)
 from test_cli_push import one_line, tb  # noqa: F401 (fixture)
 from test_pull import SEARCH, files, seed
-from tonebridge_dash import compiled, kubernetes as k8s
-from tonebridge_dash.dashboard.lint.rules import rule_uid_format
-from tonebridge_dash.dashboard.lint.view import Dashboard
+from tonebridge_dash import compiled
+from tonebridge_dash.targets import kubernetes as k8s
+from tonebridge_dash.lint.rules import rule_uid_format
+from tonebridge_dash.lint.view import Dashboard
 from tonebridge_dash.dashboard.render import problem_of
 from tonebridge_dash.errors import SettingsError, TbDashError
 from tonebridge_dash.grafana.pull import check_uid

@@ -159,7 +159,7 @@ def test_a_linked_parent_is_judged_by_where_it_leads(base, tmp_path):
 
 def test_yaml_is_parsed_afresh_under_an_unsafe_parent(base, monkeypatch):
     """The parsed-YAML cache goes through the same check."""
-    from tonebridge_dash import inputs
+    from tonebridge_dash.files import read as inputs
 
     monkeypatch.setenv("TB_DASH_CACHE_DIR", str(base / "shared" / "tb-dash"))
     text = "grafana: {folder: {uid: ops}}\n"

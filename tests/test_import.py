@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tonebridge_dash.dashboard.migrate import migrate
-from tonebridge_dash.dashboard.roundtrip import compare, expected
+from tonebridge_dash.importing.migrate import migrate
+from tonebridge_dash.importing.roundtrip import compare, expected
 from tonebridge_dash.model import iter_panels
 
 CORPUS = Path(__file__).parent / "dashboards_corpus"
@@ -200,7 +200,7 @@ def test_a_call_is_checked_by_evaluating_it_again():
     """What the catalog recorded is only written when the written call, run
     again with the settings, gives the text back byte for byte."""
     from panels import queries
-    from tonebridge_dash.dashboard.calls import Catalog, _Record
+    from tonebridge_dash.importing.calls import Catalog, _Record
     from tonebridge_dash.settings import load_settings
 
     cfg = load_settings(None)

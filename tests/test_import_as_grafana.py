@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from test_import import CORPUS, _import_and_render, tb_dash
-from tonebridge_dash.dashboard.importer import module_name
+from tonebridge_dash.importing.importer import module_name
 from tonebridge_dash.dashboard.normalize import normalize
-from tonebridge_dash.dashboard.roundtrip import compare, expected
+from tonebridge_dash.importing.roundtrip import compare, expected
 from tonebridge_dash.dashboard.schema import validate_dashboard
 from tonebridge_dash.model import UID_RE, iter_panels
 from tonebridge_dash.settings import load_settings

@@ -174,7 +174,7 @@ def _dashboard(rendered, exprs=None, panels=None, variables=None):
 def test_a_deeply_nested_query_is_a_finding_not_a_crash(rendered, cfg):
     """Before: the parser's time grew with the square of the nesting, and ten
     thousand levels crashed the process (a stack overflow: exit -11)."""
-    from tonebridge_dash.dashboard import lint
+    from tonebridge_dash import lint
 
     deep = ["(" * 10_000 + "up" + ")" * 10_000, " + ".join(["up"] * 10_000), "-" * 300 + "1"]
     result = lint.validate([_dashboard(rendered, deep)], cfg)
@@ -184,7 +184,7 @@ def test_a_deeply_nested_query_is_a_finding_not_a_crash(rendered, cfg):
 
 def test_a_variable_used_many_times_cannot_blow_a_query_up(rendered, cfg):
     """A 100 kB variable used a thousand times was 100 MB of text to parse."""
-    from tonebridge_dash.dashboard import lint
+    from tonebridge_dash import lint
 
     variable = {"name": "big", "type": "custom", "query": "x", "current": {"value": "a" * 100_000}}
     result = lint.validate([_dashboard(rendered, ["up{a=~\"$big\"} " + "+ $big " * 1000], variables=[variable])], cfg)
@@ -197,7 +197,7 @@ def test_overlapping_panels_are_reported_once_each(rendered, cfg):
     place made 19,900 findings, 4 MB of them a 10 GB validate."""
     import copy
 
-    from tonebridge_dash.dashboard import lint
+    from tonebridge_dash import lint
 
     def pile(panels):
         return [{**copy.deepcopy(panels[1]), "id": i + 1, "gridPos": {"x": 0, "y": 0, "w": 12, "h": 8}}
@@ -240,7 +240,7 @@ def test_the_settings_are_parsed_by_pyyaml_once_then_read_from_the_cache(tmp_pat
 
 
 def test_a_kept_parse_is_used_only_whole_and_in_a_trusted_directory(tmp_path, monkeypatch):
-    from tonebridge_dash import inputs
+    from tonebridge_dash.files import read as inputs
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("TB_DASH_CACHE_DIR", str(cache))
@@ -266,7 +266,7 @@ def test_a_kept_parse_is_used_only_whole_and_in_a_trusted_directory(tmp_path, mo
 def test_yaml_that_is_not_plain_data_is_never_kept(tmp_path, monkeypatch):
     """A date (or a key that is not a string) is refused later by the settings
     with its own message: such a parse is not kept, JSON would change it."""
-    from tonebridge_dash import inputs
+    from tonebridge_dash.files import read as inputs
 
     monkeypatch.setenv("TB_DASH_CACHE_DIR", str(tmp_path / "cache"))
     assert str(inputs.load_yaml("when: 2024-01-01\n", "x.yaml")["when"]) == "2024-01-01"

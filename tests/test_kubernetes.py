@@ -21,15 +21,15 @@ import jsonschema
 import pytest
 import yaml
 
-from tonebridge_dash import kubernetes as k8s
-from tonebridge_dash.alerting import kubernetes as alerting_k8s
+from tonebridge_dash.targets import kubernetes as k8s
+from tonebridge_dash.targets import rules as alerting_k8s
 from tonebridge_dash.alerting.rules import build_all as build_rules, encode as encode_rule_file
-from tonebridge_dash.dashboard import targets
+from tonebridge_dash.targets import dashboards as targets
 from tonebridge_dash.dashboard.schema import validate_dashboard
 from tonebridge_dash.model import Rendered
 from tonebridge_dash.settings import from_mapping
 
-SCHEMAS = Path(k8s.__file__).with_name("schemas") / "kubernetes"
+SCHEMAS = Path(k8s.__file__).parent.parent / "schemas" / "kubernetes"
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
@@ -229,7 +229,7 @@ def test_the_alertmanager_secret_holds_credentials_only_from_the_environment(tmp
     assert mode == 0o600 and b"never commit it" in content
     config = yaml.safe_load(yaml.safe_load(content)["stringData"]["alertmanager.yaml"])
     assert config["global"]["slack_api_url"] == env["SLACK_WEBHOOK_URL"]
-    from tonebridge_dash.output import write_all
+    from tonebridge_dash.files.write import write_all
 
     [path] = write_all(tmp_path, [files[-1]])
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600

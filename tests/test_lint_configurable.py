@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from tonebridge_dash.dashboard import lint
-from tonebridge_dash.dashboard.lint.fix import fix_dashboard
-from tonebridge_dash.dashboard.lint.histogram import fix_expr
+from tonebridge_dash import lint
+from tonebridge_dash.lint.fix import fix_dashboard
+from tonebridge_dash.lint.histogram import fix_expr
 from tonebridge_dash.errors import SettingsError
 from tonebridge_dash.model import Rendered
 from tonebridge_dash.settings import from_mapping
@@ -267,7 +267,7 @@ def test_cli_fix_in_the_house_profile_rewrites_what_it_can_and_honours_exclusion
 
 
 def test_fix_dir_leaves_what_the_lint_file_excludes(tmp_path):
-    from tonebridge_dash.dashboard.lint.fix import fix_dir
+    from tonebridge_dash.lint.fix import fix_dir
 
     data = _dashboard([f"histogram_quantile(0.9, sum({BUCKETS}))"], [_custom("job"), _custom("env")])
     (tmp_path / "shop.json").write_text(json.dumps(data))

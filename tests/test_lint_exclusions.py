@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tonebridge_dash.dashboard import lint
+from tonebridge_dash import lint
 from tonebridge_dash.errors import SettingsError
 from tonebridge_dash.model import Rendered
 from tonebridge_dash.settings import from_mapping

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tonebridge_dash.dashboard import lint
-from tonebridge_dash.dashboard.lint.fix import fix_dashboard
+from tonebridge_dash import lint
+from tonebridge_dash.lint.fix import fix_dashboard
 from tonebridge_dash.model import Rendered
 
 CASES = json.loads((Path(__file__).parent / "linter_parity" / "cases.json").read_text())["cases"]

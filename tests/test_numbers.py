@@ -11,12 +11,12 @@ import sys
 
 import pytest
 
-from tonebridge_dash.dashboard import lint
+from tonebridge_dash import lint
 from tonebridge_dash.dashboard.render import RenderError, check_all
 from tonebridge_dash.durations import seconds
 from tonebridge_dash.errors import EXIT_USAGE, SettingsError
 from tonebridge_dash.model import Rendered
-from tonebridge_dash.output import OutputError, encode_json
+from tonebridge_dash.files.write import OutputError, encode_json
 from tonebridge_dash.settings import load_settings
 
 

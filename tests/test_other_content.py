@@ -37,8 +37,8 @@ FILES = {
         }
         """,
     "shop_content/traffic.py": """
-        from tonebridge_dash.prometheus.catalog import COUNTER, HISTOGRAM, Metric
-        from tonebridge_dash.prometheus.synthetic import Profile
+        from tonebridge_dash.kit import COUNTER, HISTOGRAM, Metric
+        from tonebridge_dash.kit import Profile
 
         ORDERS = Metric("shop_orders_total", COUNTER, "orders", ("region",), "Orders", source="api")
         LATENCY = Metric("shop_request_seconds", HISTOGRAM, "seconds", (), "Latency", source="api",
@@ -54,7 +54,7 @@ FILES = {
     "dashboards/orders.py": """
         from grafanalib import core as g
 
-        from tonebridge_dash.dashboard.layout import Cell, grid, row
+        from tonebridge_dash.kit import Cell, grid, row
 
         DS = {"type": "prometheus", "uid": "${datasource}"}
 
@@ -88,7 +88,7 @@ FILES = {
             raise AssertionError("modules starting with _ are not rule files")
         """,
     "alerts/orders.py": """
-        from tonebridge_dash.alerting.rules import Alert, Group, RuleFile
+        from tonebridge_dash.kit import Alert, Group, RuleFile
 
 
         def rule_file(cfg):

@@ -12,7 +12,7 @@ import pytest
 
 from tonebridge_dash.dashboard.render import build_all, write_dashboards
 from tonebridge_dash.model import Rendered
-from tonebridge_dash.output import OutputError, write_all, write_atomic
+from tonebridge_dash.files.write import OutputError, write_all, write_atomic
 
 
 def run(*args, cwd=None, timeout=30):

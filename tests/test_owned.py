@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from tonebridge_dash.owned import MANIFEST, write_owned
+from tonebridge_dash.files.owned import MANIFEST, write_owned
 
 from test_cli import run
 

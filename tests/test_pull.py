@@ -17,7 +17,7 @@ from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
 from test_cli_push import one_line, tb  # noqa: F401 (fixture)
 from tonebridge_dash.grafana import UnexpectedResponse
 from tonebridge_dash.grafana.pull import PullError, find_folder, portable, pull, search_all, select
-from tonebridge_dash.output import encode_json
+from tonebridge_dash.files.write import encode_json
 
 CORPUS = Path(__file__).parent / "dashboards_corpus"
 TB_DASH = Path(sys.executable).with_name("tb-dash")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tonebridge_dash.output import encode_json as encode
+from tonebridge_dash.files.write import encode_json as encode
 from tonebridge_dash.dashboard.render import load_dir, build_all, write_dashboards
 from tonebridge_dash.dashboard.schema import validate_dashboard, validate_panel
 from tonebridge_dash.settings import from_mapping

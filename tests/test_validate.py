@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tonebridge_dash.dashboard import lint
+from tonebridge_dash import lint
 from tonebridge_dash.model import Rendered
 from tonebridge_dash.dashboard.render import write_dashboards
 from tonebridge_dash.dashboard.render import build_all

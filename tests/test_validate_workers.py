@@ -78,8 +78,8 @@ def _die_on_the_third(path):
 
 def test_a_worker_that_dies_ends_the_run_with_one_error_not_a_hang(many):
     from tonebridge_dash.dashboard.files import paths
-    from tonebridge_dash.dashboard.lint import Run
-    from tonebridge_dash.dashboard.lint.workers import check_files
+    from tonebridge_dash.lint import Run
+    from tonebridge_dash.lint.workers import check_files
     from tonebridge_dash.errors import TbDashError
 
     with pytest.raises(TbDashError, match="a worker process of validate died"):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 
-from .errors import clip
+from .errors import UsageError, clip
 
 GRID_COLUMNS = 24  # the width of Grafana's dashboard grid
 PROMETHEUS = "prometheus"  # the Prometheus datasource plugin's type
@@ -22,6 +22,16 @@ PROMETHEUS = "prometheus"  # the Prometheus datasource plugin's type
 # final newline, and a uid names a file. Prefer UID_RE.fullmatch.
 UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}\Z")
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The lint profiles a dashboard answers to: the house's rules (our own
+# content), or what Grafana itself loads (imported and foreign dashboards).
+HOUSE, GRAFANA = "house", "grafana"
+PROFILES = (HOUSE, GRAFANA)
+
+
+def check_profile(profile: str, where: str) -> str:
+    if profile not in PROFILES:
+        raise UsageError(f"{where}: unknown lint profile {profile!r} (profiles: {', '.join(PROFILES)})")
+    return profile
 
 
 def ref_id(i: int) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import UsageError
-from ..output import dump_yaml, write_all
+from ..files.write import dump_yaml, write_all
 
 FILENAME = "alertmanager.yml"
 SLACK_WEBHOOK_URL = "slack_webhook_url"

@@ -17,7 +17,7 @@ from typing import Mapping, Sequence
 
 from ..content import discover, missing_content_is_a_settings_error
 from ..errors import TbDashError
-from ..output import dump_yaml, write_all
+from ..files.write import dump_yaml, write_all
 
 NO_WAIT = ("0s", "0m", "0h", "0")
 

@@ -56,7 +56,7 @@ def rules(
 
     from ..alerting import alertmanager
     from ..alerting.rules import build_all, encode
-    from ..owned import write_owned
+    from ..files.owned import write_owned
 
     output_format(fmt)
     cfg = load_settings(config)
@@ -94,8 +94,8 @@ def _prometheus_operator(files, cfg, out: Path, check: bool) -> None:
     """rules --target prometheus-operator: PrometheusRules and the Alertmanager Secret."""
     import os
 
-    from ..alerting import kubernetes
-    from ..output import write_all
+    from ..targets import rules as kubernetes
+    from ..files.write import write_all
 
     manifests, inline = kubernetes.files(files, cfg, os.environ)
     if check:

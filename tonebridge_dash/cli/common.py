@@ -134,7 +134,12 @@ def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: 
         return iter_dir(directory) if stream else load_dir(directory)
     from ..dashboard.render import build_all
 
-    return build_all(cfg, check=check, gate=gate, warn=warn)
+    built = build_all(cfg, check=check and not gate)
+    if gate:
+        from ..lint import gate as past_every_rule
+
+        past_every_rule(built, cfg, warn)
+    return built
 
 
 def output_format(fmt: str) -> str:
@@ -146,7 +151,7 @@ def output_format(fmt: str) -> str:
 def finish(outcome, fmt: str, format_text, strict: bool) -> None:
     """Print a validate or check outcome; exit 1 when it failed."""
     if fmt == "json":
-        from ..output import report_text
+        from ..files.write import report_text
 
         typer.echo(report_text(outcome.to_json()))
     else:
@@ -157,7 +162,7 @@ def finish(outcome, fmt: str, format_text, strict: bool) -> None:
 
 def check_current(out: Path, files, patterns, what: str, command: str) -> None:
     """``--check``: one line per file that is not current, a summary, exit 1 unless all are."""
-    from ..current import compare
+    from ..files.current import compare
 
     drift = compare(out, files, patterns)
     for line in drift.lines():

@@ -26,8 +26,8 @@ def init(
 
       tb-dash init --out config/tb-dash.yaml
     """
-    from ..output import write_atomic
-    from ..settings_view import starter
+    from ..files.write import write_atomic
+    from ..settings.view import starter
 
     if (out.exists() or out.is_symlink()) and not force:
         raise TbDashError(f"{out} already exists (--force replaces it)", exit_code=EXIT_USAGE)
@@ -51,7 +51,7 @@ def config(
       tb-dash config --config staging.yaml --format json
     """
     from ..settings import DEFAULT_FILE
-    from ..settings_view import as_text, effective, read_file
+    from ..settings.view import as_text, effective, read_file
 
     output_format(fmt)
     path = config if config is not None else (Path(DEFAULT_FILE) if Path(DEFAULT_FILE).is_file() else None)

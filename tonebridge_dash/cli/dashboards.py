@@ -69,8 +69,7 @@ def render(
     """
     import dataclasses
 
-    from ..output import encode_json
-    from ..owned import write_owned
+    from ..files.write import encode_json
 
     output_format(fmt)
     cfg = load_settings(config)
@@ -83,12 +82,13 @@ def render(
         said.append(message)
         warn(message)
 
-    from ..dashboard.lint import HOUSE
     from ..dashboard.render import build_all
+    from ..lint import gate
 
-    rendered = build_all(cfg, check=True, gate=True, warn=keep)  # what validate calls an error is not written
+    rendered = build_all(cfg, check=False)
+    gate(rendered, cfg, keep)  # what validate calls an error is not written
     if target is not Target.json:
-        from ..dashboard import targets
+        from ..targets import dashboards as targets
 
         out = out or Path("build") / target.value
         found = targets.files(target.value, rendered, cfg)
@@ -105,12 +105,9 @@ def render(
         check_current(out, [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'")) for r in rendered],
                        ["*.json"], "dashboards", f"tb-dash render --out {out}")
         return
-    files = [(r.filename, encode_json(r.data, f"dashboard '{r.uid}'"), 0o644) for r in rendered]
-    done = write_owned(out, files, "*.json")  # all or nothing; removes what it wrote before and no longer renders
-    if all(r.profile in ("", HOUSE) for r in rendered):  # push --from checks files in the house profile
-        from ..grafana.checked import remember
+    from ..targets.dashboards import write_json
 
-        remember(out, [(name, content) for name, content, _ in files], cfg, said)
+    done = write_json(rendered, out, cfg, said)
     if fmt == "json":
         import json
 
@@ -142,7 +139,7 @@ def list_dashboards(
     output_format(fmt)
     rendered = dashboards(load_settings(config))
     if fmt == "json":
-        from ..output import json_text
+        from ..files.write import json_text
 
         typer.echo(json_text([
             {"uid": r.uid, "title": r.title,
@@ -197,7 +194,7 @@ def validate(
 
       tb-dash validate exported/ --profile grafana --fix
     """
-    from ..dashboard.lint import GRAFANA, RULES, check_profile, format_text, validate as run_rules
+    from ..lint import GRAFANA, RULES, check_profile, format_text, validate as run_rules
     from ..errors import UsageError
 
     output_format(fmt)
@@ -215,7 +212,7 @@ def validate(
                              "on query variables, [$__rate_interval] in panels/queries.py)")
     cfg = load_settings(config)
     if fix:
-        from ..dashboard.lint.fix import fix_dir
+        from ..lint.fix import fix_dir
 
         for path, changes in fix_dir(directory, cfg, profile or GRAFANA):
             typer.echo(f"fixed {path.name}: {'; '.join(changes)}", err=True)
@@ -224,8 +221,8 @@ def validate(
         result = run_rules(dashboards(cfg, None, check=False, stream=True), cfg, profile=profile)
     else:
         from ..dashboard.files import paths
-        from ..dashboard.lint import Run
-        from ..dashboard.lint.workers import check_files, count
+        from ..lint import Run
+        from ..lint.workers import check_files, count
 
         files = [directory] if directory.is_file() else paths(directory)
         chosen = profile or GRAFANA
@@ -250,7 +247,7 @@ def _as_one(r):
     are linted)."""
     from dataclasses import replace
 
-    from ..dashboard.migrate import ImportInputError, migrate, unwrap
+    from ..importing.migrate import ImportInputError, migrate, unwrap
     from ..errors import UsageError
     from ..model import Rendered
 

@@ -51,8 +51,8 @@ def import_dashboards(
 
       tb-dash import k8s/*.json --out dashboards --force
     """
-    from ..dashboard.importer import module_name
-    from ..output import write_files
+    from ..importing.importer import module_name
+    from ..files.write import write_files
 
     if name is not None and len(files) > 1:
         raise UsageError("--name names one module: give one FILE with it")
@@ -86,9 +86,9 @@ class _Imported:
 
 
 def _import_one(path: Path, module: str, cfg) -> _Imported:
-    from ..dashboard.importer import generate
-    from ..dashboard.migrate import ImportInputError
-    from ..inputs import DASHBOARD_LIMIT, load_json, read_limited
+    from ..importing.importer import generate
+    from ..importing.migrate import ImportInputError
+    from ..files.read import DASHBOARD_LIMIT, load_json, read_limited
 
     doc = load_json(read_limited(path, DASHBOARD_LIMIT, "dashboard JSON file"), str(path))
     try:
@@ -105,9 +105,9 @@ def _check(path: Path, module: str, doc, generated, cfg) -> _Imported:
     """Render the generated module as ``tb-dash render`` would and compare it with the original."""
     import dataclasses
 
-    from ..dashboard.lint import RULES, validate
+    from ..lint import RULES, validate
     from ..dashboard.render import CHECKED_FIRST, RenderError, build_one, check_all
-    from ..dashboard.roundtrip import compare, expected
+    from ..importing.roundtrip import compare, expected
     from ..dashboard.schema import validate_dashboard
 
     namespace: dict = {"__name__": module}

@@ -56,7 +56,7 @@ def pull(
       tb-dash pull --env prod --uid nodes && tb-dash import pulled/nodes.json
     """
     from ..grafana import pull as engine
-    from ..output import output_dir
+    from ..files.write import output_dir
     from ..progress import progress
     from .style import painter
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import typer
 
 from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, TbDashError, redact_url, shown
-from ..grafana.connecting import Connecting
-from ..grafana.fleet import Options, push_env, push_many
 from .common import warn
+
+if TYPE_CHECKING:  # the Grafana modules are loaded by a push only (help and other commands need none)
+    from ..grafana.connecting import Connecting
+    from ..grafana.fleet import Options
 
 SEVERITY = {EXIT_OK: 0, EXIT_REFUSED: 1, EXIT_FAILED: 2}  # and a signal's 128+N above all
 
@@ -30,14 +32,17 @@ def fold(codes: Sequence[int]) -> int:
 
 
 def options_of(target, *, dry_run: bool, force: bool, backup_dir: Path, prune: bool,
-               only: Optional[list]) -> Options:
+               only: Optional[list]) -> "Options":
+    from ..grafana.fleet import Options
+
     return Options(dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, only=only,
                    concurrency=target.concurrency)
 
 
-def push_one(connecting: Connecting, cfg, everything, found, stop, options: Options, *, json: bool,
+def push_one(connecting: "Connecting", cfg, everything, found, stop, options: "Options", *, json: bool,
              yes: bool) -> int:
     """Push to one Grafana; print its summary; its exit code (the error line raised)."""
+    from ..grafana.fleet import push_env
     from ..grafana.summary import push_error, push_lines
     from ..progress import progress
     from .style import painter
@@ -57,10 +62,11 @@ def push_one(connecting: Connecting, cfg, everything, found, stop, options: Opti
     return report.exit_code
 
 
-def push_to_each(target, names: Sequence[str], cfg, everything, found, stop, options: Options, *,
+def push_to_each(target, names: Sequence[str], cfg, everything, found, stop, options: "Options", *,
                  json: bool) -> int:
     """Push to the environments ``names`` at once; print each summary under
     its header (or one JSON report listing them); the folded exit code."""
+    from ..grafana.fleet import push_many
     from ..grafana.report import push_json
     from ..grafana.summary import push_error, push_lines
     from .style import painter
@@ -113,7 +119,7 @@ def confirm_deletes(folder_title: str):
 
 
 def print_json(data) -> None:
-    from ..output import json_text
+    from ..files.write import json_text
 
     typer.echo(json_text(data, "the report", indent=2, ensure_ascii=False))
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import UsageError
-from ..inputs import DASHBOARD_LIMIT, load_json, read_limited
+from ..files.read import DASHBOARD_LIMIT, load_json, read_limited
 from ..model import Rendered
 
 

@@ -13,20 +13,17 @@ unchanged files left alone). ``iter_dir`` and ``load_dir`` read them back.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from ..content import discover
 from ..errors import RenderError, TbDashError  # noqa: F401 (RenderError: raised here, named by callers)
-from ..model import UID_RE, Rendered, non_finite
-from ..output import encode_json, write_files
+from ..model import HOUSE, UID_RE, Rendered, check_profile, non_finite
+from ..files.write import encode_json, write_files
 from .files import iter_dir, load_dir, read_file  # noqa: F401 (files render wrote, read back)
-from .lint import RULES, validate
 from .normalize import normalize
 from .schema import validate_dashboard
 
 
-
-Warn = Callable[[str], None]
 # What ``problem_of`` and ``shared_uid`` say first, in their own words.
 CHECKED_FIRST = ("schema", "uid-format", "uid-unique")
 
@@ -52,14 +49,14 @@ def build_one(build, cfg, source: str = "", check: bool = True) -> Rendered:
     return rendered
 
 
-def build_all(cfg, check: bool = True, gate: bool = False, warn: Warn | None = None) -> list[Rendered]:
+def build_all(cfg, check: bool = True) -> list[Rendered]:
     """Every dashboard of the content, sorted by uid; with ``check``, all of
-    them valid for Grafana, and with ``gate`` past every lint rule too
-    (``check_all``)."""
+    them valid for Grafana (``check_all``; ``lint.gate`` checks every lint
+    rule too)."""
     out = [_profiled(build_one(m.fn, cfg, m.module, check=False), m.module)
            for m in discover(cfg.content.dashboards, "build", "content.dashboards")]
     if check:
-        check_all(out, cfg if gate else None, warn)
+        check_all(out)
     return sorted(out, key=lambda r: r.uid)
 
 
@@ -69,8 +66,6 @@ def _profiled(r: Rendered, module: str) -> Rendered:
     Grafana loads; without it the module answers to the house profile."""
     import dataclasses
     import sys
-
-    from .lint import HOUSE, check_profile
 
     profile = getattr(sys.modules.get(module), "LINT_PROFILE", HOUSE)
     profile = profile if isinstance(profile, str) else repr(profile)
@@ -106,12 +101,10 @@ def shared_uid(dashboards: Sequence[Rendered]) -> str | None:
     return None
 
 
-def check_all(dashboards: Sequence[Rendered], cfg=None, warn: Warn | None = None) -> None:
-    """The gate before anything is written: each dashboard (``problem_of``),
-    one uid per dashboard and, with the settings, every other lint rule of
-    ``validate`` (an undefined variable, overlapping panels...): an error
-    stops it, a warning goes to ``warn``. Raises ``RenderError`` naming the
-    first problem."""
+def check_all(dashboards: Sequence[Rendered]) -> None:
+    """What keeps the dashboards from being saved to Grafana as they are
+    (``problem_of``, one uid per dashboard): raises ``RenderError`` naming
+    the first problem."""
     for r in dashboards:
         problem = problem_of(r)
         if problem:
@@ -119,17 +112,6 @@ def check_all(dashboards: Sequence[Rendered], cfg=None, warn: Warn | None = None
     problem = shared_uid(dashboards)
     if problem:
         raise RenderError(problem)
-    if cfg is None:
-        return
-    result = validate(dashboards, cfg, [r for r in RULES if r.name not in CHECKED_FIRST])
-    errors = result.errors()
-    if errors:
-        f = errors[0]
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise RenderError(f"dashboard '{f.dashboard}': {f.where()}: {f.message} [{f.rule}]{more}; "
-                          "run 'tb-dash validate' for every finding and its fix")
-    for f in result.warnings() if warn is not None else ():
-        warn(f"dashboard '{f.dashboard}': {f.where()}: {f.message} [{f.rule}]")
 
 
 def write_dashboards(rendered: Sequence[Rendered], out_dir: Path) -> list[Path]:

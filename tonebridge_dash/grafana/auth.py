@@ -16,7 +16,7 @@ from typing import Mapping
 import requests
 
 from ..errors import UsageError
-from ..inputs import TOKEN_LIMIT, read_text
+from ..files.read import TOKEN_LIMIT, read_text
 
 TOKEN_ENV = "GRAFANA_TOKEN"
 USER_ENV = "GRAFANA_USER"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..model import Rendered, iter_panels
-from ..output import encode_json
+from ..files.write import encode_json
 from ..progress import Progress
 from .plan import (CHANGED, NEW, UNCHANGED, Live, comparable, existing_uids, hand_edit,  # noqa: F401 (the states)
                    is_unchanged, read_live, run_all)
@@ -251,11 +251,11 @@ def unified(live: Live | None, rendered: Rendered) -> str:
 def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: bool = False,
              concurrency: int = 8, on_progress: Progress | None = None, cfg=None) -> list[DashboardDiff]:
     """Compare every dashboard with Grafana, once each is known to be valid
-    (``check_all``: a diff of what push would refuse is no answer). Grafana
+    (``lint.gate``: a diff of what push would refuse is no answer). Grafana
     errors raise."""
-    from ..dashboard.render import check_all
+    from ..lint import gate
 
-    check_all(dashboards, cfg)
+    gate(dashboards, cfg)
     hits = existing_uids(client, [r.uid for r in dashboards])
 
     def one(r: Rendered) -> DashboardDiff:

@@ -36,7 +36,7 @@ def push_env(connection, cfg, everything, found, stop, options: Options, *, warn
     """One push: (environment, client url, report). ``connection`` is a
     ``Connecting`` under way or a callable returning (environment, client);
     ``confirm(folder title)`` asks before deleting (None: not asked)."""
-    from .checked import DEFAULT_CACHE_DIR
+    from ..files.checked import DEFAULT_CACHE_DIR
     from .push import git_revision, push as run_push
 
     connecting = connection if isinstance(connection, Connecting) else None
@@ -64,7 +64,7 @@ def push_many(connect_to: Callable[[str], Callable[[], Any]], names: Sequence[st
     the ``TbDashError`` that ended its push (unreachable, 401, the folder)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .checked import DEFAULT_CACHE_DIR
+    from ..files.checked import DEFAULT_CACHE_DIR
     from .push import validate
 
     validate(found, cfg, warn, DEFAULT_CACHE_DIR)  # once for all of them

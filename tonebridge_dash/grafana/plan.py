@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ..model import Rendered
-from ..output import encode_json
+from ..files.write import encode_json
 from ..threads import signals_to_main_thread
 from . import answers
 from .answers import unexpected, url_path

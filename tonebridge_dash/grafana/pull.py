@@ -19,8 +19,8 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import EXIT_USAGE, TbDashError, clip, redact_url, shown
 from ..model import UID_RE
-from ..owned import status_of
-from ..output import encode_json, write_files
+from ..files.owned import status_of
+from ..files.write import encode_json, write_files
 from ..progress import Progress
 from . import answers
 from .answers import unexpected

@@ -23,7 +23,7 @@ from typing import Any, Callable, Sequence
 
 from ..errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED, RenderError, TbDashError
 from ..model import Rendered
-from ..output import encode_json, write_atomic
+from ..files.write import encode_json, write_atomic
 from ..progress import Progress
 from . import answers
 from .errors import Conflict, GrafanaError, NotFound, UnexpectedResponse, VersionConflict
@@ -316,13 +316,20 @@ class Pusher:
         raise VersionConflict(f"{failure.request}: the dashboard changed while its save's answer was lost")
 
 
+def gate(dashboards, cfg, warn) -> None:
+    """``lint.gate``, imported only when a check is run (a cache hit needs none of it)."""
+    from ..lint import gate as every_rule
+
+    every_rule(dashboards, cfg, warn)
+
+
 def validate(dashboards: Sequence[Rendered], cfg=None, warn: Callable[[str], None] | None = None,
              cache_dir: Path | None = None) -> None:
     """The one validation of a push, before the first write."""
-    from .checked import check_once
+    from ..files.checked import check_once
 
     try:
-        check_once(dashboards, cfg, warn, cache_dir)
+        check_once(dashboards, cfg, warn, cache_dir, gate)
     except RenderError as e:  # exit 1, as render refuses the same dashboards
         raise RenderError(f"{e.message}; nothing was written") from None
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ..output import write_files
+from ..files.write import write_files
 from .chromium import Chromium, ChromiumError
 from .server import PreviewServer
 

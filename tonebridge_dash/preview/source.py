@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import UsageError
-from ..inputs import DASHBOARD_LIMIT, load_json, read_limited
+from ..files.read import DASHBOARD_LIMIT, load_json, read_limited
 from ..model import UID_RE, Rendered
 
 _UNSAFE = re.compile(r"[^a-zA-Z0-9_-]+")

@@ -1,0 +1,51 @@
+"""What content is written with: the one module ``panels/``, ``dashboards/``,
+``alerts/`` and imported dashboard modules import from the engine.
+
+- layout: ``Cell``, ``Row``, ``row``, ``grid`` (place panels in rows);
+- raw panels, as ``tb-dash import`` writes them: ``dashboard``, ``panel``,
+  ``prom``, ``query``, ``at``, ``row_panel``, ``RawPanel``, ``DATASOURCE``;
+- the metric catalog's types: ``Metric``, ``COUNTER``, ``GAUGE``,
+  ``HISTOGRAM``, ``SUMMARY``, ``SCRAPE``; the synthetic traffic ``Profile``;
+- rule files: ``RuleFile``, ``Group``, ``Alert``, ``Record``, ``RulesError``;
+- the settings' ``Threshold``, ``seconds`` (a duration), ``build_one`` (a
+  dashboard built as render builds it) and ``iter_panels``.
+
+Each name is loaded on first use, so a command that needs only the layout
+does not load the rules or the synthetic traffic.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "Cell": "dashboard.layout", "Row": "dashboard.layout", "row": "dashboard.layout", "grid": "dashboard.layout",
+    "build_one": "dashboard.render",
+    "RawPanel": "importing.raw", "DATASOURCE": "importing.raw", "at": "importing.raw",
+    "dashboard": "importing.raw", "panel": "importing.raw", "prom": "importing.raw", "query": "importing.raw",
+    "row_panel": "importing.raw",
+    "Metric": "prometheus.catalog", "COUNTER": "prometheus.catalog", "GAUGE": "prometheus.catalog",
+    "HISTOGRAM": "prometheus.catalog", "SUMMARY": "prometheus.catalog", "SCRAPE": "prometheus.catalog",
+    "Profile": "prometheus.synthetic",
+    "Alert": "alerting.rules", "Group": "alerting.rules", "Record": "alerting.rules", "RuleFile": "alerting.rules",
+    "RulesError": "alerting.rules",
+    "Threshold": "settings",
+    "seconds": "durations",
+    "iter_panels": "model",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__package__}.{where}"), name)
+    globals()[name] = value  # found once
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
