@@ -15,6 +15,7 @@ that part to list every error with its path.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -124,7 +125,8 @@ class _Validator:
         except Exception as e:  # fastjsonschema.JsonSchemaValueException, or a quirk
             if not every:
                 where = [p for p in getattr(e, "path", ["data"])[1:]]
-                return [SchemaIssue(_join(path, where), str(getattr(e, "message", e)).replace("data.", "", 1))]
+                message = _sorted_sets(str(getattr(e, "message", e)).replace("data.", "", 1))
+                return [SchemaIssue(_join(path, where), message)]
         if self._slow is None:
             import jsonschema
 
@@ -134,6 +136,15 @@ class _Validator:
             e = _deepest(e)
             found.append(SchemaIssue(_join(path, e.absolute_path), _short(e)))
         return found or [SchemaIssue(path, "rejected by the schema")]
+
+
+_SET = re.compile(r"\{('(?:[^'\\]|\\.)*'(?:, '(?:[^'\\]|\\.)*')+)\}")
+
+
+def _sorted_sets(message: str) -> str:
+    """The compiled validator names extra keys as a Python set, whose order
+    changes from process to process: sorted, the same report every time."""
+    return _SET.sub(lambda m: "{" + ", ".join(sorted(re.findall(r"'(?:[^'\\]|\\.)*'", m.group(1)))) + "}", message)
 
 
 def _deepest(error):
