@@ -1,12 +1,22 @@
-"""Shared fixtures: settings and the rendered dashboards."""
+"""Shared fixtures: settings, the rendered dashboards, the synthetic
+Prometheus, and ``tb``, which runs a command in this process.
+
+The tools some tests need (Debian's prometheus, promtool and amtool;
+chromium; java, javac and Lucene) give their tests a marker, so that
+``pytest -m "not chromium"`` leaves those out; without the tool such a test
+skips, saying the tool is "not installed", except under ``CI=true``, where
+it fails (``.ci/run`` installs them all)."""
 
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
+import signal
 import sys
 import tempfile
+from pathlib import Path
 from typing import NamedTuple
 
 import pytest
@@ -20,6 +30,8 @@ if "TB_DASH_CACHE_DIR" not in os.environ:
     os.environ["TB_DASH_CACHE_DIR"] = tempfile.mkdtemp(prefix="tb-dash-test-cache-")
     atexit.register(shutil.rmtree, os.environ["TB_DASH_CACHE_DIR"], True)
 
+CI = os.environ.get("CI") == "true"
+
 
 class Ran(NamedTuple):
     """What a command did: its exit code and what it printed."""
@@ -32,6 +44,61 @@ class Ran(NamedTuple):
 # What a command reads from the environment; a test sets what it needs.
 COMMAND_ENV = ("GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_URL", "TB_DASH_API",
                "TB_DASH_WORKERS", "PROMETHEUS_URL")
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout: the engine and the project's content
+
+
+def _under(path: str | None, directory: Path) -> bool:
+    return bool(path) and Path(path).resolve().is_relative_to(directory)
+
+
+def _theirs(path: str | None, cwd: Path) -> bool:
+    """Whether a module file is the command directory's own content (not
+    the engine's or the project's, even when the command runs here)."""
+    return _under(path, cwd) and not _under(path, ROOT)
+
+
+class _AsIfStarted:
+    """What a command run in this process must not see of the test run, or
+    leave behind for the next: a content package of its directory shadowed
+    by one of the same name imported before (a repository's ``dashboards``
+    or ``alerts`` beside the installed ones), the directories it put on
+    ``sys.path``, the modules it imported from there, and its signal
+    handlers. A command started as a process has none of these."""
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd.resolve()
+
+    def _shadowed(self) -> dict:
+        """The project's content modules whose top-level name is a package
+        or module of the command's directory, where it reads its content
+        first."""
+        own = {p.parent.name for p in self.cwd.glob("*/__init__.py")} | {p.stem for p in self.cwd.glob("*.py")}
+        return {name: m for name, m in sys.modules.items()
+                if name.split(".")[0] in own - {"tonebridge_dash"} and _under(getattr(m, "__file__", None), ROOT)
+                and not _under(getattr(m, "__file__", None), self.cwd)}
+
+    def __enter__(self) -> "_AsIfStarted":
+        self.path = list(sys.path)
+        self.hidden = self._shadowed()
+        for name in self.hidden:
+            del sys.modules[name]
+        self.modules = set(sys.modules)
+        self.handlers = {s: signal.getsignal(s) for s in STOP_SIGNALS}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for s, handler in self.handlers.items():
+            if signal.getsignal(s) is not handler and handler is not None:
+                signal.signal(s, handler)
+        tops = {name.split(".")[0] for name in self.hidden}
+        for name in set(sys.modules) - self.modules:
+            if _theirs(getattr(sys.modules[name], "__file__", None), self.cwd) or name.split(".")[0] in tops:
+                del sys.modules[name]
+        sys.modules.update(self.hidden)
+        sys.path[:] = self.path
 
 
 @pytest.fixture()
@@ -40,15 +107,17 @@ def tb(monkeypatch, capsys, tmp_path):
     would (the same entry point, its exit code, stdout and stderr):
     ``tb("render", "--out", "x", env={...}, cwd=path)`` returns a ``Ran``.
     It runs in the test's own directory unless ``cwd`` says otherwise, with
-    none of the Grafana settings of the environment; it never prints a
-    traceback."""
+    none of the Grafana settings of the environment (``env`` sets a
+    variable, or removes it with None), and reads its content as a process
+    started there would; it never prints a traceback."""
     from tonebridge_dash import cli
 
     for key in COMMAND_ENV:
         monkeypatch.delenv(key, raising=False)
 
     def run(*args: str, env: dict | None = None, cwd=None) -> Ran:
-        monkeypatch.chdir(cwd or tmp_path)
+        where = Path(cwd or tmp_path)
+        monkeypatch.chdir(where)
         for key, value in (env or {}).items():
             if value is None:
                 monkeypatch.delenv(key, raising=False)
@@ -56,11 +125,12 @@ def tb(monkeypatch, capsys, tmp_path):
                 monkeypatch.setenv(key, str(value))
         monkeypatch.setattr(sys, "argv", ["tb-dash", *map(str, args)])
         capsys.readouterr()
-        try:
-            cli.main()
-            code = 0
-        except SystemExit as e:
-            code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+        with _AsIfStarted(where):
+            try:
+                cli.main()
+                code = 0
+            except SystemExit as e:
+                code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         out, err = capsys.readouterr()
         assert "Traceback" not in out + err
         return Ran(code, out, err)
@@ -68,18 +138,102 @@ def tb(monkeypatch, capsys, tmp_path):
     return run
 
 
+# --- the tools the tests need ----------------------------------------------------
+@functools.cache
+def _missing_prometheus() -> list[str]:
+    return [b for b in ("prometheus", "promtool", "amtool") if shutil.which(b) is None]
+
+
+@functools.cache
+def _missing_chromium() -> list[str]:
+    from tonebridge_dash.preview.chromium import find_chromium
+
+    return [] if find_chromium() else ["chromium"]
+
+
+@functools.cache
+def _missing_lucene() -> list[str]:
+    from tonebridge_dash.elasticsearch.lucene import unavailable
+
+    reason = unavailable()
+    return [reason] if reason else []
+
+
+# marker -> what finds the tools missing (the markers are registered in pyproject.toml)
+TOOLS = {"prometheus": _missing_prometheus, "chromium": _missing_chromium, "lucene": _missing_lucene}
+# The tests of other files that use a tool when it is there and pass without it.
+USES = {"test_fuzz.py::test_fuzzed_settings_end_in_a_documented_exit_code_and_one_line": "prometheus"}
+# Words of a skip's reason that name a tool, and its marker.
+REASONS = {"chromium": "chromium", "promtool": "prometheus", "amtool": "prometheus", "prometheus": "prometheus",
+           "lucene": "lucene", "javac": "lucene"}
+
+
+def _group(item) -> str | None:
+    """The pytest-xdist group of a test (``--dist loadgroup``): the tests of
+    the synthetic Prometheus together, and the tests of a module that share
+    a fixture of the module's (a Prometheus, a Chromium, a JVM) together,
+    so that each starts on one worker only."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return None
+    defs = info.name2fixturedefs
+    if "prometheus" in defs and getattr(defs["prometheus"][-1].func, "__module__", "") == __name__:
+        return "prometheus"
+    if any(defs[name][-1].scope in ("module", "class") for name in info.names_closure if name in defs):
+        return item.nodeid.split("::")[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
+def pytest_collection_modifyitems(config, items):
+    """Each test that needs a tool gets its marker: by the synthetic
+    ``prometheus`` fixture of this file, a skipif whose reason names the
+    tool, a marker of its own, or ``USES``; and its group (``_group``)."""
+    for item in items:
+        group = _group(item)
+        if group == "prometheus":
+            item.add_marker(pytest.mark.prometheus)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
+        for mark in item.iter_markers("skipif"):
+            reason = str(mark.kwargs.get("reason", "")).lower()
+            for word, marker in REASONS.items():
+                if word in reason:
+                    item.add_marker(marker)
+        used = USES.get(item.nodeid.split("/")[-1].split("[")[0])
+        if used:
+            item.add_marker(used)
+
+
+def pytest_runtest_setup(item):
+    """Under ``CI=true``, a test marked with a tool fails at once when the
+    tool is missing: it can neither skip nor pass without it."""
+    if CI:
+        for marker, missing in TOOLS.items():
+            if item.get_closest_marker(marker) and (gone := missing()):
+                pytest.fail(f"CI=true: {', '.join(gone)} not installed; .ci/run installs it", pytrace=False)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
-    """Under ``CI=true`` a tool the tests need (prometheus, promtool,
-    amtool, chromium, Lucene) missing is a failure, never a silent skip:
-    every such skip says "not installed"."""
+    """Under ``CI=true`` a skip for a tool not installed (every such skip
+    says "not installed") is a failure, never a silent skip."""
     outcome = yield
     report = outcome.get_result()
-    if os.environ.get("CI") == "true" and report.skipped and "not installed" in str(report.longrepr):
+    if CI and report.skipped and "not installed" in str(report.longrepr):
         report.outcome = "failed"
         report.longrepr = f"CI=true: a tool the tests need is missing: {report.longrepr}"
 
 
+def needs(marker: str, *only: str) -> None:
+    """Skip the test unless the tools of ``marker`` (``only`` these of
+    them) are installed."""
+    gone = [t for t in TOOLS[marker]() if not only or t in only]
+    if gone:
+        pytest.skip(f"{', '.join(gone)} not installed; .ci/run installs it")
+
+
+# --- shared fixtures ----------------------------------------------------------------
 @pytest.fixture(scope="session")
 def cfg():
     """The default settings (no tb-dash.yaml)."""
@@ -97,11 +251,10 @@ def prometheus(cfg):
     """A real Prometheus (Debian's ``prometheus``) over three hours of
     synthetic ToneBridge traffic, backfilled with promtool, with the
     project's recording rules backfilled over it; stopped after the session.
-    Query it at ``prometheus.end``, the last sample."""
-    from tonebridge_dash.prometheus.server import SyntheticPrometheus, find_binary
+    Query it at ``prometheus.end``, the last sample. Read it only: it is
+    shared by every test of the session (of the worker, under xdist)."""
+    from tonebridge_dash.prometheus.server import SyntheticPrometheus
 
-    missing = [b for b in ("prometheus", "promtool") if find_binary(b) is None]
-    if missing:
-        pytest.skip(f"{' and '.join(missing)} not installed (apt-get install prometheus); .ci/run installs it")
+    needs("prometheus", "prometheus", "promtool")
     with SyntheticPrometheus(cfg=cfg) as prom:
         yield prom

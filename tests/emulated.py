@@ -31,6 +31,21 @@ def emu(request):
 
 
 @pytest.fixture()
+def tb(tb):
+    """conftest's ``tb`` against the emulator: the command has its token in
+    GRAFANA_TOKEN unless ``token`` says otherwise (None: no token) and
+    follows the legacy /api (``TB_DASH_API=legacy``, its requests are the
+    ones these tests count) unless ``env`` says otherwise; the token is
+    never in its output."""
+    def run(*args, token=TOKEN, env=None, cwd=None):
+        ran = tb(*args, env={"GRAFANA_TOKEN": token, "TB_DASH_API": "legacy", **(env or {})}, cwd=cwd)
+        assert TOKEN not in ran.out + ran.err
+        return ran
+
+    return run
+
+
+@pytest.fixture()
 def client(emu):
     with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), retry=FAST_RETRY) as c:
         yield c

@@ -29,6 +29,8 @@ from tonebridge_dash.prometheus.synthetic import Profile
 
 from as_grafana import ALL, Builtins, evaluate, legend, panel_targets, query, variable_values
 
+pytestmark = pytest.mark.prometheus  # every test reads the scenario's Prometheus
+
 TOLERANCE = 0.02
 STEP = 30  # the scrape interval, seconds
 DURATION = 6 * 3600 + 30 * 60  # more than the dashboards' 6h range

@@ -25,6 +25,8 @@ from tonebridge_dash.settings import from_mapping
 from as_grafana import query
 from test_known_truth import DURATION, GATEWAYS, LLMS, SCENARIO, STEP, wrong_numbers
 
+pytestmark = pytest.mark.prometheus  # every test reads the moved traffic's Prometheus
+
 MOVED = {
     m.CACHE_REQUESTS.name: m.GATEWAY,
     m.LLM_COST.name: m.GATEWAY,
