@@ -13,14 +13,14 @@ unchanged files left alone). ``iter_dir`` and ``load_dir`` read them back.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..content import discover
 from ..errors import RenderError, TbDashError  # noqa: F401 (RenderError: raised here, named by callers)
 from ..model import HOUSE, UID_RE, Rendered, check_profile, non_finite
 from ..files.write import encode_json, write_files
 from .files import iter_dir, load_dir, read_file  # noqa: F401 (files render wrote, read back)
-from .normalize import normalize
+from .normalize import normalize_built, plain  # noqa: F401 (plain: named by callers)
 from .schema import validate_dashboard
 
 
@@ -28,22 +28,10 @@ from .schema import validate_dashboard
 CHECKED_FIRST = ("schema", "uid-format", "uid-unique")
 
 
-def plain(obj: Any) -> Any:
-    """grafanalib objects -> plain JSON values (what its encoder does, without
-    a round trip through a string)."""
-    while hasattr(obj, "to_json_data"):
-        obj = obj.to_json_data()
-    if isinstance(obj, dict):
-        return {str(k): plain(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [plain(v) for v in obj]
-    return obj
-
-
 def build_one(build, cfg, source: str = "", check: bool = True) -> Rendered:
     """Build and normalize one dashboard; with ``check``, refuse it when it
     could not be saved to Grafana as it is."""
-    rendered = Rendered.of(normalize(plain(build(cfg)), cfg.dashboards.schema_version), source)
+    rendered = Rendered.of(normalize_built(build(cfg), cfg.dashboards.schema_version), source)
     if check:
         check_all([rendered])
     return rendered

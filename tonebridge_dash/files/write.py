@@ -75,8 +75,77 @@ def json_text(data: object, what: str = "the output", **options) -> str:
 
 
 def encode_json(data: object, what: str = "the output") -> bytes:
-    """Sorted keys, 2-space indent, UTF-8, trailing newline; finite numbers only."""
-    return (json_text(data, what, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """Sorted keys, 2-space indent, UTF-8, trailing newline; finite numbers only.
+    The bytes of ``json.dumps(data, sort_keys=True, indent=2,
+    ensure_ascii=False)``, written twice as fast by ``_indented``; anything
+    it does not take (a key that is not a string, NaN, a type JSON has not)
+    goes to json itself, which says what is wrong."""
+    try:
+        text = _indented(data)
+    except Exception:  # json decides, and words the error
+        text = json_text(data, what, sort_keys=True, indent=2, ensure_ascii=False)
+    return (text + "\n").encode("utf-8")
+
+
+_INDENTS = ["\n" + "  " * level for level in range(128)]
+_CONSTANTS = {True: "true", False: "false", None: "null"}
+
+
+class _NotPlain(Exception):
+    """A value ``_indented`` leaves to json."""
+
+
+def _indented(data: object) -> str:
+    """What json's pure-Python encoder writes with an ``indent`` (its C one
+    ignores it), for plain JSON values only: exact dicts with string keys,
+    lists, strings, ints, finite floats, booleans and None. A list of the
+    pieces instead of json's chain of generators, one per level."""
+    parts: list[str] = []
+    append = parts.append
+    string = json.encoder.encode_basestring  # json's own (C), as with ensure_ascii=False
+    integer, real, inf = int.__repr__, float.__repr__, float("inf")
+
+    def value(v: object, level: int) -> None:
+        kind = type(v)
+        if kind is dict:
+            if not v:
+                append("{}")
+                return
+            separator = "{" + _INDENTS[level + 1]
+            for key in sorted(v):
+                item = v[key]
+                if type(item) is str:
+                    append(separator + string(key) + ": " + string(item))
+                else:
+                    append(separator + string(key) + ": ")
+                    value(item, level + 1)
+                separator = "," + _INDENTS[level + 1]
+            append(_INDENTS[level] + "}")
+        elif kind is list:
+            if not v:
+                append("[]")
+                return
+            separator = "[" + _INDENTS[level + 1]
+            for item in v:
+                if type(item) is str:
+                    append(separator + string(item))
+                else:
+                    append(separator)
+                    value(item, level + 1)
+                separator = "," + _INDENTS[level + 1]
+            append(_INDENTS[level] + "]")
+        elif kind is str:
+            append(string(v))
+        elif kind is bool or v is None:
+            append(_CONSTANTS[v])
+        elif kind is int:
+            append(integer(v))
+        elif kind is float and v == v and v != inf and v != -inf:
+            append(real(v))
+        else:
+            raise _NotPlain
+    value(data, 0)
+    return "".join(parts)
 
 
 class _Dumper(yaml.SafeDumper):
