@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,20 +19,17 @@ from tonebridge_dash.model import iter_panels
 
 CORPUS = Path(__file__).parent / "dashboards_corpus"
 FILES = sorted(CORPUS.glob("*.json"))
-TB_DASH = Path(sys.executable).with_name("tb-dash")
 
 
-def tb_dash(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(TB_DASH), *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-def _import_and_render(tmp_path: Path, source: Path) -> tuple[subprocess.CompletedProcess, dict]:
-    done = tb_dash(tmp_path, "import", str(source), "--out", "imported")
-    assert done.returncode == 0, done.stderr
-    assert "validate:" not in done.stderr  # LINT_PROFILE = "grafana": renders as imported, no exclusions
+def _import_and_render(tb, tmp_path: Path, source: Path) -> tuple:
+    """``tb-dash import`` of ``source`` into a content package, rendered:
+    (what import did, the rendered dashboard)."""
+    done = tb("import", source, "--out", "imported")
+    assert done.code == 0, done.err
+    assert "validate:" not in done.err  # LINT_PROFILE = "grafana": renders as imported, no exclusions
     (tmp_path / "tb-dash.yaml").write_text("content:\n  dashboards: imported\n")
-    render = tb_dash(tmp_path, "render", "--out", "build")
-    assert render.returncode == 0, render.stderr
+    render = tb("render", "--out", "build")
+    assert render.code == 0, render.err
     [rendered] = list((tmp_path / "build").glob("*.json"))
     return done, json.loads(rendered.read_text())
 
@@ -48,15 +43,15 @@ def test_the_corpus_is_stored_with_its_licenses():
 
 
 @pytest.mark.parametrize("source", FILES, ids=[f.stem for f in FILES])
-def test_round_trip_keeps_every_panel_query_and_position(tmp_path, source):
+def test_round_trip_keeps_every_panel_query_and_position(tb, tmp_path, source):
     original = json.loads(source.read_text())
-    done, rendered = _import_and_render(tmp_path, source)
+    done, rendered = _import_and_render(tb, tmp_path, source)
     want = expected(original, source.name)
     result = compare(want, rendered)
     assert result.exact, result.differences[:10]
     assert result.panels == result.panels_kept == result.positions_kept == result.settings_kept > 0
     assert result.queries == result.queries_kept > 0
-    assert f"{result.summary()}" in done.stderr
+    assert f"{result.summary()}" in done.err
     module = next((tmp_path / "imported").glob("[!_]*.py")).read_text()
     compile(module, "module", "exec")
     for p in iter_panels(want):  # queries stay PromQL strings in the module, one call per panel
@@ -83,12 +78,12 @@ def test_old_models_are_migrated_as_grafana_does():
     assert variables[0] == "datasource"
 
 
-def test_a_kubernetes_envelope_and_an_export_with_inputs(tmp_path):
+def test_a_kubernetes_envelope_and_an_export_with_inputs(tb, tmp_path):
     original = json.loads((CORPUS / "k8s-system-coredns.json").read_text())
     envelope = {"apiVersion": "dashboard.grafana.app/v1beta1", "kind": "Dashboard",
                 "metadata": {"name": "coredns-k8s"}, "spec": {k: v for k, v in original.items() if k != "uid"}}
     (tmp_path / "coredns.json").write_text(json.dumps(envelope))
-    done, rendered = _import_and_render(tmp_path, tmp_path / "coredns.json")
+    done, rendered = _import_and_render(tb, tmp_path, tmp_path / "coredns.json")
     assert rendered["uid"] == "coredns-k8s"
     assert compare(expected(envelope), rendered).exact
 
@@ -101,43 +96,43 @@ def test_a_kubernetes_envelope_and_an_export_with_inputs(tmp_path):
      "v2 dashboard schema"),
     ('{"title": "odd", "panels": [1, null, {"type": 3, "gridPos": "x", "targets": "y"}], "rows": {}}', None),
 ])
-def test_odd_input_is_one_line_or_imports(tmp_path, content, message):
+def test_odd_input_is_one_line_or_imports(tb, tmp_path, content, message):
     (tmp_path / "odd.json").write_text(content)
-    done = tb_dash(tmp_path, "import", "odd.json", "--out", "imported")
-    assert "Traceback" not in done.stderr
+    done = tb("import", "odd.json", "--out", "imported")
+    assert "Traceback" not in done.err
     if message is None:
-        assert done.returncode in (0, 1, 2), done.stderr
-        if done.returncode:
-            assert len(done.stderr.strip().splitlines()) == 1
+        assert done.code in (0, 1, 2), done.err
+        if done.code:
+            assert len(done.err.strip().splitlines()) == 1
         return
-    assert done.returncode == 2
-    assert done.stderr.startswith("tb-dash: error: odd.json: ") and message in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
+    assert done.code == 2
+    assert done.err.startswith("tb-dash: error: odd.json: ") and message in done.err
+    assert len(done.err.strip().splitlines()) == 1
     assert not (tmp_path / "imported").exists()
 
 
-def test_missing_file_existing_module_and_bad_name_are_exit_2(tmp_path):
-    missing = tb_dash(tmp_path, "import", "nowhere.json")
-    assert missing.returncode == 2 and "nowhere.json: dashboard JSON file not found" in missing.stderr
+def test_missing_file_existing_module_and_bad_name_are_exit_2(tb, tmp_path):
+    missing = tb("import", "nowhere.json")
+    assert missing.code == 2 and "nowhere.json: dashboard JSON file not found" in missing.err
     source = str(CORPUS / "kube-prometheus-nodes.json")
-    assert tb_dash(tmp_path, "import", source, "--out", "imported", "--name", "nodes").returncode == 0
-    again = tb_dash(tmp_path, "import", source, "--out", "imported", "--name", "nodes")
-    assert again.returncode == 2 and "exists; use --force" in again.stderr
-    assert tb_dash(tmp_path, "import", source, "--out", "imported", "--name", "nodes", "--force").returncode == 0
-    bad = tb_dash(tmp_path, "import", source, "--name", "Not-A-Module")
-    assert bad.returncode == 2 and "not a module name" in bad.stderr
-    two = tb_dash(tmp_path, "import", source, source, "--name", "x")
-    assert two.returncode == 2 and "one FILE" in two.stderr
+    assert tb("import", source, "--out", "imported", "--name", "nodes").code == 0
+    again = tb("import", source, "--out", "imported", "--name", "nodes")
+    assert again.code == 2 and "exists; use --force" in again.err
+    assert tb("import", source, "--out", "imported", "--name", "nodes", "--force").code == 0
+    bad = tb("import", source, "--name", "Not-A-Module")
+    assert bad.code == 2 and "not a module name" in bad.err
+    two = tb("import", source, source, "--name", "x")
+    assert two.code == 2 and "one FILE" in two.err
 
 
-def test_help_has_examples():
-    done = tb_dash(Path.cwd(), "import", "--help")
-    assert done.returncode == 0 and "Examples:" in done.stdout and "tb-dash import" in done.stdout
+def test_help_has_examples(tb):
+    done = tb("import", "--help")
+    assert done.code == 0 and "Examples:" in done.out and "tb-dash import" in done.out
 
 
-def test_an_imported_module_answers_to_the_grafana_profile(tmp_path):
-    done = tb_dash(tmp_path, "import", str(CORPUS / "node-exporter-full-rows.json"), "--out", "imported")
-    assert done.returncode == 0 and "exclude" not in done.stderr
+def test_an_imported_module_answers_to_the_grafana_profile(tb, tmp_path):
+    done = tb("import", str(CORPUS / "node-exporter-full-rows.json"), "--out", "imported")
+    assert done.code == 0 and "exclude" not in done.err
     module = next((tmp_path / "imported").glob("[!_]*.py")).read_text()
     assert 'LINT_PROFILE = "grafana"' in module
 
@@ -146,19 +141,19 @@ def _exprs(d: dict) -> list:
     return [t.get("expr") for p in iter_panels(d) for t in p.get("targets", [])]
 
 
-def test_a_query_the_content_has_becomes_a_call_to_its_function(tmp_path):
+def test_a_query_the_content_has_becomes_a_call_to_its_function(tb, tmp_path):
     """The project's own dashboard, rendered and imported: each query that
     panels/queries.py gives exactly is written as that call; one whose range
     was changed stays PromQL; the module renders the same queries."""
-    own = tb_dash(tmp_path, "render", "--out", "own")
-    assert own.returncode == 0, own.stderr
+    own = tb("render", "--out", "own")
+    assert own.code == 0, own.err
     original = json.loads((tmp_path / "own" / "tb-application.json").read_text())
     failed = next(t for p in iter_panels(original) for t in p.get("targets", [])
                   if "login_attempts_failed" in t["expr"])
     changed = failed["expr"] = failed["expr"].replace("[$__rate_interval]", "[5m]")
     assert changed.count("[5m]") == 1
     (tmp_path / "application.json").write_text(json.dumps(original))
-    done, rendered = _import_and_render(tmp_path, tmp_path / "application.json")
+    done, rendered = _import_and_render(tb, tmp_path, tmp_path / "application.json")
     assert compare(expected(original, "application.json"), rendered).exact
     assert _exprs(rendered) == _exprs(original)
     module = (tmp_path / "imported" / "application.py").read_text()
@@ -175,20 +170,20 @@ def test_a_query_the_content_has_becomes_a_call_to_its_function(tmp_path):
     calls = len(re.findall(r"prom\(queries\.", module))
     literals = sum(repr(e) in module for e in set(_exprs(original)))
     assert calls >= 10 and calls + literals >= len(_exprs(original))
-    assert f"; {calls}/{len(_exprs(original))} queries as calls to the content's query functions" in done.stderr
+    assert f"; {calls}/{len(_exprs(original))} queries as calls to the content's query functions" in done.err
 
 
-def test_a_call_is_only_written_when_it_gives_the_same_text_with_the_settings(tmp_path):
+def test_a_call_is_only_written_when_it_gives_the_same_text_with_the_settings(tb, tmp_path):
     """The settings in effect on import decide: with another gateway selector
     the content's request queries read differently, so the imported ones
     (rendered with the defaults) stay PromQL; the node queries, which that
     selector does not touch, are still calls."""
-    own = tb_dash(tmp_path, "render", "--out", "own")
-    assert own.returncode == 0, own.stderr
+    own = tb("render", "--out", "own")
+    assert own.code == 0, own.err
     (tmp_path / "tb-dash.yaml").write_text('selectors:\n  gateway: job="gateway"\n')
     for uid in ("tb-overview", "tb-system"):
-        done = tb_dash(tmp_path, "import", f"own/{uid}.json", "--out", "imported")
-        assert done.returncode == 0, done.stderr
+        done = tb("import", f"own/{uid}.json", "--out", "imported")
+        assert done.code == 0, done.err
     overview = (tmp_path / "imported" / "tb_overview.py").read_text()
     system = (tmp_path / "imported" / "tb_system.py").read_text()
     original = json.loads((tmp_path / "own" / "tb-overview.json").read_text())
@@ -216,7 +211,7 @@ def test_a_call_is_checked_by_evaluating_it_again():
     assert found.imports({"panels.queries"}) == ["from panels import queries"]
 
 
-def test_a_legacy_axis_bound_that_is_no_number_is_dropped_not_made_nan(tmp_path):
+def test_a_legacy_axis_bound_that_is_no_number_is_dropped_not_made_nan(tb, tmp_path):
     """A graph's y axis min of "nan" or max of "inf" (strings old Grafana
     kept) migrates to no bound, not to a NaN that JSON cannot hold."""
     doc = {"title": "old", "uid": "old-axes", "schemaVersion": 14, "rows": [{"panels": [
@@ -225,6 +220,5 @@ def test_a_legacy_axis_bound_that_is_no_number_is_dropped_not_made_nan(tmp_path)
     panel = next(iter_panels(migrate(doc).dashboard))
     assert "min" not in panel["fieldConfig"]["defaults"] and "max" not in panel["fieldConfig"]["defaults"]
     (tmp_path / "old.json").write_text(json.dumps(doc))
-    done = subprocess.run([sys.executable, "-c", "from tonebridge_dash.cli import main; main()", "validate",
-                           str(tmp_path / "old.json"), "--format", "json"], capture_output=True, text=True)
-    assert "not a JSON number" not in done.stdout and done.returncode == 0, done.stdout[-500:] + done.stderr
+    done = tb("validate", tmp_path / "old.json", "--format", "json")
+    assert "not a JSON number" not in done.out and done.code == 0, done.out[-500:] + done.err

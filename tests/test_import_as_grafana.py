@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from test_import import CORPUS, _import_and_render, tb_dash
+from test_import import CORPUS, _import_and_render
 from tonebridge_dash.importing.importer import module_name
 from tonebridge_dash.dashboard.normalize import normalize
 from tonebridge_dash.importing.roundtrip import compare, expected
@@ -99,13 +99,13 @@ def against_original(original: dict, rendered: dict) -> list[str]:
 
 # --- the corpus -------------------------------------------------------------------
 @pytest.mark.parametrize("name", ACCEPTED)
-def test_what_grafana_writes_imports_renders_and_matches_the_original(tmp_path, name):
+def test_what_grafana_writes_imports_renders_and_matches_the_original(tb, tmp_path, name):
     original = json.loads((CORPUS / name).read_text())
-    done, rendered = _import_and_render(tmp_path, CORPUS / name)
+    done, rendered = _import_and_render(tb, tmp_path, CORPUS / name)
     assert compare(expected(original, name), rendered).exact
     assert against_original(original, rendered) == []
     if name != "kube-prometheus-persistentvolumesusage.json":  # the others the house schema refuses
-        assert HOUSE_WARNING in done.stderr
+        assert HOUSE_WARNING in done.err
 
 
 def test_the_comparison_with_the_original_sees_a_moved_panel_a_query_and_a_setting():
@@ -120,16 +120,16 @@ def test_the_comparison_with_the_original_sees_a_moved_panel_a_query_and_a_setti
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="the reference corpus of real dashboards is not beside the checkout")
-def test_every_real_dashboard_of_the_reference_corpus(tmp_path):
+def test_every_real_dashboard_of_the_reference_corpus(tb, tmp_path):
     """All of them import at once (nothing is written unless every one
     does), render together and match their originals panel by panel."""
     files = sorted(REAL.glob("*.json"))
     prefix = load_settings(None).dashboards.uid_prefix
-    done = tb_dash(tmp_path, "import", *map(str, files), "--out", "imported")
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = tb("import", *files, "--out", "imported")
+    assert done.code == 0, done.err[-2000:]
     (tmp_path / "tb-dash.yaml").write_text("content:\n  dashboards: imported\n")
-    render = tb_dash(tmp_path, "render", "--out", "build")
-    assert render.returncode == 0, render.stderr[-2000:]
+    render = tb("render", "--out", "build")
+    assert render.code == 0, render.err[-2000:]
     differences = {}
     for f in files:
         original = json.loads(f.read_text())
@@ -181,11 +181,11 @@ def _accepted_dashboard() -> dict:
     }
 
 
-def test_what_grafana_accepts_imports_and_round_trips(tmp_path):
+def test_what_grafana_accepts_imports_and_round_trips(tb, tmp_path):
     original = _accepted_dashboard()
     (tmp_path / "accepts.json").write_text(json.dumps(original))
-    done, rendered = _import_and_render(tmp_path, tmp_path / "accepts.json")
-    assert HOUSE_WARNING in done.stderr and "kept as imported" in done.stderr
+    done, rendered = _import_and_render(tb, tmp_path, tmp_path / "accepts.json")
+    assert HOUSE_WARNING in done.err and "kept as imported" in done.err
     assert compare(expected(original), rendered).exact
     assert against_original(original, rendered) == []
     [annotation] = rendered["annotations"]["list"]
@@ -201,16 +201,16 @@ def test_what_grafana_accepts_imports_and_round_trips(tmp_path):
     assert panels[""]["options"]["content"] == "Notes"
 
 
-def test_the_house_schema_still_holds_the_contents_own_modules(tmp_path):
+def test_the_house_schema_still_holds_the_contents_own_modules(tb, tmp_path):
     """The same module without LINT_PROFILE = "grafana" answers to the house
     profile: render refuses what Grafana would have loaded."""
     (tmp_path / "accepts.json").write_text(json.dumps(_accepted_dashboard()))
-    _import_and_render(tmp_path, tmp_path / "accepts.json")
+    _import_and_render(tb, tmp_path, tmp_path / "accepts.json")
     module = tmp_path / "imported" / "accepts.py"
     module.write_text(module.read_text().replace('LINT_PROFILE = "grafana"\n', ""))
-    render = tb_dash(tmp_path, "render", "--out", "house")
-    assert render.returncode == 1 and "does not match Grafana's schema" in render.stderr
-    assert render.stderr.startswith("tb-dash: error: ") and len(render.stderr.strip().splitlines()) == 1
+    render = tb("render", "--out", "house")
+    assert render.code == 1 and "does not match Grafana's schema" in render.err
+    assert render.err.startswith("tb-dash: error: ") and len(render.err.strip().splitlines()) == 1
 
 
 def test_the_table_footers_empty_fields_are_grafanas_and_not_the_houses():
@@ -243,32 +243,32 @@ def _titled(title: str) -> dict:
 
 @pytest.mark.parametrize("title, shown", [("a\x00b", "a\x00b"), ("a\ud800b", "a\ufffdb")],
                          ids=["nul", "lone-surrogate"])
-def test_a_title_with_nul_or_a_lone_surrogate_imports(tmp_path, title, shown):
+def test_a_title_with_nul_or_a_lone_surrogate_imports(tb, tmp_path, title, shown):
     """JSON can say both; Grafana reads a lone surrogate as U+FFFD."""
     (tmp_path / "odd.json").write_text(json.dumps(_titled(title)))  # ensure_ascii: "\u0000", "\ud800"
-    done, rendered = _import_and_render(tmp_path, tmp_path / "odd.json")
+    done, rendered = _import_and_render(tb, tmp_path, tmp_path / "odd.json")
     assert rendered["title"] == shown and rendered["panels"][0]["title"] == shown
     assert "\x00" not in (tmp_path / "imported" / "odd.py").read_text()
 
 
-def test_the_docstring_and_the_output_hold_no_raw_control_character(tmp_path):
+def test_the_docstring_and_the_output_hold_no_raw_control_character(tb, tmp_path):
     title = "x\r\x1b[2J\u202eevil"
     (tmp_path / "ctl.json").write_text(json.dumps(_titled(title)))
-    done, rendered = _import_and_render(tmp_path, tmp_path / "ctl.json")
+    done, rendered = _import_and_render(tb, tmp_path, tmp_path / "ctl.json")
     code = (tmp_path / "imported" / "ctl.py").read_text()
-    assert not {"\r", "\x1b", "\u202e"} & set(code) and not {"\r", "\x1b", "\u202e"} & set(done.stdout)
+    assert not {"\r", "\x1b", "\u202e"} & set(code) and not {"\r", "\x1b", "\u202e"} & set(done.out)
     assert ast.get_docstring(ast.parse(code)).startswith(title + ": imported from ctl.json")
     assert rendered["title"] == title
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
-def test_a_dangling_symlink_with_the_modules_name_is_kept_without_force(tmp_path):
+def test_a_dangling_symlink_with_the_modules_name_is_kept_without_force(tb, tmp_path):
     source = str(CORPUS / "kube-prometheus-persistentvolumesusage.json")
     (tmp_path / "imported").mkdir()
     link = tmp_path / "imported" / "pv.py"
     link.symlink_to(tmp_path / "nowhere" / "pv.py")
-    refused = tb_dash(tmp_path, "import", source, "--out", "imported", "--name", "pv")
-    assert refused.returncode == 2 and "exists; use --force" in refused.stderr
+    refused = tb("import", source, "--out", "imported", "--name", "pv")
+    assert refused.code == 2 and "exists; use --force" in refused.err
     assert link.is_symlink() and not (tmp_path / "nowhere").exists()
-    assert tb_dash(tmp_path, "import", source, "--out", "imported", "--name", "pv", "--force").returncode == 0
+    assert tb("import", source, "--out", "imported", "--name", "pv", "--force").code == 0
     assert not link.is_symlink() and "def build(cfg)" in link.read_text()

@@ -3,14 +3,15 @@
 and traffic profile, named in its tb-dash.yaml, renders, lints, writes its
 rules and Alertmanager configuration, and never shows ToneBridge. Its
 packages have the conventional names (dashboards, alerts), as ToneBridge's
-installed ones do: run from the shop's root, tb-dash reads the shop's."""
+installed ones do: run from the shop's root, tb-dash reads the shop's (the
+``tb`` fixture runs each command as a process started there would, the
+project's own packages of those names out of sight)."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -111,32 +112,25 @@ def shop(tmp_path_factory) -> Path:
     return root
 
 
-TB_DASH = Path(sys.executable).with_name("tb-dash")  # the console script, not python -m (no cwd on sys.path)
-
-
-def tb_dash(shop: Path, *args: str) -> subprocess.CompletedProcess:
-    """tb-dash run from the shop repository's root, as its team would."""
-    return subprocess.run([str(TB_DASH), *args], cwd=shop, capture_output=True, text=True, timeout=120)
-
-
-def test_render_list_and_validate_the_shop(shop):
-    done = tb_dash(shop, "render")
-    assert done.returncode == 0, done.stderr
+def test_render_list_and_validate_the_shop(tb, shop):
+    done = tb("render", cwd=shop)
+    assert done.code == 0, done.err
     out = shop / "build" / "dashboards"
     assert sorted(p.name for p in out.iterdir()) == [".tb-dash-written", "shop-orders.json"]
     data = json.loads((out / "shop-orders.json").read_text())
     assert data["tags"] == ["shop"]
     assert 'job="shop-api"' in data["panels"][0]["targets"][0]["expr"]
-    listed = tb_dash(shop, "list")
-    assert listed.returncode == 0 and "shop-orders  Shop - Orders  (1 panels)" in listed.stdout
-    validated = tb_dash(shop, "validate", "--format", "json")
-    assert validated.returncode == 0, validated.stdout + validated.stderr
-    assert json.loads(validated.stdout)["errors"] == 0
+    listed = tb("list", cwd=shop)
+    assert listed.code == 0 and "shop-orders  Shop - Orders  (1 panels)" in listed.out
+    validated = tb("validate", "--format", "json", cwd=shop)
+    assert validated.code == 0, validated.out + validated.err
+    assert json.loads(validated.out)["errors"] == 0
 
 
-def test_rules_and_alertmanager_of_the_shop(shop):
-    done = tb_dash(shop, "rules", "--out", "rules")
-    assert done.returncode == 0, done.stderr
+@pytest.mark.prometheus  # promtool and amtool read what it wrote
+def test_rules_and_alertmanager_of_the_shop(tb, shop):
+    done = tb("rules", "--out", "rules", cwd=shop)
+    assert done.code == 0, done.err
     assert sorted(p.name for p in (shop / "rules").iterdir()) == [".tb-dash-written", "alertmanager.yml",
                                                                   "shop.rules.yml"]
     rules = yaml.safe_load((shop / "rules" / "shop.rules.yml").read_text())
@@ -154,26 +148,26 @@ def test_rules_and_alertmanager_of_the_shop(shop):
         assert check.returncode == 0, check.stdout + check.stderr
 
 
-def test_nothing_the_shop_sees_names_tonebridge(shop):
+def test_nothing_the_shop_sees_names_tonebridge(tb, shop):
     for args in (("render", "--out", "seen"), ("rules", "--out", "seen"), ("--help",), ("demo", "--help")):
-        done = tb_dash(shop, *args)
-        assert done.returncode == 0, done.stderr
-        assert "tonebridge" not in (done.stdout + done.stderr).lower().replace("tonebridge_dash", "")
+        done = tb(*args, cwd=shop)
+        assert done.code == 0, done.err
+        assert "tonebridge" not in (done.out + done.err).lower().replace("tonebridge_dash", "")
     for path in (shop / "seen").iterdir():
         assert "tonebridge" not in path.read_text().lower(), path.name
 
 
-def test_a_threshold_the_content_does_not_define_is_a_settings_error(shop):
+def test_a_threshold_the_content_does_not_define_is_a_settings_error(tb, shop):
     (shop / "typo.yaml").write_text((shop / "tb-dash.yaml").read_text() + "thresholds:\n  latency: {critical: 2}\n")
-    done = tb_dash(shop, "render", "--config", "typo.yaml")
-    assert done.returncode == 2
-    assert done.stderr.strip() == ("tb-dash: error: typo.yaml: unknown key 'thresholds.latency' "
+    done = tb("render", "--config", "typo.yaml", cwd=shop)
+    assert done.code == 2
+    assert done.err.strip() == ("tb-dash: error: typo.yaml: unknown key 'thresholds.latency' "
                                    "(allowed: latency_seconds)")
 
 
-def test_content_that_cannot_be_found_is_one_clear_line(shop):
+def test_content_that_cannot_be_found_is_one_clear_line(tb, shop):
     (shop / "missing.yaml").write_text("content:\n  dashboards: nowhere\n  defaults: ''\n")
-    done = tb_dash(shop, "render", "--config", "missing.yaml")
-    assert done.returncode == 2
-    assert done.stderr.startswith("tb-dash: error: content.dashboards: no module named 'nowhere'")
-    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    done = tb("render", "--config", "missing.yaml", cwd=shop)
+    assert done.code == 2
+    assert done.err.startswith("tb-dash: error: content.dashboards: no module named 'nowhere'")
+    assert "Traceback" not in done.err and len(done.err.strip().splitlines()) == 1
