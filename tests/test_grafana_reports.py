@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from emulated import TOKEN, emu  # noqa: F401 (fixture)
-from test_cli_push import one_line, tb  # noqa: F401 (fixture)
+from emulated import TOKEN, emu, tb  # noqa: F401 (fixtures)
+from test_cli_push import one_line
 from tonebridge_dash.cli.style import painter
 from tonebridge_dash.grafana.diff import DashboardDiff, FieldChange, PanelDiff
 from tonebridge_dash.grafana.report import code, diff_markdown, md

@@ -10,9 +10,8 @@ import sys
 
 import pytest
 
-from emulated import TOKEN, emu  # noqa: F401 (fixture)
-from emulated import client  # noqa: F401 (fixture)
-from test_cli_push import one_line, tb  # noqa: F401 (fixture)
+from emulated import TOKEN, client, emu, tb  # noqa: F401 (fixtures)
+from test_cli_push import one_line
 from tonebridge_dash.errors import EXIT_OK, EXIT_REFUSED
 from tonebridge_dash.grafana import GrafanaClient, RetryPolicy, TokenAuth
 from tonebridge_dash.grafana.prune import NotConfirmed, Prune

@@ -7,20 +7,17 @@ import, diff --from and validate. Errors are one line with exit 2."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
-from test_cli_push import one_line, tb  # noqa: F401 (fixture)
+from emulated import TOKEN, client, emu, tb  # noqa: F401 (fixtures)
+from test_cli_push import one_line
 from tonebridge_dash.grafana import UnexpectedResponse
 from tonebridge_dash.grafana.pull import PullError, find_folder, portable, pull, search_all, select
 from tonebridge_dash.files.write import encode_json
 
 CORPUS = Path(__file__).parent / "dashboards_corpus"
-TB_DASH = Path(sys.executable).with_name("tb-dash")
 SEARCH = "GET /api/search"
 GET = "GET /api/dashboards/uid/:uid"
 
@@ -156,16 +153,13 @@ def test_pull_then_import_then_render(tb, emu, client, tmp_path):
     pulled = tmp_path / "pulled" / f"{uid}.json"
     assert json.loads(pulled.read_text()) == portable(emu.dashboard(uid))
 
-    def tb_dash(*args):
-        return subprocess.run([str(TB_DASH), *args], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-
-    done = tb_dash("import", f"pulled/{uid}.json", "--out", "imported", "--name", "nodes")
-    assert done.returncode == 0, done.stderr
-    assert f"imported pulled/{uid}.json as nodes" in done.stderr
-    exclusions = done.stderr[done.stderr.index("validate:"):] if "validate:" in done.stderr else ""
+    code, out, err = tb("import", f"pulled/{uid}.json", "--out", "imported", "--name", "nodes")
+    assert code == 0, err
+    assert f"imported pulled/{uid}.json as nodes" in err
+    exclusions = err[err.index("validate:"):] if "validate:" in err else ""
     (tmp_path / "tb-dash.yaml").write_text("content:\n  dashboards: imported\n" + exclusions)
-    render = tb_dash("render", "--out", "build")
-    assert render.returncode == 0, render.stderr
+    code, out, err = tb("render", "--out", "build")
+    assert code == 0, err
     assert json.loads((tmp_path / "build" / f"{uid}.json").read_text())["title"] == original["title"]
 
 

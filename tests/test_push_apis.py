@@ -9,8 +9,7 @@ import json
 
 import pytest
 
-from emulated import FAST_RETRY, TOKEN, start
-from test_cli_push import tb  # noqa: F401 (fixture)
+from emulated import FAST_RETRY, TOKEN, start, tb  # noqa: F401 (fixture)
 from tonebridge_dash.cli.pushing import fold
 from tonebridge_dash.grafana import GrafanaClient, TokenAuth
 from tonebridge_dash.grafana.apis import ANNO_CHECKSUM, ANNO_MANAGER_ID, ANNO_MANAGER_KIND, ApisClient, choose
