@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import re
 import struct
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -75,11 +73,13 @@ def pages(server, tab, rendered):
     return {uid: open_page(tab, server.page(uid, png="1")) for uid in rendered}
 
 
+@pytest.mark.chromium
 def test_every_page_loads_without_console_errors(pages):
     for uid, (_, _, errors) in pages.items():
         assert errors == [], f"{uid}: {errors}"
 
 
+@pytest.mark.chromium
 def test_every_panel_of_every_dashboard_is_drawn_with_data(pages, rendered):
     for uid, (report, dom, _) in pages.items():
         expected = [p for p in rendered[uid].panels() if p.get("type") != "row"]
@@ -100,6 +100,7 @@ def expected_box(grid_pos: dict, width: float) -> dict:
             "width": round(col * w + max(0, w - 1) * MARGIN), "height": round(ROW_PX * h + max(0, h - 1) * MARGIN)}
 
 
+@pytest.mark.chromium
 def test_panel_boxes_sit_where_grid_pos_puts_them(pages, rendered):
     for uid, (_, dom, _) in pages.items():
         by_id = {str(p.get("id")): p for p in rendered[uid].panels()}
@@ -140,6 +141,7 @@ UNIT_TEXT = {
 }
 
 
+@pytest.mark.chromium
 def test_stat_panels_show_grafanas_units_and_threshold_colours(pages, rendered):
     checked = set()
     for uid, (_, dom, _) in pages.items():
@@ -176,6 +178,7 @@ BROKEN = {
 }
 
 
+@pytest.mark.chromium
 def test_a_query_error_is_shown_on_its_panel(prometheus, tab):
     with PreviewServer(previewed([_rendered(BROKEN)]), Prometheus(prometheus.url), at=prometheus.end) as s:
         report, dom, errors = open_page(tab, s.page("broken", png="1"))
@@ -202,22 +205,16 @@ def png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", head[16:24])
 
 
-def tb_dash(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], capture_output=True, text=True,
-                          timeout=300, env={**os.environ, **(env or {})})
-
-
-def test_png_mode_writes_one_image_per_dashboard(prometheus, rendered, tmp_path):
+@pytest.mark.chromium
+def test_png_mode_writes_one_image_per_dashboard(tb, prometheus, rendered, tmp_path):
     needs_chromium()
-    done = tb_dash("preview", "--png", str(tmp_path / "out"), "-p", prometheus.url, "--time", str(prometheus.end))
-    assert done.returncode == 0, done.stderr
+    done = tb("preview", "--png", tmp_path / "out", "-p", prometheus.url, "--time", prometheus.end)
+    assert done.code == 0, done.err
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == sorted(f"{uid}.png" for uid in rendered)
     for uid in rendered:
         width, height = png_size(tmp_path / "out" / f"{uid}.png")
         assert width == 1600 and height > 300, uid
-    assert "tb-dash: warning" not in done.stderr  # no panel with an error or no data
+    assert "tb-dash: warning" not in done.err  # no panel with an error or no data
 
 
 FOREIGN = {
@@ -250,32 +247,32 @@ FOREIGN = {
 }
 
 
-def test_png_mode_draws_other_projects_dashboards(prometheus, tmp_path):
+@pytest.mark.chromium
+def test_png_mode_draws_other_projects_dashboards(tb, prometheus, tmp_path):
     needs_chromium()
     source = tmp_path / "in"
     source.mkdir()
     for name, data in FOREIGN.items():
         (source / name).write_text(json.dumps(data), encoding="utf-8")
-    done = tb_dash("preview", str(source), "--png", str(tmp_path / "out"), "-p", prometheus.url,
-                   "--time", str(prometheus.end))
-    assert done.returncode == 0, done.stderr
+    done = tb("preview", source, "--png", tmp_path / "out", "-p", prometheus.url, "--time", prometheus.end)
+    assert done.code == 0, done.err
     assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["api-one.png", "empty.png", "old.png"]
-    assert "skipped" in done.stderr and "array.json" in done.stderr
+    assert "skipped" in done.err and "array.json" in done.err
 
 
-def test_png_mode_without_chromium_is_one_line(prometheus, tmp_path):
-    done = tb_dash("preview", "--png", str(tmp_path), "-p", prometheus.url,
-                   env={"TB_DASH_CHROMIUM": "no-such-chromium-binary"})
-    assert done.returncode == 1
-    assert done.stderr.count("\n") == 1 and "chromium" in done.stderr and "Traceback" not in done.stderr
+def test_png_mode_without_chromium_is_one_line(tb, prometheus, tmp_path):
+    done = tb("preview", "--png", tmp_path, "-p", prometheus.url,
+              env={"TB_DASH_CHROMIUM": "no-such-chromium-binary"})
+    assert done.code == 1
+    assert done.err.count("\n") == 1 and "chromium" in done.err and "Traceback" not in done.err
 
 
-def test_preview_without_prometheus_is_one_line(tmp_path):
+def test_preview_without_prometheus_is_one_line(tb, tmp_path):
     from tonebridge_dash.prometheus.server import free_port
 
-    done = tb_dash("preview", "--png", str(tmp_path), "-p", f"http://127.0.0.1:{free_port()}")
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "cannot reach Prometheus" in done.stderr
+    done = tb("preview", "--png", tmp_path, "-p", f"http://127.0.0.1:{free_port()}")
+    assert done.code == 2
+    assert done.err.count("\n") == 1 and "cannot reach Prometheus" in done.err
 
 
 def test_the_server_passes_on_only_prometheus_read_api(prometheus):

@@ -157,28 +157,33 @@ def drawn(server, evil):
         yield report, tab
 
 
+@pytest.mark.chromium
 def test_the_hostile_dashboard_runs_no_script(drawn):
     _, tab = drawn
     assert tab.evaluate("window.__pwned === undefined ? null : JSON.stringify(window.__pwned)") is None
 
 
+@pytest.mark.chromium
 def test_the_hostile_dashboard_is_not_redirected_and_keeps_its_base(drawn, server):
     _, tab = drawn
     assert tab.evaluate("location.href").startswith(server.page("hostile"))
     assert tab.evaluate("document.baseURI").startswith(server.page("hostile"))
 
 
+@pytest.mark.chromium
 def test_the_hostile_dashboard_reaches_no_other_origin(drawn, evil, prometheus):
     assert evil.requests == []
     assert prometheus.requests, "the page's queries went to its own server, and from there to Prometheus"
 
 
+@pytest.mark.chromium
 def test_the_hostile_dashboard_leaves_nothing_active_in_the_dom(drawn):
     _, tab = drawn
     left = tab.evaluate(LEFTOVERS)
     assert left == [], left
 
 
+@pytest.mark.chromium
 def test_the_hostile_dashboard_is_still_drawn(drawn):
     report, tab = drawn
     states = {p["id"]: p["state"] for p in report["panels"]}
@@ -204,6 +209,7 @@ def test_the_hostile_dashboard_is_still_drawn(drawn):
     assert kept["stat"].startswith("<img")  # the mapping's text, as text
 
 
+@pytest.mark.chromium
 def test_the_index_page_shows_a_hostile_title_as_text(drawn, server):
     _, tab = drawn
     tab.navigate(server.url + "/")
@@ -227,6 +233,7 @@ def test_pages_carry_a_strict_content_security_policy(server):
         assert r.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.chromium
 def test_the_browser_enforces_the_policy(drawn):
     _, tab = drawn
     blocked = tab.evaluate("""(() => {
@@ -245,18 +252,16 @@ def test_the_browser_enforces_the_policy(drawn):
     assert "EvalError" in answer["exceptionDetails"]["exception"]["description"]
 
 
-def test_png_of_the_hostile_dashboard_reaches_no_other_origin(evil, prometheus, tmp_path):
+@pytest.mark.chromium
+def test_png_of_the_hostile_dashboard_reaches_no_other_origin(tb, evil, prometheus, tmp_path):
     """--png: the same page in the Chromium that writes the pictures (as root, without its sandbox)."""
     import json
-    import subprocess
-    import sys
 
     needs_chromium()
     seen = len(evil.requests)
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "hostile.json").write_text(json.dumps(hostile_dashboard(evil.url)), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "preview", str(tmp_path / "in"), "--png",
-                           str(tmp_path / "out"), "-p", prometheus.url], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    done = tb("preview", tmp_path / "in", "--png", tmp_path / "out", "-p", prometheus.url)
+    assert done.code == 0, done.err
     assert (tmp_path / "out" / "hostile.png").stat().st_size > 10000
     assert evil.requests[seen:] == []

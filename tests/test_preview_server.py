@@ -6,7 +6,6 @@ closed, nothing forwarded to Prometheus and no traceback printed."""
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
@@ -24,16 +23,25 @@ def prometheus():
         yield p
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def server(prometheus):
+    """The server, shared by the tests: it waits 30 s (its default) for a
+    client that stops sending, longer than a test waits for its answer."""
+    with PreviewServer(previewed([Rendered.of(DASHBOARD)]), Prometheus(prometheus.url)) as s:
+        yield s
+
+
+@pytest.fixture
+def impatient(prometheus):
+    """A server that drops a client silent for 1 s."""
     with PreviewServer(previewed([Rendered.of(DASHBOARD)]), Prometheus(prometheus.url), request_timeout=1.0) as s:
         yield s
 
 
-def exchange(server, head: str, body: bytes = b"", wait: float = 5.0) -> tuple[int | None, str, float]:
+def exchange(server, head: str, body: bytes = b"", wait: float = 10.0) -> tuple[int | None, str, bool]:
     """Send raw bytes; the status of the first answer (None if none), all that
-    came back until the server closed the connection, and how long that took."""
-    started = time.monotonic()
+    came back, and whether the server closed the connection (False: it was
+    still open when this stopped waiting, after ``wait`` seconds)."""
     with socket.create_connection(("127.0.0.1", server.port), timeout=wait) as s:
         s.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
         data = b""
@@ -41,13 +49,13 @@ def exchange(server, head: str, body: bytes = b"", wait: float = 5.0) -> tuple[i
             while chunk := s.recv(65536):
                 data += chunk
         except TimeoutError:
-            return None, data.decode("latin-1"), time.monotonic() - started
+            return None, data.decode("latin-1"), False
     text = data.decode("latin-1")
     status = int(text.split(" ", 2)[1]) if text.startswith("HTTP/") else None
-    return status, text, time.monotonic() - started
+    return status, text, True
 
 
-def get(server, path: str = "/api/dashboards", host: str | None = None, extra: str = "") -> tuple[int | None, str, float]:
+def get(server, path: str = "/api/dashboards", host: str | None = None, extra: str = "") -> tuple[int | None, str, bool]:
     host = f"127.0.0.1:{server.port}" if host is None else host
     return exchange(server, f"GET {path} HTTP/1.1\nHost: {host}\nConnection: close\n{extra}")
 
@@ -100,7 +108,7 @@ def test_its_own_origin_and_navigations_pass(server):
 
 
 def post(server, length: str | None, body: bytes = b"", content_type: str = "application/x-www-form-urlencoded",
-         extra: str = "") -> tuple[int | None, str, float]:
+         extra: str = "") -> tuple[int | None, str, bool]:
     head = f"POST /api/prom/api/v1/query HTTP/1.1\nHost: 127.0.0.1:{server.port}\nContent-Type: {content_type}\n"
     if length is not None:
         head += f"Content-Length: {length}\n"
@@ -110,9 +118,9 @@ def post(server, length: str | None, body: bytes = b"", content_type: str = "app
 @pytest.mark.parametrize("length, status", [("abc", 400), ("-1", 400), ("+7", 400), ("0x10", 400), ("1e3", 400),
                                             ("7, 7", 400), ("99999999999", 413), ("1" * 40, 400)])
 def test_a_bad_content_length_is_refused_at_once(server, capfd, length, status):
-    got, text, took = post(server, length, b"query=1")
+    got, text, closed = post(server, length, b"query=1")
     assert got == status, text
-    assert took < 1.0  # answered and closed, no thread left waiting for a body
+    assert closed  # answered and closed, no thread left waiting for the body (the server would wait 30 s)
     assert "Traceback" not in capfd.readouterr().err
 
 
@@ -136,17 +144,15 @@ def test_a_post_must_be_a_form(server):
     assert status == 200 and '"success"' in text
 
 
-def test_a_client_that_stops_sending_is_dropped(server, capfd):
+def test_a_client_that_stops_sending_is_dropped(impatient, capfd):
     # Content-Length 100, 7 bytes sent, then silence: the server gives up after its timeout (1 s here)
-    status, text, took = post(server, "100", b"query=1")
-    assert status is None and text == "" and took < 4
+    status, text, closed = post(impatient, "100", b"query=1")
+    assert status is None and text == "" and closed
     # and a connection that never sends a request line
-    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
-        started = time.monotonic()
-        assert s.recv(10) == b""
-        assert time.monotonic() - started < 4
+    with socket.create_connection(("127.0.0.1", impatient.port), timeout=10) as s:
+        assert s.recv(10) == b""  # closed by the server, not timed out here
     assert "Traceback" not in capfd.readouterr().err
-    assert get(server)[0] == 200  # and it still serves
+    assert get(impatient)[0] == 200  # and it still serves
 
 
 def test_every_answer_carries_the_security_headers(server):

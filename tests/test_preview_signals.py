@@ -2,7 +2,10 @@
 Chromium profile in the temporary directory: stopped by SIGINT, SIGTERM
 or SIGHUP while a page is drawing (exit 128+N, one line on stderr), or
 killed by SIGKILL (Chromium dies with it; the next run removes the
-profile left behind)."""
+profile left behind).
+
+Each run is a process of its own: the signals, the processes left behind
+and the temporary directory (its ``TMPDIR``) are the point."""
 
 from __future__ import annotations
 
@@ -20,6 +23,8 @@ import pytest
 
 from preview_fakes import FakePrometheus
 from tonebridge_dash.preview.chromium import find_chromium
+
+pytestmark = pytest.mark.chromium
 
 PREFIX = "tb-dash-chromium-"
 DASHBOARD = {"uid": "slow", "title": "Slow", "panels": [

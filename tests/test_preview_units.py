@@ -12,6 +12,8 @@ import pytest
 from tonebridge_dash.preview.chromium import Chromium, find_chromium
 from tonebridge_dash.preview.server import STATIC
 
+pytestmark = pytest.mark.chromium  # the units are formatted by the page's script, in Chromium
+
 # (unit, decimals, value, Grafana's text)
 GRAFANA_TESTS = [
     ("currencyUSD", 2, 1532.82, "$1.53K"),
