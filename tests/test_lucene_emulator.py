@@ -11,6 +11,8 @@ from elasticsearch_emulator import ElasticsearchEmulator, lucene_session
 from tonebridge_dash.elasticsearch.lucene_query import term
 from tonebridge_dash.elasticsearch.store import LogStore
 
+pytestmark = pytest.mark.lucene  # every test reads an index of Lucene's
+
 RECORDS = [
     {"timestamp": "2024-01-15T10:00:00.000Z", "level": "INFO", "status": 200, "duration_ms": 12.5,
      "metadata": {"error_type": "none"}},

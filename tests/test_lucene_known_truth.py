@@ -21,6 +21,8 @@ from tonebridge_dash.elasticsearch.evaluate import evaluate
 from tonebridge_dash.elasticsearch.lucene_query import any_of, contains, phrase, range_at_least, term
 from tonebridge_dash.elasticsearch.store import LogStore
 
+pytestmark = pytest.mark.lucene  # every test reads an index of Lucene's
+
 T0 = int(datetime(2024, 1, 15, 10, tzinfo=timezone.utc).timestamp() * 1000)
 MINUTE = 60_000
 BUCKET = 5 * MINUTE

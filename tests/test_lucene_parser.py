@@ -42,6 +42,7 @@ def matched(store, query: str, *, lenient: bool = True) -> set[str]:
     return {names[int(i)] for i in ids}
 
 
+@pytest.mark.lucene
 @pytest.mark.parametrize("query, expected", [
     # default operator OR; a bare word searches every field
     ("ERROR ok", {"a", "b", "c"}),  # b: "error" is a word of its message
@@ -93,12 +94,14 @@ def test_query_string_matches_as_elasticsearch(store, query, expected):
     assert matched(store, query) == expected
 
 
+@pytest.mark.lucene
 def test_a_value_a_field_cannot_hold_is_an_error_when_not_lenient(store):
     with pytest.raises(QueryError) as e:
         matched(store, "status:abc", lenient=False)
     assert e.value.reason == 'failed to create query: For input string: "abc"'
 
 
+@pytest.mark.lucene
 @pytest.mark.parametrize("query", ["level:(ERROR", 'message:"unterminated', "status:[1 TO", "AND", "level:"])
 def test_a_query_lucene_cannot_parse_is_a_clear_error(store, query):
     with pytest.raises(QueryError) as e:
@@ -123,6 +126,7 @@ def tags():
         yield s
 
 
+@pytest.mark.lucene
 @pytest.mark.parametrize("value", NASTY)
 def test_escaped_values_match_exactly_themselves(tags, value):
     index = str(NASTY.index(value))
@@ -136,6 +140,7 @@ def test_escaped_values_match_exactly_themselves(tags, value):
     assert index in found and all(value in ALL_TAGS[int(i)] for i in found)
 
 
+@pytest.mark.lucene
 def test_unescaped_values_do_not_mean_themselves(tags):
     """Why escaping is needed: the same values written raw fail or match something else."""
     for raw in ("tag.keyword:[x]", "tag.keyword:a:b"):
