@@ -16,7 +16,7 @@ from tonebridge_dash.alerting import alertmanager as am
 from tonebridge_dash.errors import SettingsError, UsageError
 from tonebridge_dash.settings import from_mapping
 
-from test_rules import run_cli
+from test_rules import NO_SECRETS
 
 AMTOOL = shutil.which("amtool")
 needs_amtool = pytest.mark.skipif(
@@ -30,15 +30,16 @@ def amtool(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([AMTOOL, *args], capture_output=True, text=True, timeout=60)
 
 
-def render(tmp_path: Path, env: dict | None = None, *extra: str) -> Path:
-    r = run_cli("rules", "--out", str(tmp_path), *extra, env=env)
-    assert r.returncode == 0, r.stderr
+def render(tb, tmp_path: Path, env: dict | None = None, *extra: str) -> Path:
+    """``tb-dash rules`` into ``tmp_path`` with no secret variables but ``env``."""
+    r = tb("rules", "--out", tmp_path, *extra, env={**NO_SECRETS, **(env or {})})
+    assert r.code == 0, r.err
     return tmp_path / am.FILENAME
 
 
 @needs_amtool
-def test_amtool_accepts_the_config_with_file_references(tmp_path):
-    path = render(tmp_path)
+def test_amtool_accepts_the_config_with_file_references(tb, tmp_path):
+    path = render(tb, tmp_path)
     r = amtool("check-config", str(path))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "SUCCESS" in r.stdout
@@ -46,8 +47,8 @@ def test_amtool_accepts_the_config_with_file_references(tmp_path):
 
 
 @needs_amtool
-def test_amtool_accepts_the_config_with_inlined_secrets(tmp_path):
-    path = render(tmp_path, {"SLACK_WEBHOOK_URL": WEBHOOK, "PAGERDUTY_SERVICE_KEY": SERVICE_KEY})
+def test_amtool_accepts_the_config_with_inlined_secrets(tb, tmp_path):
+    path = render(tb, tmp_path, {"SLACK_WEBHOOK_URL": WEBHOOK, "PAGERDUTY_SERVICE_KEY": SERVICE_KEY})
     r = amtool("check-config", str(path))
     assert r.returncode == 0, r.stdout + r.stderr
 
@@ -59,8 +60,8 @@ def test_amtool_accepts_the_config_with_inlined_secrets(tmp_path):
     (["alertname=SuspiciousLoginAttempts", "severity=security"], "default"),
     (["alertname=ErrorBudgetBurn", "severity=critical", "slo=availability"], "critical"),
 ])
-def test_alerts_route_by_severity(tmp_path, labels, receiver):
-    path = render(tmp_path)
+def test_alerts_route_by_severity(tb, tmp_path, labels, receiver):
+    path = render(tb, tmp_path)
     r = amtool("config", "routes", "test", f"--config.file={path}", *labels)
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.strip() == receiver
@@ -114,8 +115,8 @@ def test_a_route_to_an_unknown_receiver_is_a_settings_error(alertmanager, key):
 
 
 # --- secrets --------------------------------------------------------------------
-def test_without_variables_the_config_names_the_settings_files(tmp_path):
-    path = render(tmp_path)
+def test_without_variables_the_config_names_the_settings_files(tb, tmp_path):
+    path = render(tb, tmp_path)
     c = yaml.safe_load(path.read_text())
     assert c["global"]["slack_api_url_file"] == "/etc/alertmanager/secrets/slack-webhook-url"
     assert "slack_api_url" not in c["global"]
@@ -124,25 +125,25 @@ def test_without_variables_the_config_names_the_settings_files(tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-def test_file_variables_become_file_references_and_are_never_read(tmp_path):
+def test_file_variables_become_file_references_and_are_never_read(tb, tmp_path):
     env = {"SLACK_WEBHOOK_URL_FILE": "/run/secrets/slack", "PAGERDUTY_SERVICE_KEY_FILE": "/run/secrets/pd"}
-    c = yaml.safe_load(render(tmp_path, env).read_text())
+    c = yaml.safe_load(render(tb, tmp_path, env).read_text())
     assert c["global"]["slack_api_url_file"] == "/run/secrets/slack"
     pd = next(r for r in c["receivers"] if r["name"] == "critical")["pagerduty_configs"][0]
     assert pd == {"service_key_file": "/run/secrets/pd", "send_resolved": True}
 
 
-def test_inlined_secrets_are_written_only_to_a_private_file(tmp_path):
-    r = run_cli("rules", "--out", str(tmp_path),
-                env={"SLACK_WEBHOOK_URL": WEBHOOK, "PAGERDUTY_SERVICE_KEY": SERVICE_KEY})
-    assert r.returncode == 0, r.stderr
+def test_inlined_secrets_are_written_only_to_a_private_file(tb, tmp_path):
+    r = tb("rules", "--out", tmp_path,
+           env={**NO_SECRETS, "SLACK_WEBHOOK_URL": WEBHOOK, "PAGERDUTY_SERVICE_KEY": SERVICE_KEY})
+    assert r.code == 0, r.err
     path = tmp_path / am.FILENAME
     text = path.read_text()
     assert f"slack_api_url: {WEBHOOK}" in text
     assert f"service_key: {SERVICE_KEY}" in text
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert "SECRET" not in r.stdout + r.stderr
-    assert "PAGERDUTY_SERVICE_KEY, SLACK_WEBHOOK_URL: mode 0600" in r.stdout
+    assert "SECRET" not in r.out + r.err
+    assert "PAGERDUTY_SERVICE_KEY, SLACK_WEBHOOK_URL: mode 0600" in r.out
     for rules in tmp_path.glob("*.rules.yml"):
         assert "SECRET" not in rules.read_text()
 
@@ -155,11 +156,11 @@ def test_inlined_secrets_are_written_only_to_a_private_file(tmp_path):
      "SLACK_WEBHOOK_URL_FILE is set but empty; give the path Alertmanager reads the secret from"),
     ({"SLACK_WEBHOOK_URL": "not-a-url-SECRET"}, "SLACK_WEBHOOK_URL is not an http(s) URL"),
 ])
-def test_bad_secret_variables_are_one_line_exit_2_and_write_nothing(tmp_path, env, message):
-    r = run_cli("rules", "--out", str(tmp_path / "out"), env=env)
-    assert r.returncode == 2
-    assert r.stderr == f"tb-dash: error: {message}\n"
-    assert "SECRET" not in r.stdout + r.stderr
+def test_bad_secret_variables_are_one_line_exit_2_and_write_nothing(tb, tmp_path, env, message):
+    r = tb("rules", "--out", tmp_path / "out", env={**NO_SECRETS, **env})
+    assert r.code == 2
+    assert r.err == f"tb-dash: error: {message}\n"
+    assert "SECRET" not in r.out + r.err
     assert not (tmp_path / "out").exists()
 
 

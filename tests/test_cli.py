@@ -15,19 +15,23 @@ runner = CliRunner()
 
 
 def run(*args, cwd=None):
-    """The real console entry point in a subprocess: what a user sees."""
+    """``python -m tonebridge_dash`` in a process of its own. Not used here
+    (the tests take the ``tb`` fixture); test_owned and test_sources still
+    import it, and it goes when they take ``tb`` too."""
     return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=60)
 
 
-def test_help_lists_commands_and_exit_codes():
-    r = run("--help")
-    assert r.returncode == 0
+def test_help_lists_commands_and_exit_codes(tb):
+    r = tb("--help")
+    assert r.code == 0
     for word in ("render", "list", "Exit codes", "Example"):
-        assert word in r.stdout
+        assert word in r.out
 
 
 def test_help_does_not_import_the_heavy_libraries():
+    """A process of its own: what ``--help`` imports is seen only in an
+    interpreter that has imported nothing else (the test run has them all)."""
     code = ("import sys; sys.argv=['tb-dash','--help']\n"
             "from tonebridge_dash import cli\n"
             "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
@@ -38,26 +42,26 @@ def test_help_does_not_import_the_heavy_libraries():
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
 
 
-def test_render_writes_the_dashboards(tmp_path):
-    r = run("render", "--out", str(tmp_path / "out"))
-    assert r.returncode == 0, r.stderr
+def test_render_writes_the_dashboards(tb, tmp_path):
+    r = tb("render", "--out", tmp_path / "out")
+    assert r.code == 0, r.err
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert {"tb-application.json", "tb-business.json", "tb-overview.json", "tb-system.json"} <= set(names)
-    assert "rendered" in r.stderr
+    assert "rendered" in r.err
 
 
-def test_render_defaults_to_build_dashboards(tmp_path):
-    r = run("render", cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
+def test_render_defaults_to_build_dashboards(tb, tmp_path):
+    r = tb("render")
+    assert r.code == 0, r.err
     assert (tmp_path / "build" / "dashboards" / "tb-overview.json").is_file()
 
 
-def test_render_schema_version_option(tmp_path):
-    r = run("render", "--out", str(tmp_path), "--schema-version", "42")
-    assert r.returncode == 0
+def test_render_schema_version_option(tb, tmp_path):
+    r = tb("render", "--out", tmp_path, "--schema-version", "42")
+    assert r.code == 0
     assert json.loads((tmp_path / "tb-overview.json").read_text())["schemaVersion"] == 42
-    r = run("render", "--out", str(tmp_path), "--schema-version", "12")
-    assert r.returncode == 2
+    r = tb("render", "--out", tmp_path, "--schema-version", "12")
+    assert r.code == 2
 
 
 @pytest.mark.parametrize("content, message", [
@@ -65,22 +69,21 @@ def test_render_schema_version_option(tmp_path):
     ("thresholds:\n  error_rate: {critical: 0.1}\n", "tb-dash: error: bad.yaml: unknown key 'thresholds.error_rate'"),
     ("a: [\n", "tb-dash: error: bad.yaml: invalid YAML at line 2"),
 ])
-def test_settings_errors_are_one_line_exit_2(tmp_path, content, message):
+def test_settings_errors_are_one_line_exit_2(tb, tmp_path, content, message):
     name = "missing.yaml" if content is None else "bad.yaml"
     if content is not None:
         (tmp_path / name).write_text(content)
-    r = run("render", "--config", name, "--out", "out", cwd=tmp_path)
-    assert r.returncode == 2
-    assert r.stderr.startswith(message), r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
-    assert "Traceback" not in r.stderr
+    r = tb("render", "--config", name, "--out", "out")
+    assert r.code == 2
+    assert r.err.startswith(message), r.err
+    assert len(r.err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
 
 
-def test_out_is_a_file_is_an_error(tmp_path):
+def test_out_is_a_file_is_an_error(tb, tmp_path):
     (tmp_path / "out").write_text("x")
-    r = run("render", "--out", str(tmp_path / "out"))
-    assert r.returncode == 2 and "is not a directory" in r.stderr and "Traceback" not in r.stderr
+    r = tb("render", "--out", tmp_path / "out")
+    assert r.code == 2 and "is not a directory" in r.err
 
 
 def test_list_shows_dashboards_and_panels():
@@ -94,20 +97,22 @@ def test_list_shows_dashboards_and_panels():
         "Request rate", "Response time (p95)", "Error rate (5xx share)", "Active users"]
 
 
-def test_unknown_command_is_a_usage_error():
-    r = run("frobnicate")
-    assert r.returncode == 2 and "No such command" in r.stderr
+def test_unknown_command_is_a_usage_error(tb):
+    r = tb("frobnicate")
+    assert r.code == 2 and "No such command" in r.err
 
 
-def test_version():
-    r = run("--version")
-    assert r.returncode == 0 and r.stdout.startswith("tb-dash ")
+def test_version(tb):
+    r = tb("--version")
+    assert r.code == 0 and r.out.startswith("tb-dash ")
 
 
 def test_the_command_runs_with_the_cyclic_collector_off():
     """The console script and ``python -m`` enter through ``__main__``, which
     turns the collector off before the imports (a no-op push spent about a
-    fifth of its time in it); the package imported as a library leaves it on."""
+    fifth of its time in it); the package imported as a library leaves it on.
+    Processes of their own: the collector's state is the interpreter's, set
+    at its first import."""
     import tomllib
     from pathlib import Path
 
@@ -119,60 +124,63 @@ def test_the_command_runs_with_the_cyclic_collector_off():
         assert (r.returncode, r.stdout.strip()) == (0, enabled), r.stderr
 
 
-def test_unwritable_output_is_one_line_not_a_traceback(tmp_path):
+def test_unwritable_output_is_one_line_not_a_traceback(tb, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    r = run("render", "--out", str(blocker / "sub"))
-    assert r.returncode == 1
-    assert r.stderr.startswith(f"tb-dash: error: {blocker / 'sub'}/")
-    assert "cannot write" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = tb("render", "--out", blocker / "sub")
+    assert r.code == 1
+    assert r.err.startswith(f"tb-dash: error: {blocker / 'sub'}/")
+    assert "cannot write" in r.err and len(r.err.strip().splitlines()) == 1
 
 
-def test_unknown_environment_without_settings_file(tmp_path):
-    r = run("push", "--env", "prod", cwd=tmp_path)
-    assert r.returncode == 2
-    assert r.stderr.strip() == ("tb-dash: error: unknown environment 'prod': no environments are defined "
+def test_unknown_environment_without_settings_file(tb):
+    r = tb("push", "--env", "prod")
+    assert r.code == 2
+    assert r.err.strip() == ("tb-dash: error: unknown environment 'prod': no environments are defined "
                                 "in the built-in settings (no tb-dash.yaml) (add them under 'environments:')")
 
 
-def test_render_warns_about_json_it_did_not_write(tmp_path):
+def test_render_warns_about_json_it_did_not_write(tb, tmp_path):
     (tmp_path / "tb-removed.json").write_text("{}")
-    r = run("render", "--out", str(tmp_path))
-    assert r.returncode == 0
-    assert "tb-dash: warning:" in r.stderr and "tb-removed.json" in r.stderr
+    r = tb("render", "--out", tmp_path)
+    assert r.code == 0
+    assert "tb-dash: warning:" in r.err and "tb-removed.json" in r.err
     assert (tmp_path / "tb-removed.json").exists(), "render never deletes files it did not write"
-    r = run("render", "--out", str(tmp_path / "clean"))
-    assert "warning" not in r.stderr
+    r = tb("render", "--out", tmp_path / "clean")
+    assert "warning" not in r.err
 
 
-def test_render_refuses_what_validate_calls_an_error_and_writes_nothing(tmp_path):
+def test_render_refuses_what_validate_calls_an_error_and_writes_nothing(tb, tmp_path, monkeypatch):
     """A dashboard whose queries use $job without defining it renders
     nowhere: exit 1, one line naming it, no file."""
-    (tmp_path / "broken").mkdir()
-    (tmp_path / "broken" / "__init__.py").write_text('"""A broken dashboard."""\n')
-    (tmp_path / "broken" / "overview.py").write_text(
+    monkeypatch.setattr(sys, "path", list(sys.path))  # render imports the content from the test's directory
+    for name in ("broken_job", "broken_job.overview"):  # and keeps it: gone when the test ends
+        monkeypatch.setitem(sys.modules, name, None)
+        del sys.modules[name]
+    (tmp_path / "broken_job").mkdir()
+    (tmp_path / "broken_job" / "__init__.py").write_text('"""A broken dashboard."""\n')
+    (tmp_path / "broken_job" / "overview.py").write_text(
         "import attr\nfrom grafanalib import core as g\n\nfrom dashboards import overview\n\n\n"
         "def build(cfg):\n"
         "    d = overview.build(cfg)\n"
         "    return attr.evolve(d, templating=g.Templating(list=d.templating.list[:1]))  # no job, no instance\n")
-    (tmp_path / "tb-dash.yaml").write_text("content:\n  dashboards: broken\n")
-    r = subprocess.run([sys.executable, "-m", "tonebridge_dash", "render", "--out", "out"], cwd=tmp_path,
-                       capture_output=True, text=True, timeout=60)
-    assert r.returncode == 1, r.stderr
-    assert r.stderr.startswith("tb-dash: error: dashboard 'tb-overview': (dashboard): has no 'job' variable "
+    (tmp_path / "tb-dash.yaml").write_text("content:\n  dashboards: broken_job\n")
+    r = tb("render", "--out", "out")
+    assert r.code == 1, r.err
+    assert r.err.startswith("tb-dash: error: dashboard 'tb-overview': (dashboard): has no 'job' variable "
                                "[template-job] (and ")  # the others: $job and $instance undefined in each query
-    assert "run 'tb-dash validate' for every finding" in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1
+    assert "run 'tb-dash validate' for every finding" in r.err
+    assert len(r.err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
 
 
-def test_version_names_the_commit_and_a_dirty_tree(monkeypatch):
+def test_version_names_the_commit_and_a_dirty_tree(tb, monkeypatch):
     import re
     import subprocess as sp
 
     from tonebridge_dash.cli import common
 
-    assert re.fullmatch(r"tb-dash \d+\.\d+\.\d+( \(git [0-9a-f]{7,}(, dirty)?\))?\n", run("--version").stdout)
+    assert re.fullmatch(r"tb-dash \d+\.\d+\.\d+( \(git [0-9a-f]{7,}(, dirty)?\))?\n", tb("--version").out)
 
     def fake(described, code=0):
         return lambda *a, **k: sp.CompletedProcess(a, code, stdout=described, stderr="")
@@ -185,17 +193,17 @@ def test_version_names_the_commit_and_a_dirty_tree(monkeypatch):
     assert re.fullmatch(r"tb-dash \d+\.\d+\.\d+", common.version_text())
 
 
-def test_shell_completion_is_offered():
-    out = run("--help").stdout
+def test_shell_completion_is_offered(tb):
+    out = tb("--help").out
     assert "--install-completion" in out and "--show-completion" in out
 
 
-def test_help_names_values_not_python_types():
+def test_help_names_values_not_python_types(tb):
     """Every option's value is named (DIR, DURATION, N, [text|json]), never <str> or <int range>."""
     import re
 
-    names = re.findall(r"^  (\w+) ", run("--help").stdout.split("Commands:")[1], re.M)
+    names = re.findall(r"^  (\w+) ", tb("--help").out.split("Commands:")[1], re.M)
     assert len(names) >= 10
     for name in names:
-        out = run(name, "--help").stdout
+        out = tb(name, "--help").out
         assert not re.search(r"<(str|int|float|path|list|bool)[^>]*>|\w+Format\.|ApiMode\.", out), (name, out)

@@ -75,6 +75,8 @@ def test_every_option_of_the_command_line_is_coerced_without_pydantic():
 
 
 def test_a_command_run_does_not_import_pydantic(tmp_path):
+    """A process of its own: what a command imports is seen only in an
+    interpreter that has imported nothing else (the test run has pydantic)."""
     script = ("import sys\n"
               "sys.argv = ['tb-dash', 'push', '--retries', '3', '--concurrency', '2', '--timeout', '5',\n"
               "            '--format', 'json', '--from', 'nowhere', '--api', 'legacy', '--grafana-url',\n"
@@ -84,26 +86,28 @@ def test_a_command_run_does_not_import_pydantic(tmp_path):
               "    main()\n"
               "except SystemExit as e:\n"
               "    print(e.code, 'pydantic' in sys.modules)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert done.stdout.split() == ["2", "False"], done.stdout + done.stderr
     assert "nowhere: not a directory" in done.stderr
 
 
 def test_the_command_ends_at_once_with_everything_written(tmp_path):
     """``tb-dash`` (``cli.run``) ends the process without freeing what it
-    built object by object: its output is whole and its exit code kept."""
+    built object by object: its output is whole and its exit code kept.
+    Processes of their own: the end of the process is what is tested."""
     done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "render", "--format", "json", "--out",
-                           str(tmp_path / "out")], capture_output=True, text=True)
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and json.loads(done.stdout)["files"]
     done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "push", "--retries", "x"],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Input should be a valid integer" in done.stderr
 
 
 def test_a_reader_that_goes_away_is_no_traceback():
+    """A process of its own: its stdout is a pipe whose reader exits."""
     reader = subprocess.Popen(["head", "-c", "10"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     done = subprocess.run([sys.executable, "-m", "tonebridge_dash", "validate", "--list-rules"],
-                          stdout=reader.stdin, stderr=subprocess.PIPE, text=True)
+                          stdout=reader.stdin, stderr=subprocess.PIPE, text=True, timeout=60)
     reader.stdin.close()
     reader.wait()
     assert "Traceback" not in done.stderr and done.returncode in (0, 1)

@@ -5,34 +5,25 @@ environment."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import yaml
 
 from tonebridge_dash.cli.dashboards import Target
 from tonebridge_dash.targets.dashboards import TARGETS
 
 
-def run(*args, cwd=None, env=None):
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, **(env or {})})
-
-
-def test_the_help_lists_every_target():
+def test_the_help_lists_every_target(tb):
     assert tuple(t.value for t in Target) == TARGETS
-    r = run("render", "--help")
-    assert "json|provisioning|configmap|operator|resource" in r.stdout
-    r = run("rules", "--help")
-    assert "files|prometheus-operator" in r.stdout
+    r = tb("render", "--help")
+    assert "json|provisioning|configmap|operator|resource" in r.out
+    r = tb("rules", "--help")
+    assert "files|prometheus-operator" in r.out
 
 
-def test_render_writes_each_target_into_its_own_directory(tmp_path):
+def test_render_writes_each_target_into_its_own_directory(tb, tmp_path):
     for target in ("provisioning", "configmap", "operator", "resource"):
-        r = run("render", "--target", target, cwd=tmp_path)
-        assert r.returncode == 0, r.stderr
-        assert f"for {target} to build/{target}" in r.stderr
+        r = tb("render", "--target", target)
+        assert r.code == 0, r.err
+        assert f"for {target} to build/{target}" in r.err
     assert (tmp_path / "build" / "operator" / "tb-overview.yaml").is_file()
     assert (tmp_path / "build" / "provisioning" / "tonebridge" / "tb-overview.json").is_file()
     doc = yaml.safe_load((tmp_path / "build" / "configmap" / "tb-slo.yaml").read_text())
@@ -40,30 +31,30 @@ def test_render_writes_each_target_into_its_own_directory(tmp_path):
     assert not (tmp_path / "build" / "dashboards").exists()
 
 
-def test_render_check_says_whether_the_manifests_are_current(tmp_path):
+def test_render_check_says_whether_the_manifests_are_current(tb, tmp_path):
     out = str(tmp_path / "op")
-    assert run("render", "--target", "operator", "--out", out).returncode == 0
-    assert run("render", "--target", "operator", "--out", out, "--check").returncode == 0
+    assert tb("render", "--target", "operator", "--out", out).code == 0
+    assert tb("render", "--target", "operator", "--out", out, "--check").code == 0
     (tmp_path / "op" / "tb-overview.yaml").write_text("changed\n")
-    r = run("render", "--target", "operator", "--out", out, "--check")
-    assert r.returncode == 1 and "tb-overview.yaml" in r.stdout
+    r = tb("render", "--target", "operator", "--out", out, "--check")
+    assert r.code == 1 and "tb-overview.yaml" in r.out
 
 
-def test_render_json_is_still_the_default(tmp_path):
-    r = run("render", "--out", str(tmp_path))
-    assert r.returncode == 0, r.stderr
+def test_render_json_is_still_the_default(tb, tmp_path):
+    r = tb("render", "--out", tmp_path)
+    assert r.code == 0, r.err
     assert (tmp_path / "tb-overview.json").is_file()
 
 
-def test_an_unknown_target_is_a_usage_error(tmp_path):
-    r = run("render", "--target", "helm", "--out", str(tmp_path))
-    assert r.returncode == 2 and "helm" in r.stderr and "Traceback" not in r.stderr
+def test_an_unknown_target_is_a_usage_error(tb, tmp_path):
+    r = tb("render", "--target", "helm", "--out", tmp_path)
+    assert r.code == 2 and "helm" in r.err and "Traceback" not in r.err
 
 
-def test_a_manifest_kubernetes_would_refuse_is_one_line_and_exit_1(tmp_path):
+def test_a_manifest_kubernetes_would_refuse_is_one_line_and_exit_1(tb, tmp_path):
     (tmp_path / "tb-dash.yaml").write_text("dashboards: {uid_prefix: TB_}\n", encoding="utf-8")
-    r = run("render", "--target", "resource", "--out", str(tmp_path / "out"), cwd=tmp_path)
-    assert r.returncode == 1, r.stderr
-    lines = r.stderr.strip().splitlines()
+    r = tb("render", "--target", "resource", "--out", tmp_path / "out")
+    assert r.code == 1, r.err
+    lines = r.err.strip().splitlines()
     assert lines[-1].startswith("tb-dash: error: dashboard 'TB_") and "DNS-1123" in lines[-1]
-    assert "Traceback" not in r.stderr and not (tmp_path / "out").exists()
+    assert "Traceback" not in r.err and not (tmp_path / "out").exists()

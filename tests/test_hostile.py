@@ -7,15 +7,11 @@ and the settings refuse control and bidi characters before the schema."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-
 import jsonschema
 import pytest
 
-from emulated import client, emu  # noqa: F401 (fixtures)
-from test_cli_push import one_line, tb  # noqa: F401 (fixture)
+from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
+from test_cli_push import one_line
 from test_pull import SEARCH, files, seed
 from tonebridge_dash import compiled
 from tonebridge_dash.targets import kubernetes as k8s
@@ -46,7 +42,7 @@ def test_a_uid_with_a_trailing_newline_is_refused_everywhere(tail):
 def test_pull_refuses_a_uid_with_a_newline_from_grafana(tb, emu, client, tmp_path):
     seed(client, 2)
     emu.rewrite(SEARCH, lambda hits: [{**h, "uid": "pwn\n"} if h["uid"] == "d01" else h for h in hits])
-    code, out, err = tb("pull", "--grafana-url", emu.url, "--all")
+    code, out, err = tb("pull", "--grafana-url", emu.url, "--all", env={"GRAFANA_TOKEN": TOKEN})
     assert code == 2 and "which is not a valid uid; refused" in one_line(err)
     assert files(tmp_path) == []  # no pwn\n.json
 
@@ -141,14 +137,12 @@ def test_a_tab_and_plain_unicode_are_fine_in_settings():
     assert cfg.grafana.folder.title == "Équipe\tops — 監視"
 
 
-def test_rules_for_prometheus_operator_refuse_a_secret_name_with_a_newline(tmp_path):
+def test_rules_for_prometheus_operator_refuse_a_secret_name_with_a_newline(tb, tmp_path):
     """The reported case: exit 0 and a Secret whose YAML did not parse."""
     (tmp_path / "tb-dash.yaml").write_text('kubernetes: {alertmanager: {secret_name: "am\\n"}}\n')
-    r = subprocess.run([sys.executable, "-m", "tonebridge_dash", "rules", "--target", "prometheus-operator",
-                        "--out", "out"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                       env=dict(os.environ))
-    assert r.returncode == 2, r.stderr
-    assert r.stderr.splitlines() == ["tb-dash: error: tb-dash.yaml: key 'kubernetes.alertmanager.secret_name': "
+    r = tb("rules", "--target", "prometheus-operator", "--out", "out")
+    assert r.code == 2, r.err
+    assert r.err.splitlines() == ["tb-dash: error: tb-dash.yaml: key 'kubernetes.alertmanager.secret_name': "
                                      "the value holds the control character U+000A (not allowed in settings)"]
     assert not (tmp_path / "out").exists()
 

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from test_output import unblocked_after
 from tonebridge_dash.errors import EXIT_USAGE, SettingsError
 from tonebridge_dash.settings import load_settings
 
@@ -25,7 +26,9 @@ def bomb(levels: int = 9) -> str:
 
 
 def run_limited(*args, cwd=None, memory=1 << 30, timeout=60):
-    """``tb-dash *args`` in a process that may use at most ``memory`` bytes."""
+    """``tb-dash *args`` in a process that may use at most ``memory`` bytes:
+    a process of its own, as the limit is what is tested (a regression
+    would exhaust the test run's memory, not fail a test)."""
     def limit():
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
@@ -34,10 +37,12 @@ def run_limited(*args, cwd=None, memory=1 << 30, timeout=60):
 
 
 def one_line_error(done, code=EXIT_USAGE) -> str:
-    assert done.returncode == code, done.stderr[-2000:]
-    assert "Traceback" not in done.stderr
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("tb-dash: error: "), done.stderr[-2000:]
+    """The one line of error of ``done`` (a process's result or tb's)."""
+    returncode, stderr = (done.code, done.err) if hasattr(done, "code") else (done.returncode, done.stderr)
+    assert returncode == code, stderr[-2000:]
+    assert "Traceback" not in stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tb-dash: error: "), stderr[-2000:]
     return lines[0]
 
 
@@ -59,17 +64,17 @@ def test_an_alias_bomb_is_refused_in_bounded_memory(tmp_path, place):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_huge_value_is_clipped_in_the_message(tmp_path):
+def test_a_huge_value_is_clipped_in_the_message(tb, tmp_path):
     """Before: the message quoted the whole 200 kB value."""
     (tmp_path / "tb-dash.yaml").write_text("dashboards:\n  refresh: '" + "x" * 200_000 + "'\n")
-    line = one_line_error(run_limited("validate", cwd=tmp_path))
+    line = one_line_error(tb("validate"))
     assert line.startswith("tb-dash: error: tb-dash.yaml: key 'dashboards.refresh': 'xxx")
     assert len(line) < 400
 
 
-def test_a_value_with_a_newline_stays_on_one_line(tmp_path):
+def test_a_value_with_a_newline_stays_on_one_line(tb, tmp_path):
     (tmp_path / "tb-dash.yaml").write_text('thresholds:\n  "a\\nb": {critical: 1}\n')
-    line = one_line_error(run_limited("validate", cwd=tmp_path))
+    line = one_line_error(tb("validate"))
     assert "key 'thresholds.a\\nb': the key holds the control character U+000A" in line
 
 
@@ -93,11 +98,6 @@ def test_yaml_that_cannot_be_settings_is_one_settings_error(tmp_path, content, m
 
 
 # --- special files and sizes ---------------------------------------------------------
-def run(*args, cwd=None, timeout=30):
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
-
-
 @pytest.fixture
 def fifo(tmp_path):
     path = tmp_path / "fifo.json"
@@ -105,25 +105,32 @@ def fifo(tmp_path):
     return path
 
 
-def test_special_files_are_refused_before_they_are_read(tmp_path, fifo):
+def test_special_files_are_refused_before_they_are_read(tb, tmp_path, fifo):
     """Before: each of these blocked for ever (a FIFO nobody writes) or read
-    without end (/dev/zero)."""
-    cases = [
-        (("validate", "--config", str(fifo)), f"{fifo}: is a FIFO, not a regular file; tb-dash reads a settings file"),
-        (("validate", str(tmp_path)), f"{fifo}: is a FIFO, not a regular file; tb-dash reads a dashboard JSON file"),
-        (("push", "--from", str(tmp_path), "--dry-run", "--grafana-url", "http://127.0.0.1:9"),
+    without end (/dev/zero). /dev/zero is read in a process of its own with
+    a memory limit: read without end, it would exhaust the test run's
+    memory; a FIFO opened is opened from the other end after a minute, so
+    that a hang fails the test."""
+    for args, message in [
+        (("validate", "--config", fifo), f"{fifo}: is a FIFO, not a regular file; tb-dash reads a settings file"),
+        (("validate", tmp_path), f"{fifo}: is a FIFO, not a regular file; tb-dash reads a dashboard JSON file"),
+        (("push", "--from", tmp_path, "--dry-run", "--grafana-url", "http://127.0.0.1:9", "--retries", "0"),
          f"{fifo}: is a FIFO, not a regular file"),
+        (("diff", "--token-file", fifo, "--grafana-url", "http://127.0.0.1:9"), f"{fifo}: is a FIFO"),
+    ]:
+        with unblocked_after(fifo) as hung:
+            line = one_line_error(tb(*args))
+        assert not hung and line.startswith(f"tb-dash: error: {message}"), (args, line)
+    for args, message in [
         (("diff", "--token-file", "/dev/zero", "--grafana-url", "http://127.0.0.1:9"),
          "/dev/zero: is a character device, not a regular file; tb-dash reads a token file only from a regular file"),
-        (("diff", "--token-file", str(fifo), "--grafana-url", "http://127.0.0.1:9"), f"{fifo}: is a FIFO"),
         (("render", "--config", "/dev/zero", "--out", str(tmp_path / "out")), "/dev/zero: is a character device"),
-    ]
-    for args, message in cases:
-        line = one_line_error(run(*args))
+    ]:
+        line = one_line_error(run_limited(*args, cwd=tmp_path))
         assert line.startswith(f"tb-dash: error: {message}"), (args, line)
 
 
-def test_inputs_are_read_with_size_limits(tmp_path):
+def test_inputs_are_read_with_size_limits(tb, tmp_path):
     """Sparse files: a limit is checked before anything is read."""
     board = tmp_path / "dir" / "big.json"
     board.parent.mkdir()
@@ -134,12 +141,12 @@ def test_inputs_are_read_with_size_limits(tmp_path):
         f.truncate(2 * 1024 * 1024)
     token.write_text("x" * 70_000)
     for args, message in [
-        (("validate", str(board.parent)), f"{board}: 17825792 bytes, more than the 16777216 a dashboard JSON file"),
-        (("validate", "--config", str(settings)), f"{settings}: 2097152 bytes, more than the 1048576 a settings file"),
-        (("diff", "--token-file", str(token), "--grafana-url", "http://127.0.0.1:9"),
+        (("validate", board.parent), f"{board}: 17825792 bytes, more than the 16777216 a dashboard JSON file"),
+        (("validate", "--config", settings), f"{settings}: 2097152 bytes, more than the 1048576 a settings file"),
+        (("diff", "--token-file", token, "--grafana-url", "http://127.0.0.1:9"),
          f"{token}: 70000 bytes, more than the 65536 a token file may have"),
     ]:
-        assert one_line_error(run(*args)).startswith(f"tb-dash: error: {message}")
+        assert one_line_error(tb(*args)).startswith(f"tb-dash: error: {message}")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -147,9 +154,9 @@ def test_inputs_are_read_with_size_limits(tmp_path):
     ('{"a": ' * 200 + "1" + "}" * 200, "key 'a.a.a."),
     ("9" * 5000, "not valid JSON (Exceeds the limit (4300 digits)"),
 ])
-def test_dashboard_json_that_cannot_be_read_is_one_line(tmp_path, text, message):
+def test_dashboard_json_that_cannot_be_read_is_one_line(tb, tmp_path, text, message):
     (tmp_path / "d.json").write_text(text, encoding="utf-8")
-    line = one_line_error(run("validate", str(tmp_path)))
+    line = one_line_error(tb("validate", tmp_path))
     assert line.startswith(f"tb-dash: error: {tmp_path / 'd.json'}: ") and message in line, line
     assert len(line) < 400
 
@@ -210,13 +217,12 @@ def test_overlapping_panels_are_reported_once_each(rendered, cfg):
 
 
 @pytest.mark.parametrize("text", ["1", '"a dashboard"', "null", "[]", "[1, [2]]"])
-def test_a_json_file_that_is_not_an_object_is_one_line(tmp_path, text):
+def test_a_json_file_that_is_not_an_object_is_one_line(tb, tmp_path, text):
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "x.json").write_text(text)
-    done = subprocess.run([sys.executable, "-c", "from tonebridge_dash.cli import main; main()", "validate",
-                           str(tmp_path / "d")], capture_output=True, text=True)
-    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.strip().endswith("x.json: expected a dashboard JSON object")
+    done = tb("validate", tmp_path / "d")
+    assert done.code == 2, done.err
+    assert done.err.strip().endswith("x.json: expected a dashboard JSON object")
 
 
 # -- a YAML text is parsed once: PyYAML's import alone outweighs a no-op push --------
@@ -226,7 +232,9 @@ SETTINGS = "grafana:\n  folder: {uid: ops, title: Ops}\nenvironments:\n  prod:\n
 
 def test_the_settings_are_parsed_by_pyyaml_once_then_read_from_the_cache(tmp_path):
     """Two runs with the same settings file: the second does not import
-    PyYAML at all, and loads the same settings."""
+    PyYAML at all, and loads the same settings. Processes of their own:
+    what a run imports is seen only in an interpreter that has imported
+    nothing else."""
     (tmp_path / "tb-dash.yaml").write_text(SETTINGS)
     probe = ("import sys\nfrom tonebridge_dash.settings import load_settings\n"
              "print(repr(load_settings(None)))\nprint('yaml' in sys.modules)")

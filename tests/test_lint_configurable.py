@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -83,15 +81,15 @@ def test_required_matchers_are_the_house_profiles_and_none_by_default():
     assert _found(_dashboard(["tonebridge_requests_total"]), "target-required-matchers", from_mapping({}))
 
 
-def test_a_regex_that_does_not_compile_is_one_line_and_exit_2(tmp_path):
+def test_a_regex_that_does_not_compile_is_one_line_and_exit_2(tb, tmp_path):
     (tmp_path / "tb-dash.yaml").write_text(
         'validate: {rules: {target-required-matchers: [{labels: [job], metrics: "shop_(["}]}}\n')
     (tmp_path / "d").mkdir()
     (tmp_path / "d" / "shop.json").write_text(json.dumps(_dashboard(["up"])))
-    r = _cli(tmp_path / "d", "--config", str(tmp_path / "tb-dash.yaml"))
-    assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.startswith("tb-dash: error: ") and r.stderr.count("\n") == 1
-    assert "validate.rules.target-required-matchers.0.metrics" in r.stderr
+    r = tb("validate", tmp_path / "d", "--config", tmp_path / "tb-dash.yaml", "--format", "json")
+    assert r.code == 2
+    assert r.err.startswith("tb-dash: error: ") and r.err.count("\n") == 1
+    assert "validate.rules.target-required-matchers.0.metrics" in r.err
 
 
 @pytest.mark.parametrize("rules", [
@@ -240,28 +238,23 @@ def test_what_is_a_counter_is_the_settings():
 
 
 # --- the command line -------------------------------------------------------------------------
-def _cli(directory, *args):
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", "validate", str(directory), *args,
-                           "--format", "json"], capture_output=True, text=True, timeout=60)
-
-
-def test_cli_fix_in_the_house_profile_rewrites_what_it_can_and_honours_exclusions(tmp_path):
+def test_cli_fix_in_the_house_profile_rewrites_what_it_can_and_honours_exclusions(tb, tmp_path):
     data = _dashboard([f"histogram_quantile(0.9, sum({BUCKETS}))", f"histogram_quantile(0.5, sum({BUCKETS}))"],
                       [_custom("job"), _custom("env")])
     (tmp_path / "shop.json").write_text(json.dumps(data))
-    r = _cli(tmp_path, "--fix")  # the grafana profile: the house rules' fixes do not apply
+    r = tb("validate", tmp_path, "--fix", "--format", "json")  # the grafana profile: the house fixes do not apply
     assert json.loads((tmp_path / "shop.json").read_text())["templating"] == data["templating"]
     settings = tmp_path / "tb-dash.yaml"
     settings.write_text("validate:\n  exclude:\n    - {rule: target-histogram-le, panel: Latency, target: 1, "
                         "reason: kept as it is}\n")
-    r = _cli(tmp_path, "--fix", "--profile", "house", "--config", str(settings))
+    r = tb("validate", tmp_path, "--fix", "--profile", "house", "--config", settings, "--format", "json")
     assert "fixed shop.json: variable 'env': removed (nothing uses it); panel 'Latency' target A: by (le)" \
-        in r.stderr, r.stderr
+        in r.err, r.err
     fixed = json.loads((tmp_path / "shop.json").read_text())
     assert [v["name"] for v in fixed["templating"]["list"]] == ["datasource", "job"]
     assert [t["expr"] for t in fixed["panels"][0]["targets"]] == [
         f"histogram_quantile(0.9, sum by (le) ({BUCKETS}))", f"histogram_quantile(0.5, sum({BUCKETS}))"]
-    report = json.loads(r.stdout)
+    report = json.loads(r.out)
     assert not [f for f in report["findings"] if f["rule"] in ("template-unused", "target-histogram-le")]
     assert [(f["rule"], f["target"]) for f in report["excluded_findings"]] == [("target-histogram-le", 1)]
 
@@ -278,13 +271,15 @@ def test_fix_dir_leaves_what_the_lint_file_excludes(tmp_path):
 
 
 def test_unclosed_references_are_read_in_linear_time():
+    """Before: minutes, each "${a." scanned to the end of the text. The
+    bound guards against that hang; it is no measure (milliseconds now)."""
     import time
 
     data = _dashboard(["up"], [_custom("env")])
     data["panels"][0]["description"] = "${a." * 100_000 + "${a:" * 100_000
     started = time.perf_counter()
     assert len(_found(data, "template-unused")) == 1
-    assert time.perf_counter() - started < 2  # was minutes: each "${a." scanned to the end of the text
+    assert time.perf_counter() - started < 60
 
 
 def test_the_readmes_example_is_valid_settings():

@@ -5,8 +5,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -71,11 +69,6 @@ def test_a_bad_target_index_is_a_one_line_settings_error(value):
     assert "\n" not in message and message.startswith("tb-dash.yaml: key 'validate.exclude.0.target'"), message
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", "validate", *args, "--format", "json"],
-                          capture_output=True, text=True, timeout=60)
-
-
 def _write(tmp_path, lint_file: str | None):
     (tmp_path / "apollo.json").write_text(json.dumps(DASHBOARD), encoding="utf-8")
     if lint_file is not None:
@@ -99,17 +92,17 @@ warnings:
 """
 
 
-def test_a_lint_file_excludes_by_dashboard_panel_and_target(tmp_path):
+def test_a_lint_file_excludes_by_dashboard_panel_and_target(tb, tmp_path):
     _write(tmp_path, None)
-    before = json.loads(_cli(str(tmp_path)).stdout)
+    before = json.loads(tb("validate", tmp_path, "--format", "json").out)
     assert {(f["rule"], f["target"]) for f in before["findings"]} >= {
         ("template-job", None), ("target-instance", 1), ("target-instance", 2)}
 
     _write(tmp_path, LINT_FILE)
     for where in (tmp_path, tmp_path / "apollo.json"):  # a directory, or the file itself
-        r = _cli(str(where))
-        assert r.returncode == 0 and r.stderr == "", r.stderr
-        report = json.loads(r.stdout)
+        r = tb("validate", where, "--format", "json")
+        assert r.code == 0 and r.err == "", r.err
+        report = json.loads(r.out)
         found = {(f["rule"], f["target"]) for f in report["findings"]}
         assert ("target-instance", 1) in found and ("target-instance", 2) not in found
         assert "template-job" not in {rule for rule, _ in found}  # no entries: the whole rule
@@ -119,15 +112,15 @@ def test_a_lint_file_excludes_by_dashboard_panel_and_target(tmp_path):
             f["reason"] for f in report["excluded_findings"] if f["rule"] == "target-instance")
 
 
-def test_a_lint_file_downgrades_to_warnings(tmp_path):
+def test_a_lint_file_downgrades_to_warnings(tb, tmp_path):
     data = json.loads(json.dumps(DASHBOARD))
     data["panels"][0]["targets"][0]["expr"] = "sum(rate(x[5m]"  # a target-promql error
     (tmp_path / "apollo.json").write_text(json.dumps(data), encoding="utf-8")
-    assert _cli(str(tmp_path)).returncode == 1
+    assert tb("validate", tmp_path, "--format", "json").code == 1
     (tmp_path / ".lint").write_text("warnings:\n  target-promql-rule:\n", encoding="utf-8")
-    r = _cli(str(tmp_path))
-    assert r.returncode == 0
-    assert [f["severity"] for f in json.loads(r.stdout)["findings"] if f["rule"] == "target-promql"] == ["warning"]
+    r = tb("validate", tmp_path, "--format", "json")
+    assert r.code == 0
+    assert [f["severity"] for f in json.loads(r.out)["findings"] if f["rule"] == "target-promql"] == ["warning"]
 
 
 @pytest.mark.parametrize("text, says", [
@@ -139,10 +132,10 @@ def test_a_lint_file_downgrades_to_warnings(tmp_path):
     ("exclusions:\n  target-job:\n    entries:\n      - pannel: x\n", "unknown key 'pannel'"),
     ("- a list\n", "expected a mapping with exclusions and warnings"),
 ])
-def test_a_malformed_lint_file_is_one_line_and_exit_2(tmp_path, text, says):
+def test_a_malformed_lint_file_is_one_line_and_exit_2(tb, tmp_path, text, says):
     _write(tmp_path, text)
-    r = _cli(str(tmp_path))
-    assert r.returncode == 2, r.stdout + r.stderr
-    assert r.stdout == "" and "Traceback" not in r.stderr
-    assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("tb-dash: error: "), r.stderr
-    assert ".lint" in r.stderr and says in r.stderr, r.stderr
+    r = tb("validate", tmp_path, "--format", "json")
+    assert r.code == 2, r.out + r.err
+    assert r.out == ""
+    assert len(r.err.strip().splitlines()) == 1 and r.err.startswith("tb-dash: error: "), r.err
+    assert ".lint" in r.err and says in r.err, r.err

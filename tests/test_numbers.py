@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
-import sys
 
 import pytest
 
@@ -18,11 +16,6 @@ from tonebridge_dash.errors import EXIT_USAGE, SettingsError
 from tonebridge_dash.model import Rendered
 from tonebridge_dash.files.write import OutputError, encode_json
 from tonebridge_dash.settings import load_settings
-
-
-def run(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=60)
 
 
 @pytest.mark.parametrize("content, message", [
@@ -80,14 +73,14 @@ def test_durations_prometheus_writes_are_accepted():
     "slo:\n  window: 300y\n",
     "slo:\n  window: 30m1h\n",
 ])
-def test_rules_writes_nothing_promtool_would_reject(tmp_path, content):
+def test_rules_writes_nothing_promtool_would_reject(tb, tmp_path, content):
     """Before: rules exited 0 having written `> nan`, or a window promtool rejects."""
     (tmp_path / "tb-dash.yaml").write_text(content)
     for command in (("rules", "--out", "out"), ("render", "--out", "out")):
-        done = run(*command, cwd=tmp_path)
-        assert done.returncode == EXIT_USAGE, done.stderr
-        assert done.stderr.startswith("tb-dash: error: tb-dash.yaml: key '") and "Traceback" not in done.stderr
-        assert len(done.stderr.strip().splitlines()) == 1
+        done = tb(*command)
+        assert done.code == EXIT_USAGE, done.err
+        assert done.err.startswith("tb-dash: error: tb-dash.yaml: key '") and "Traceback" not in done.err
+        assert len(done.err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
 
 
@@ -126,21 +119,21 @@ def test_validate_reports_a_non_finite_number_in_memory(rendered, cfg):
     ("-Infinity", "-Infinity is not a JSON number"),
     ("1e999", "1e999 is too large for a JSON number (a double)"),
 ])
-def test_validate_refuses_dashboard_files_with_non_finite_numbers(tmp_path, rendered, number, message):
+def test_validate_refuses_dashboard_files_with_non_finite_numbers(tb, tmp_path, rendered, number, message):
     """Before: validate passed them (exit 0); Python's json reads NaN and
     Infinity, which no other JSON parser, Grafana's included, accepts."""
     text = json.dumps(rendered["tb-overview"].data).replace('"value": 0.01', f'"value": {number}', 1)
     assert number in text
     (tmp_path / "tb-overview.json").write_text(text)
-    for command in (("validate", str(tmp_path)), ("push", "--from", str(tmp_path), "--dry-run",
-                                                  "--grafana-url", "http://127.0.0.1:9")):
-        done = run(*command)
-        assert done.returncode == EXIT_USAGE, done.stderr
-        assert done.stderr.startswith(f"tb-dash: error: {tmp_path / 'tb-overview.json'}: not valid JSON ({message}")
-        assert len(done.stderr.strip().splitlines()) == 1
+    for command in (("validate", tmp_path), ("push", "--from", tmp_path, "--dry-run",
+                                             "--grafana-url", "http://127.0.0.1:9", "--retries", "0")):
+        done = tb(*command)
+        assert done.code == EXIT_USAGE, done.err
+        assert done.err.startswith(f"tb-dash: error: {tmp_path / 'tb-overview.json'}: not valid JSON ({message}")
+        assert len(done.err.strip().splitlines()) == 1
 
 
-def test_check_refuses_a_time_that_is_not_one(tmp_path):
+def test_check_refuses_a_time_that_is_not_one(tb, tmp_path):
     for bad in ("nan", "inf", "-1", "1e300"):
-        done = run("check", "-p", "http://127.0.0.1:9", "--time", bad)
-        assert done.returncode == EXIT_USAGE and "--time must be unix seconds or RFC 3339" in done.stderr
+        done = tb("check", "-p", "http://127.0.0.1:9", "--time", bad)
+        assert done.code == EXIT_USAGE and "--time must be unix seconds or RFC 3339" in done.err

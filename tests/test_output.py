@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+from contextlib import contextmanager
 
 import pytest
 
@@ -15,19 +17,34 @@ from tonebridge_dash.model import Rendered
 from tonebridge_dash.files.write import OutputError, write_all, write_atomic
 
 
-def run(*args, cwd=None, timeout=30):
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
-
-
 def temporaries(directory) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
 
 
 def dead_pid() -> int:
-    p = subprocess.Popen([sys.executable, "-c", "pass"])
+    """The pid of a process that has ended (a process of its own: its pid is the point)."""
+    p = subprocess.Popen(["true"])
     p.wait()
     return p.pid
+
+
+@contextmanager
+def unblocked_after(fifo, seconds: float = 60):
+    """A guard against a hang, not a measure: if the command opened ``fifo``
+    and waits for its other end, a peer opens and closes it after
+    ``seconds``, so the command ends; the list it yields then says so."""
+    fired: list[bool] = []
+
+    def peer():
+        fired.append(True)
+        os.close(os.open(fifo, os.O_RDWR | os.O_NONBLOCK))
+
+    timer = threading.Timer(seconds, peer)
+    timer.start()
+    try:
+        yield fired
+    finally:
+        timer.cancel()
 
 
 def test_writes_are_synced_to_disk_file_and_directory(tmp_path, monkeypatch):
@@ -77,13 +94,14 @@ def test_render_is_all_or_nothing_when_a_dashboard_cannot_be_encoded(cfg, tmp_pa
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
-def test_a_killed_render_leaves_the_old_files_and_the_next_render_cleans_up(tmp_path):
+def test_a_killed_render_leaves_the_old_files_and_the_next_render_cleans_up(tb, tmp_path):
     """tb-dash is killed (SIGKILL) when it starts renaming: every file is
     still the old one, and the next render writes them all and leaves no
     temporary file behind (before: a mix of old and new files, and a stray
-    temporary that later renders kept)."""
+    temporary that later renders kept). The killed render is a process of
+    its own: SIGKILL ends a process."""
     out = tmp_path / "out"
-    assert run("render", "--out", str(out)).returncode == 0
+    assert tb("render", "--out", out).code == 0
     old = {p.name: p.read_bytes() for p in out.glob("*.json")}
     (tmp_path / "tb-dash.yaml").write_text("dashboards:\n  refresh: 1m\n")
     kill_on_rename = textwrap.dedent("""
@@ -102,8 +120,8 @@ def test_a_killed_render_leaves_the_old_files_and_the_next_render_cleans_up(tmp_
     assert killed.returncode == -9
     assert {p.name: p.read_bytes() for p in out.glob("*.json")} == old
     assert temporaries(out)  # what the killed run left
-    done = run("render", "--out", "out", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
+    done = tb("render", "--out", "out")
+    assert done.code == 0, done.err
     assert temporaries(out) == []
     assert all(b'"refresh": "1m"' in p.read_bytes() for p in out.glob("*.json"))
 
@@ -119,15 +137,17 @@ def test_only_temporaries_of_dead_processes_are_removed(tmp_path):
 
 
 @pytest.mark.parametrize("command", [("render", "--out", "out"), ("rules", "--out", "out")])
-def test_a_fifo_where_a_file_goes_is_refused_and_nothing_is_written(tmp_path, command):
+def test_a_fifo_where_a_file_goes_is_refused_and_nothing_is_written(tb, tmp_path, command):
     """Before: render opened the FIFO to compare it and hung for ever."""
     out = tmp_path / "out"
     out.mkdir()
     fifo = out / ("tb-overview.json" if command[0] == "render" else "alertmanager.yml")
     os.mkfifo(fifo)
-    done = run(*command, cwd=tmp_path)
-    assert done.returncode == 1, done.stderr
-    assert done.stderr.strip() == f"tb-dash: error: {fifo.relative_to(tmp_path)}: is a FIFO, not a regular file; " \
+    with unblocked_after(fifo) as hung:
+        done = tb(*command)
+    assert not hung, "the command opened the FIFO and waited for its other end"
+    assert done.code == 1, done.err
+    assert done.err.strip() == f"tb-dash: error: {fifo.relative_to(tmp_path)}: is a FIFO, not a regular file; " \
                                   "tb-dash does not write over it"
     assert sorted(p.name for p in out.iterdir()) == [fifo.name]  # nothing else written, no temporary
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import copy
 import json
-import time
 
 import pytest
 
 from emulated import TOKEN, client, emu  # noqa: F401 (fixtures)
+from test_grafana_client import clock  # noqa: F401 (fixture)
 from tonebridge_dash.dashboard.render import RenderError
 from tonebridge_dash.errors import EXIT_FAILED, EXIT_OK, EXIT_REFUSED
 from tonebridge_dash.grafana import (GrafanaClient, GrafanaError, NotFound, RetryPolicy, ServerError, TokenAuth,
@@ -180,14 +180,16 @@ def test_a_503_burst_is_ridden_out(client, emu, dashboards):
     assert all(emu.dashboard(r.uid) for r in dashboards)
 
 
-def test_grafana_answering_502_forever_fails_quickly(emu, dashboards):
+def test_grafana_answering_502_forever_fails_quickly(emu, clock, dashboards):
+    """The push ends with the first requests' retries: none asked more than
+    the policy's attempts, no dashboard read or written."""
     emu.fail_next(None, 502, html=True)
     policy = RetryPolicy(attempts=5, backoff=0.05, max_delay=0.2, budget=1.0)
-    t = time.monotonic()
-    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), retry=policy) as c:
+    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), retry=policy, sleep=clock.sleep) as c:
         with pytest.raises(ServerError, match="502 Bad Gateway"):
             run(c, dashboards)
-    assert time.monotonic() - t < 2.0
+    assert set(emu.counts) <= {"GET /api/health", "GET /api/search", "GET /api/folders/:uid"}, emu.counts
+    assert max(emu.counts.values()) <= policy.attempts and clock.waits
     assert emu.writes() == 0
 
 
@@ -497,9 +499,8 @@ def test_a_save_that_keeps_failing_is_failed_after_two_tries_with_a_read_back_ea
     r = changed(r, description="new in the code")
     emu.reset_counts()
     emu.fail_next(None, 502, html=True, route=SAVE)
-    t = time.monotonic()
     report = run(impatient, [r])
-    assert time.monotonic() - t < 2.0
+    assert impatient.retries_done == 0  # neither save repeated by the client nor a read retried
     assert (report.exit_code, report.outcomes[0].action) == (EXIT_FAILED, "failed")
     assert report.outcomes[0].detail == ("POST /api/dashboards/db: Grafana answered 502: non-JSON text/html answer: "
                                          "502 Bad Gateway; read back: it was not saved")
@@ -520,13 +521,26 @@ def test_a_lost_answer_that_cannot_be_read_back_says_so(impatient, emu, dashboar
     assert emu.counts[SAVE] == 1
 
 
-def test_a_request_and_its_retries_end_within_the_budget(emu):
+def test_a_request_and_its_retries_end_within_the_budget(emu, clock):
     """Each retry waits only for what is left of the budget: a Grafana that
-    never answers in time fails after the budget, not after timeout x tries."""
+    never answers in time fails after the budget, not after timeout x tries.
+    The client's clock advances by each attempt's timeout and each wait, so
+    the time the attempts may take is counted, not measured: the first
+    takes its 0.9 s, the wait up to 0.05 s, the retry what is left of 1 s."""
     emu.answer_late(3.0, None, route="GET /api/search")
     policy = RetryPolicy(attempts=5, backoff=0.05, max_delay=0.05, budget=1.0)
-    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), timeout=0.9, retry=policy) as c:
-        t = time.monotonic()
+    with GrafanaClient(emu.url, auth=TokenAuth(TOKEN), timeout=0.9, retry=policy, sleep=clock.sleep) as c:
+        timeouts, send = [], c.session.request
+
+        def timed(*args, timeout, **kwargs):
+            timeouts.append(timeout)
+            try:
+                return send(*args, timeout=timeout, **kwargs)
+            finally:
+                clock.now += max(timeout) if isinstance(timeout, tuple) else timeout
+
+        c.session.request = timed
         with pytest.raises(GrafanaError, match="no answer within the timeout"):
             c.search()
-        assert time.monotonic() - t < 1.3
+    assert timeouts[0] == 0.9 and len(timeouts) == 2, timeouts
+    assert clock.now == pytest.approx(policy.budget)

@@ -4,13 +4,9 @@ appears in a message, and the CLI's errors show neither."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from emulated import free_port
-from tonebridge_dash import cli
 from tonebridge_dash.errors import TbDashError, UsageError, redact_url
 from tonebridge_dash.grafana import GrafanaClient
 from tonebridge_dash.prometheus.client import PrometheusClient, PrometheusUnreachable
@@ -56,22 +52,18 @@ def test_a_prometheus_url_with_a_query_string_is_refused_without_showing_it():
     assert "query string" in e.value.message
 
 
-def test_check_never_prints_the_password():
+def test_check_never_prints_the_password(tb):
     url = f"http://user:{SECRET}@127.0.0.1:{free_port()}"
-    r = subprocess.run([sys.executable, "-m", "tonebridge_dash", "check", "-p", url, "--timeout", "2"],
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 2 and SECRET not in r.stdout + r.stderr and "Traceback" not in r.stderr
-    assert r.stderr.strip().endswith("cannot reach Prometheus at http://***@127.0.0.1:"
-                                     f"{url.rsplit(':', 1)[1]} (ConnectionError)")
+    r = tb("check", "-p", url, "--timeout", "2")
+    assert r.code == 2 and SECRET not in r.out + r.err
+    assert r.err.strip().endswith("cannot reach Prometheus at http://***@127.0.0.1:"
+                                  f"{url.rsplit(':', 1)[1]} (ConnectionError)")
 
 
 @pytest.mark.parametrize("url", [f"http://127.0.0.1:{{port}}/?token={SECRET}",
                                  f"http://admin:{SECRET}@127.0.0.1:{{port}}"])
-def test_push_and_diff_never_print_a_secret_of_the_url(url, monkeypatch, capsys):
+def test_push_and_diff_never_print_a_secret_of_the_url(tb, url):
     url = url.format(port=free_port())
     for command in ("push", "diff"):
-        monkeypatch.setattr(sys, "argv", ["tb-dash", command, "--grafana-url", url, "--retries", "0"])
-        with pytest.raises(SystemExit) as e:
-            cli.main()
-        out, err = capsys.readouterr()
-        assert e.value.code == 2 and SECRET not in out + err and len(err.splitlines()) == 1, err
+        r = tb(command, "--grafana-url", url, "--retries", "0")
+        assert r.code == 2 and SECRET not in r.out + r.err and len(r.err.splitlines()) == 1, r.err

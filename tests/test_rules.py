@@ -4,10 +4,8 @@ seed's broken expressions), and every alert follows the settings."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -37,13 +35,7 @@ SEED_ALERTS = {  # name: (severity, team), spec §7.1 and §10.1
 }
 SECRET_VARIABLES = ("SLACK_WEBHOOK_URL", "SLACK_WEBHOOK_URL_FILE", "PAGERDUTY_SERVICE_KEY",
                     "PAGERDUTY_SERVICE_KEY_FILE")
-
-
-def run_cli(*args: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """The real entry point, with no secret variables but those given."""
-    base = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd,
-                          env={**base, **(env or {})}, capture_output=True, text=True, timeout=60)
+NO_SECRETS = dict.fromkeys(SECRET_VARIABLES)  # tb's env: none of them set
 
 
 def promtool(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -56,11 +48,12 @@ def promtool_test(rules_dir: Path, test_file: str) -> subprocess.CompletedProces
     return promtool("test", "rules", test_file, cwd=rules_dir)
 
 
-@pytest.fixture(scope="module")
-def rules_dir(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("rules")
-    r = run_cli("rules", "--out", str(out))
-    assert r.returncode == 0, r.stderr
+@pytest.fixture()
+def rules_dir(tb, tmp_path) -> Path:
+    """What ``tb-dash rules`` writes with no secret variable set."""
+    out = tmp_path / "rules"
+    r = tb("rules", "--out", out, env=NO_SECRETS)
+    assert r.code == 0, r.err
     return out
 
 
@@ -239,12 +232,12 @@ def test_duplicate_group_names_are_refused():
         check_unique([a, b])
 
 
-def test_out_that_is_a_file_is_one_line_and_exit_2(tmp_path):
+def test_out_that_is_a_file_is_one_line_and_exit_2(tb, tmp_path):
     target = tmp_path / "file"
     target.write_text("")
-    r = run_cli("rules", "--out", str(target))
-    assert r.returncode == 2
-    assert r.stderr.strip() == f"tb-dash: error: {target}: exists and is not a directory"
+    r = tb("rules", "--out", target, env=NO_SECRETS)
+    assert r.code == 2
+    assert r.err.strip() == f"tb-dash: error: {target}: exists and is not a directory"
 
 
 def test_rule_expressions_read_only_catalog_metrics_and_recorded_series(cfg):
@@ -261,11 +254,11 @@ def test_rule_expressions_read_only_catalog_metrics_and_recorded_series(cfg):
             assert names and names <= known, (rule.name, names - known)
 
 
-def test_help_shows_the_rules_command_and_an_example():
-    r = run_cli("rules", "--help")
-    assert r.returncode == 0
-    assert "tb-dash rules --out" in r.stdout
-    assert "SLACK_WEBHOOK_URL_FILE" in r.stdout
+def test_help_shows_the_rules_command_and_an_example(tb):
+    r = tb("rules", "--help")
+    assert r.code == 0
+    assert "tb-dash rules --out" in r.out
+    assert "SLACK_WEBHOOK_URL_FILE" in r.out
 
 
 def test_recording_depth_counts_the_backfill_passes_a_chain_of_rules_needs(tmp_path, cfg):

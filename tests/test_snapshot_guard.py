@@ -26,6 +26,9 @@ def _copy_project(dest: Path) -> Path:
 
 
 def _run_snapshots(project: Path) -> subprocess.CompletedProcess:
+    """The snapshot tests of ``project`` in a pytest process of its own: the
+    copy's packages (``panels``, ``dashboards``) must be the ones imported,
+    and this run has imported the project's under the same names."""
     env = {**os.environ, "PYTHONPATH": str(project)}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_snapshots.py"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from collections import defaultdict
 
 import pytest
@@ -124,10 +123,10 @@ def test_jobs_and_up(series):
     assert all(v == 1 for (name, _), samples in series.items() if name == "up" for _, v in samples)
 
 
-def test_three_hours_generate_in_a_few_seconds(tmp_path):
-    started = time.perf_counter()
+def test_three_hours_are_over_a_hundred_thousand_samples(tmp_path):
+    """How long it takes is measured by ``bench/bench_validate.py --check``
+    (the synthetic Prometheus's start), not here."""
     samples = synthetic.write(tmp_path / "data.om", synthetic.window(END), PROFILE)
-    assert time.perf_counter() - started < 5
     assert samples > 100_000
 
 
