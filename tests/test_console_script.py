@@ -9,6 +9,8 @@ directory of the test's; after its output ended, nothing may run with the
 marker and the directory must be empty. Before, ``validate DIR`` ended its
 process with ``os._exit``, which skipped the shutdown of its worker pool:
 the forked workers lived on, holding stdout, and the pipe never ended.
+
+So every test here runs the installed script as a process of its own.
 """
 
 from __future__ import annotations
@@ -178,6 +180,7 @@ def test_check_ends(tmp_path, out_dir, prometheus):
     ends_clean(tmp_path, "check", out_dir, "--prometheus-url", prometheus.url, "--time", str(prometheus.end))
 
 
+@pytest.mark.chromium
 def test_preview_png_ends(tmp_path, prometheus):
     if find_chromium() is None:
         pytest.skip("chromium not installed (apt-get install chromium); .ci/run installs it")
@@ -187,6 +190,7 @@ def test_preview_png_ends(tmp_path, prometheus):
     assert len(list((tmp_path / "png").glob("*.png"))) == len(list((tmp_path / "out").glob("*.json")))
 
 
+@pytest.mark.prometheus
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_demo_stopped_by_a_signal_ends(tmp_path, signum):
     if any(shutil.which(b) is None for b in ("prometheus", "promtool")):

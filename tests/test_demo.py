@@ -1,6 +1,9 @@
 """tb-dash demo: its Prometheus dies with it whatever ends it (SIGINT,
 SIGTERM, SIGHUP, SIGKILL), and its temporary directory does not outlive it
-by more than the next start."""
+by more than the next start.
+
+The demo runs as a process of its own: the signals, its child process and
+what is left after it are the point."""
 
 from __future__ import annotations
 
@@ -63,8 +66,8 @@ def test_a_signal_stops_the_demo_and_its_prometheus_and_removes_its_directory(tm
     running, re-parented, and its directory."""
     demo, server, workdir = start_demo(tmp_path)
     demo.send_signal(signum)
-    assert demo.wait(timeout=30) == 0
-    assert "stopped" in demo.stderr.read()
+    code, err = demo.wait(timeout=30), demo.stderr.read()
+    assert code == 0 and "stopped" in err, err
     assert gone(server) and not workdir.exists()
 
 
