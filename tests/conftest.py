@@ -168,33 +168,22 @@ REASONS = {"chromium": "chromium", "promtool": "prometheus", "amtool": "promethe
            "lucene": "lucene", "javac": "lucene"}
 
 
-def _group(item) -> str | None:
-    """The pytest-xdist group of a test (``--dist loadgroup``): the tests of
-    the synthetic Prometheus together, and the tests of a module that share
-    a fixture of the module's (a Prometheus, a Chromium, a JVM) together,
-    so that each starts on one worker only."""
+def _uses_synthetic_prometheus(item) -> bool:
     info = getattr(item, "_fixtureinfo", None)
-    if info is None:
-        return None
-    defs = info.name2fixturedefs
-    if "prometheus" in defs and getattr(defs["prometheus"][-1].func, "__module__", "") == __name__:
-        return "prometheus"
-    if any(defs[name][-1].scope in ("module", "class") for name in info.names_closure if name in defs):
-        return item.nodeid.split("::")[0]
-    return None
+    defs = info.name2fixturedefs.get("prometheus") if info else None
+    return bool(defs) and getattr(defs[-1].func, "__module__", "") == __name__
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which reads the groups
 def pytest_collection_modifyitems(config, items):
     """Each test that needs a tool gets its marker: by the synthetic
     ``prometheus`` fixture of this file, a skipif whose reason names the
-    tool, a marker of its own, or ``USES``; and its group (``_group``)."""
+    tool, a marker of its own, or ``USES``. The tests with a tool run
+    first (a stable sort: the order within each kind is kept): they are the
+    slow ones, and pytest-xdist (``--dist loadfile``) then hands out the
+    long files first, so that its workers end together."""
     for item in items:
-        group = _group(item)
-        if group == "prometheus":
+        if _uses_synthetic_prometheus(item):
             item.add_marker(pytest.mark.prometheus)
-        if group:
-            item.add_marker(pytest.mark.xdist_group(group))
         for mark in item.iter_markers("skipif"):
             reason = str(mark.kwargs.get("reason", "")).lower()
             for word, marker in REASONS.items():
@@ -203,6 +192,8 @@ def pytest_collection_modifyitems(config, items):
         used = USES.get(item.nodeid.split("/")[-1].split("[")[0])
         if used:
             item.add_marker(used)
+    with_tool = {item.nodeid.split("::")[0] for item in items if any(item.get_closest_marker(m) for m in TOOLS)}
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in with_tool)
 
 
 def pytest_runtest_setup(item):
@@ -247,14 +238,75 @@ def rendered(cfg):
 
 
 @pytest.fixture(scope="session")
-def prometheus(cfg):
+def prometheus(cfg, tmp_path_factory):
     """A real Prometheus (Debian's ``prometheus``) over three hours of
     synthetic ToneBridge traffic, backfilled with promtool, with the
     project's recording rules backfilled over it; stopped after the session.
-    Query it at ``prometheus.end``, the last sample. Read it only: it is
-    shared by every test of the session (of the worker, under xdist)."""
+    Query it at ``prometheus.end``, the last sample; ``url`` and
+    ``rule_files`` (the recording rules) are the rest. Read it only: every
+    test of the session shares it, and under pytest-xdist every worker does
+    (the first to need it starts it, and stops it when none uses it)."""
     from tonebridge_dash.prometheus.server import SyntheticPrometheus
 
     needs("prometheus", "prometheus", "promtool")
-    with SyntheticPrometheus(cfg=cfg) as prom:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        with SyntheticPrometheus(cfg=cfg) as prom:
+            yield prom
+    else:
+        yield from _shared(lambda: SyntheticPrometheus(cfg=cfg), tmp_path_factory.getbasetemp().parent, worker)
+
+
+class _Started(NamedTuple):
+    """The synthetic Prometheus another worker started."""
+
+    url: str
+    end: float
+    rule_files: list
+
+
+def _shared(start, root: Path, worker: str):
+    """The Prometheus of one worker shared with the others of the run
+    (``root``, the run's own directory): its address in a file, a lock
+    around its start and its end, and a file per worker that uses it."""
+    import fcntl
+    import json
+    import time
+
+    users, state = root / "prometheus-users", root / "prometheus.json"
+    users.mkdir(exist_ok=True)
+    (users / worker).touch()  # before the lock: the owner cannot stop it under this worker now
+
+    def locked():
+        f = open(root / "prometheus.lock", "a")
+        fcntl.flock(f, fcntl.LOCK_EX)
+        return f
+
+    try:
+        with locked():
+            data = json.loads(state.read_text()) if state.exists() else None
+            if data is None:
+                prom = start().__enter__()
+                state.write_text(json.dumps({"url": prom.url, "end": prom.end,
+                                             "rule_files": [str(p) for p in prom.rule_files]}))
+    except BaseException:
+        (users / worker).unlink()
+        raise
+    if data is not None:
+        try:
+            yield _Started(data["url"], data["end"], [Path(p) for p in data["rule_files"]])
+        finally:
+            (users / worker).unlink()
+        return
+    try:
         yield prom
+    finally:
+        (users / worker).unlink()
+        deadline = time.monotonic() + 1800
+        while True:  # until no other worker uses it (or, after a crash, half an hour)
+            with locked():
+                if not any(users.iterdir()) or time.monotonic() > deadline:
+                    state.unlink()
+                    break
+            time.sleep(0.2)
+        prom.__exit__(None, None, None)

@@ -225,7 +225,7 @@ def test_demo_serves_until_interrupted_and_check_passes_against_it(tb):
     import re
     import signal
 
-    demo = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "demo", "--hours", "0.5", "--no-live"],
+    demo = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "demo", "--hours", "0.25", "--no-live"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = demo.stdout.readline()

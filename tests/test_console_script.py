@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -56,10 +57,13 @@ def marked(marker: str) -> list[str]:
 class Piped:
     """``tb-dash ARGS`` started with stdout and stderr pipes."""
 
+    made: list[Path] = []  # the temporary directories, removed after each test
+
     def __init__(self, tmp_path: Path, *args: str, env: dict | None = None) -> None:
         self.marker = f"TB_DASH_TEST_MARK={uuid.uuid4().hex}"
-        self.tmp = tmp_path / "tmpdir"
-        self.tmp.mkdir(exist_ok=True)
+        # short: Chromium puts a socket in $TMPDIR, and a socket's path has at most 107 bytes
+        self.tmp = Path(tempfile.mkdtemp(prefix="tbpipe-"))
+        self.made.append(self.tmp)
         key, value = self.marker.split("=")
         environ = {**os.environ, "TMPDIR": str(self.tmp), key: value, "TB_DASH_API": "legacy", **(env or {})}
         for name in ("GRAFANA_URL", "GRAFANA_USER", "GRAFANA_PASSWORD"):
@@ -90,6 +94,13 @@ class Piped:
                 os.kill(int(line.split(":")[0]), signal.SIGKILL)
             except OSError:
                 pass
+
+
+@pytest.fixture(autouse=True)
+def _temporary_directories():
+    yield
+    while Piped.made:
+        shutil.rmtree(Piped.made.pop(), ignore_errors=True)
 
 
 def ends_clean(tmp_path: Path, *args: str, env: dict | None = None, code: int = 0) -> tuple[str, str]:

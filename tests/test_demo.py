@@ -47,8 +47,10 @@ def gone(pid: int, within: float = 10.0) -> bool:
 
 
 def start_demo(tmp_path):
-    """A running ``tb-dash demo``: (process, its Prometheus' pid, its workdir)."""
-    demo = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "demo", "--hours", "0.25"],
+    """A running ``tb-dash demo``: (process, its Prometheus' pid, its workdir).
+    The history only (``--no-live``: one Prometheus start less); the live
+    demo stopped by a signal is test_console_script's."""
+    demo = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "demo", "--hours", "0.25", "--no-live"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                             start_new_session=True)
     line = demo.stdout.readline()

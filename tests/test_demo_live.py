@@ -34,7 +34,7 @@ def test_check_passes_at_now_against_the_live_demo(cfg):
     if find_binary("prometheus") is None or find_binary("promtool") is None:
         pytest.skip("prometheus and promtool not installed (apt-get install prometheus); .ci/run installs it")
     steps = []
-    with SyntheticPrometheus(cfg=cfg, live=True, duration=1800, step=5, progress=steps.append) as prom:
+    with SyntheticPrometheus(cfg=cfg, live=True, duration=600, step=2, progress=steps.append) as prom:
         assert steps[0].startswith("generating") and steps[-1] == "starting the live synthetic exporter"
         deadline = time.monotonic() + 30
         target = {}
@@ -46,14 +46,14 @@ def test_check_passes_at_now_against_the_live_demo(cfg):
             time.sleep(0.5)
         assert target.get("health") == "up", target
         # "Now" past the history by more than the rate interval, and two
-        # scrapes in it: what answers at now is the live data alone.
+        # scrapes (every 2 s) in it: what answers at now is the live data alone.
         client = PrometheusClient(prom.url)
 
         def live() -> bool:
-            return bool(client.instant("count_over_time(up[20s]) >= 2").series)
+            return bool(client.instant("count_over_time(up[8s]) >= 2").series)
 
-        while not (time.time() > prom.end + 20 and live()) and time.monotonic() < deadline + 60:
+        while not (time.time() > prom.end + 8 and live()) and time.monotonic() < deadline + 60:
             time.sleep(0.5)
         assert live(), "the live exporter was not scraped twice"
-        report = check.run(build_all(cfg), client, at=None, rate_interval="20s")
+        report = check.run(build_all(cfg), client, at=None, rate_interval="8s")
         assert report.errors() == [], check.format_text(report)
