@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -280,14 +281,23 @@ def test_a_save_answer_of_another_shape_is_still_a_save(tb, emu, rendered):
 def test_a_signal_stops_the_push_after_the_saves_in_flight_with_a_summary(emu, rendered, signum, jobs):
     """A process of its own: the signal, delivered by the kernel to a
     command with worker threads, is the point."""
-    emu.latency = 0.3
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.Popen([sys.executable, "-m", "tonebridge_dash", "push", "--grafana-url", emu.url,
                              "-j", str(jobs)], cwd=root, env={**os.environ, "GRAFANA_TOKEN": TOKEN},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # Sent as the first save arrives: the saves sent with it are in flight (each
-    # takes 0.3 s), and none is answered before the command has the signal.
-    emu.before("POST /api/dashboards/db", lambda: proc.send_signal(signum), on_arrival=True)
+    # The signal is sent as the first save arrives, and no save is answered
+    # before the process has taken it: the saves that arrived meanwhile are the
+    # ones in flight, and a worker free again must find the push stopped.
+    released = threading.Event()
+
+    def signal_then_release():
+        proc.send_signal(signum)
+        taken_by_kernel(proc.pid, signum)
+        time.sleep(1.0)  # handed over: Python runs the handler on the main thread within threads.WAKE
+        released.set()
+
+    emu.before("POST /api/dashboards/db", signal_then_release, on_arrival=True)
+    emu.before("POST /api/dashboards/db", lambda: released.wait(60), times=len(rendered), on_arrival=True)
     out, err = proc.communicate(timeout=60)
     n, saved = len(rendered), emu.counts["POST /api/dashboards/db"]
     assert proc.returncode == 128 + signum, err
@@ -297,6 +307,25 @@ def test_a_signal_stops_the_push_after_the_saves_in_flight_with_a_summary(emu, r
     assert f"stopped: interrupted by {signum.name}; the saves in flight were finished" in out
     assert one_line(err) == (f"tb-dash: error: interrupted by {signum.name}: {n - saved} of {n} dashboards "
                              "not started; the summary above says what was done")
+
+
+def taken_by_kernel(pid: int, signum: int, limit: float = 30.0) -> None:
+    """Wait until ``signum`` is no longer pending for process ``pid`` (the
+    kernel ran its handler's C part), at most ``limit`` seconds."""
+    bit = 1 << (signum - 1)
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return  # it ended
+        pending = 0
+        for line in status.splitlines():
+            if line.startswith(("SigPnd:", "ShdPnd:")):
+                pending |= int(line.split()[1], 16)
+        if not pending & bit:
+            return
+        time.sleep(0.01)
 
 
 def test_the_push_threads_leave_the_signals_to_the_main_thread():

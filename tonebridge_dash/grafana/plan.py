@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ..model import Rendered
 from ..files.write import encode_json
-from ..threads import signals_to_main_thread
+from ..threads import results, signals_to_main_thread
 from . import answers
 from .answers import unexpected, url_path
 
@@ -132,8 +132,7 @@ def in_parallel(*calls: Callable[[], Any]) -> list[Any]:
     fail, the first failing one (in argument order) raises."""
     with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="tb-dash",
                             initializer=signals_to_main_thread) as pool:
-        futures = [pool.submit(call) for call in calls]
-        return [f.result() for f in futures]
+        return results(pool.submit(call) for call in calls)
 
 
 def run_all(task: Callable[[T], R], items: Sequence[T], concurrency: int,
@@ -156,4 +155,4 @@ def run_all(task: Callable[[T], R], items: Sequence[T], concurrency: int,
         return [wrapped(i) for i in items]
     with ThreadPoolExecutor(max_workers=min(concurrency, total),
                             thread_name_prefix="tb-dash", initializer=signals_to_main_thread) as pool:
-        return list(pool.map(wrapped, items))
+        return results(pool.submit(wrapped, item) for item in items)
