@@ -14,14 +14,6 @@ from tonebridge_dash.cli import app
 runner = CliRunner()
 
 
-def run(*args, cwd=None):
-    """``python -m tonebridge_dash`` in a process of its own. Not used here
-    (the tests take the ``tb`` fixture); test_owned and test_sources still
-    import it, and it goes when they take ``tb`` too."""
-    return subprocess.run([sys.executable, "-m", "tonebridge_dash", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
-
-
 def test_help_lists_commands_and_exit_codes(tb):
     r = tb("--help")
     assert r.code == 0

@@ -8,7 +8,7 @@ import json
 
 from tonebridge_dash.files.owned import MANIFEST, write_owned
 
-from test_cli import run
+from conftest import ROOT
 
 
 def test_a_file_written_before_and_no_longer_rendered_is_removed_others_are_kept(tmp_path):
@@ -32,15 +32,15 @@ def test_a_crafted_list_of_written_files_never_removes_outside_the_directory(tmp
     assert done.removed == [] and outside.exists()
 
 
-def test_render_and_rules_report_each_file_and_json(tmp_path):
+def test_render_and_rules_report_each_file_and_json(tb, tmp_path):
     out = tmp_path / "dashboards"
-    r = run("render", "--out", str(out))
-    assert r.returncode == 0 and r.stdout.count("created  ") == 5 and "5 created, 0 updated, 0 unchanged" in r.stderr
-    r = run("render", "--out", str(out), "--format", "json")
-    data = json.loads(r.stdout)
+    r = tb("render", "--out", out, cwd=ROOT)
+    assert r.code == 0 and r.out.count("created  ") == 5 and "5 created, 0 updated, 0 unchanged" in r.err
+    r = tb("render", "--out", out, "--format", "json", cwd=ROOT)
+    data = json.loads(r.out)
     assert {f["status"] for f in data["files"]} == {"unchanged"} and len(data["files"]) == 5
     assert {"uid", "title", "path", "name"} <= set(data["files"][0])
     rules = tmp_path / "rules"
-    assert run("rules", "--out", str(rules)).returncode == 0
-    r = run("rules", "--out", str(rules))
-    assert r.stdout.count("unchanged  ") == 3 and "0 created, 0 updated, 3 unchanged" in r.stderr
+    assert tb("rules", "--out", rules, cwd=ROOT).code == 0
+    r = tb("rules", "--out", rules, cwd=ROOT)
+    assert r.out.count("unchanged  ") == 3 and "0 created, 0 updated, 3 unchanged" in r.err

@@ -18,7 +18,6 @@ from tonebridge_dash.model import iter_panels
 from tonebridge_dash.prometheus.synthetic import series_of
 from tonebridge_dash.settings import from_mapping
 
-from test_cli import run
 
 CACHE = m.CACHE_REQUESTS.name
 PICKY = {"gateway": 'job="gw"', "llm": 'job="llm"'}
@@ -46,11 +45,11 @@ def test_an_unknown_metric_or_source_is_one_line_naming_it(sources, message):
     assert "\n" not in str(e.value)
 
 
-def test_the_command_refuses_an_unknown_source_with_one_line_and_exit_2(tmp_path):
+def test_the_command_refuses_an_unknown_source_with_one_line_and_exit_2(tb, tmp_path):
     (tmp_path / "tb-dash.yaml").write_text(f"sources:\n  {CACHE}: redis\n")
-    r = run("render", "-o", str(tmp_path / "out"), cwd=tmp_path)
-    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
-    assert r.stderr.startswith("tb-dash: error: tb-dash.yaml: key 'sources.tonebridge_cache_requests_total': "
+    r = tb("render", "-o", tmp_path / "out", cwd=tmp_path)
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1, r.err
+    assert r.err.startswith("tb-dash: error: tb-dash.yaml: key 'sources.tonebridge_cache_requests_total': "
                                "unknown source 'redis'")
     assert not (tmp_path / "out").exists()
 
