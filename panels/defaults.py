@@ -3,7 +3,7 @@
 (``tb-dash.yaml``). Like kubernetes-mixin's ``_config``: one place the
 queries, panels, alerts and the Alertmanager configuration read.
 
-The README's settings reference shows every key with these values.
+The settings example of docs/settings.md shows every key with these values.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ DEFAULTS = {
         },
     },
     # §7.2: grouping, one receiver per severity, a page inhibits the ticket
-    # of the same alert and SLO. Secrets are never here: see the README.
+    # of the same alert and SLO. Secrets are never here: see docs/alerts.md.
     "alertmanager": {
         "resolve_timeout": "5m",
         "group_by": ["alertname", "cluster", "service"],

@@ -4,7 +4,7 @@ Dashboards and alert rules call the same functions. A ``Scope`` says where a
 query runs: on a dashboard (Grafana's ``$__rate_interval`` and the filter
 variables) or in a rule file (a fixed window, no variables).
 
-Fixes to the seed's PromQL (the README lists them too):
+Fixes to the seed's PromQL (docs/spec.md lists them all):
 - error rate is the ratio of 5xx responses to all responses, not a 5xx rate
   (a per-second rate compared with 5% pages on 1% errors at high traffic);
 - ``histogram_quantile`` aggregates buckets with ``sum by (le)`` (without it

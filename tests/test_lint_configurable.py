@@ -282,16 +282,16 @@ def test_unclosed_references_are_read_in_linear_time():
     assert time.perf_counter() - started < 60
 
 
-def test_the_readmes_example_is_valid_settings():
+def test_the_docs_example_is_valid_settings():
     import re
     from pathlib import Path
 
     import yaml
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    section = readme.split("### House rules the settings shape", 1)[1].split("\n## ", 1)[0]
+    page = (Path(__file__).resolve().parents[1] / "docs" / "checking.md").read_text(encoding="utf-8")
+    section = page.split("### House rules the settings shape", 1)[1].split("\n## ", 1)[0]
     example = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))
-    cfg = from_mapping(example, "README")
+    cfg = from_mapping(example, "docs/checking.md")
     data = _dashboard(["tonebridge_requests_total"])
     assert _found(data, "target-required-matchers", cfg) == []  # ${datasource} holds prom-main, not prometheus
     data["templating"]["list"][0]["current"]["value"] = "prometheus"

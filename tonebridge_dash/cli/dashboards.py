@@ -184,7 +184,7 @@ def validate(
     Errors exit 1, warnings only with --strict; a bad option exits 2.
     Exclusions, each with a reason, live in the settings under
     validate.exclude, and for files of DIR in dashboard-linter's .lint
-    file beside them. --list-rules (or the README) lists the rules.
+    file beside them. --list-rules (or docs/reference/lint-rules.md) lists the rules.
 
     Examples:
 

@@ -1,7 +1,7 @@
 """Reports of a push and a diff for machines (``--format json``) and for
 reviewers (``diff --format markdown``, a pull-request comment).
 
-The JSON shape is documented in the README ("Reports") and stable: keys are
+The JSON shape is documented in docs/shipping.md ("Reports") and stable: keys are
 only ever added. Both reports have ``command``, ``grafana_url`` (redacted),
 ``folder``, ``dashboards`` (one entry each, in the order of the text
 table), ``counts`` and ``exit_code``.
