@@ -348,6 +348,10 @@ def pages() -> dict[str, str]:
     return out
 
 
+def _shown_path(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def stale(out: Path = OUT) -> list[str]:
     """One line per page that is not what the code says: missing, changed,
     or there but no longer generated."""
@@ -356,12 +360,12 @@ def stale(out: Path = OUT) -> list[str]:
     for name, text in want.items():
         path = out / name
         if not path.is_file():
-            problems.append(f"{path.relative_to(ROOT)}: missing")
+            problems.append(f"{_shown_path(path)}: missing")
         elif path.read_text(encoding="utf-8") != text:
-            problems.append(f"{path.relative_to(ROOT)}: stale")
+            problems.append(f"{_shown_path(path)}: stale")
     for path in sorted(out.glob("*.md")) if out.is_dir() else ():
         if path.name not in want:
-            problems.append(f"{path.relative_to(ROOT)}: not generated any more")
+            problems.append(f"{_shown_path(path)}: not generated any more")
     return problems
 
 
