@@ -1,0 +1,136 @@
+"""Every shell block of the README and the docs that names ``tb-dash`` runs
+as written, in a clean copy of the repository (its tracked files).
+
+A block says how it is tested in an HTML comment just above it, invisible
+on the page: ``<!-- docs-test: skip REASON -->`` for one that cannot run
+here (a real Grafana, a Kubernetes cluster, a server until Ctrl-C),
+``<!-- docs-test: prometheus ... -->`` (and ``chromium``) for one that needs
+Debian's tools. A block that needs Prometheus runs against ``tb-dash demo``,
+started by the test: the URLs of the block become the demo's and its
+``--time`` the demo's now (the demo is live at now; the docs' date is an
+example). Blocks run in bash (``-e -o pipefail``): the shell is the point,
+so ``tb-dash`` is a process here, the command as a reader types it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, needs
+BLOCK = re.compile(r"(?:<!-- docs-test: (?P<how>[^\n]*?) -->\n)?^```(?:sh|bash|shell)\n(?P<body>.*?)^```", re.S | re.M)
+URLS = re.compile(r"https?://(?:127\.0\.0\.1:9099|localhost:9090|prometheus:9090)")
+TOOLS = ("prometheus", "chromium", "lucene")
+
+
+def blocks():
+    """(where, how, body) of every shell block that names tb-dash."""
+    pages = [ROOT / "README.md", *sorted(p for p in (ROOT / "docs").rglob("*.md") if p.parent.name != "reference")]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for m in BLOCK.finditer(text):
+            if re.search(r"(^|[\s/(])tb-dash\s", m.group("body")):
+                line = text.count("\n", 0, m.start("body"))
+                yield f"{page.relative_to(ROOT)}:{line}", (m.group("how") or "").strip(), m.group("body")
+
+
+def _params():
+    for where, how, body in blocks():
+        marks = []
+        if how.startswith("skip"):
+            marks.append(pytest.mark.skip(reason=f"{where}: {how[4:].strip() or 'skipped'}"))
+        marks += [getattr(pytest.mark, t) for t in TOOLS if re.search(rf"\b{t}\b", how.split("(")[0])]
+        yield pytest.param(how, body, id=where, marks=marks)
+
+
+def test_every_block_is_found_and_every_skip_says_why():
+    found = list(blocks())
+    assert len(found) >= 15
+    for where, how, _ in found:
+        assert not how.startswith("skip") or len(how) > len("skip ") + 10, f"{where}: say why it is skipped"
+        words = set(how.split("(")[0].split()) - {"skip"}
+        assert how.startswith("skip") or words <= set(TOOLS), f"{where}: unknown docs-test words {words}"
+
+
+@pytest.fixture(scope="module")
+def shell_env(tmp_path_factory):
+    """The environment of a block: ``tb-dash`` this checkout's (a shim to
+    this interpreter), none of the reader's Grafana settings."""
+    bin_dir = tmp_path_factory.mktemp("bin")
+    shim = bin_dir / "tb-dash"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m tonebridge_dash "$@"\n')
+    shim.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAFANA_", "TB_DASH_API", "PROMETHEUS_URL"))}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def clean_copy(to: Path) -> Path:
+    """The repository's tracked files (as they are in the working tree), in ``to``."""
+    listed = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=False)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout: the tracked files are unknown")
+    for name in filter(None, listed.stdout.decode().split("\0")):
+        source = ROOT / name
+        if source.is_file():
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, to / name)
+    return to
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, shell_env):
+    """``tb-dash demo`` as the docs start it, live, on a free port: its URL.
+    A process: it serves until it is stopped."""
+    from tonebridge_dash.prometheus.server import find_binary
+
+    if any(find_binary(b) is None for b in ("prometheus", "promtool")):
+        pytest.skip("prometheus and promtool not installed; .ci/run installs them")
+    workdir = tmp_path_factory.mktemp("demo")
+    proc = subprocess.Popen(["tb-dash", "demo", "--hours", "1", "--port", str(_free_port())], cwd=workdir,
+                            env=shell_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+", line)
+        assert url, line + proc.stderr.read()
+        yield url.group(0)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize("how,body", list(_params()))
+def test_the_block_runs(how, body, tmp_path, shell_env, request):
+    for tool in TOOLS:
+        if re.search(rf"\b{tool}\b", how.split("(")[0]):
+            needs(tool)
+    repo = clean_copy(tmp_path / "repo")
+    if URLS.search(body):  # check or preview: against the demo
+        url = request.getfixturevalue("demo")
+        body = URLS.sub(url, body)
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        body = re.sub(r"--time \S+", f"--time {now}", body)
+    done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", body], cwd=repo, env=shell_env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
+    assert "Traceback" not in done.stdout + done.stderr
