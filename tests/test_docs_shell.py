@@ -3,7 +3,8 @@ as written, in a clean copy of the repository (its tracked files).
 
 A block says how it is tested in an HTML comment just above it, invisible
 on the page: ``<!-- docs-test: skip REASON -->`` for one that cannot run
-here (a real Grafana, a Kubernetes cluster, a server until Ctrl-C),
+here (a real Grafana, a Kubernetes cluster, a server until Ctrl-C; the
+block that runs ``bash .ci/run`` is CI itself and needs none),
 ``<!-- docs-test: prometheus ... -->`` (and ``chromium``) for one that needs
 Debian's tools. A block that needs Prometheus runs against ``tb-dash demo``,
 started by the test: the URLs of the block become the demo's and its
@@ -29,6 +30,8 @@ from conftest import ROOT, needs
 BLOCK = re.compile(r"(?:<!-- docs-test: (?P<how>[^\n]*?) -->\n)?^```(?:sh|bash|shell)\n(?P<body>.*?)^```", re.S | re.M)
 URLS = re.compile(r"https?://(?:127\.0\.0\.1:9099|localhost:9090|prometheus:9090)")
 TOOLS = ("prometheus", "chromium", "lucene")
+# The README's two set-up commands need no comment above them: the block that runs .ci/run is CI.
+SET_UP = "sets up a virtual environment from the package index and runs the whole suite: that is CI (.ci/run) on a clean clone"
 
 
 def blocks():
@@ -39,7 +42,10 @@ def blocks():
         for m in BLOCK.finditer(text):
             if re.search(r"(^|[\s/(])tb-dash\s", m.group("body")):
                 line = text.count("\n", 0, m.start("body"))
-                yield f"{page.relative_to(ROOT)}:{line}", (m.group("how") or "").strip(), m.group("body")
+                how = (m.group("how") or "").strip()
+                if not how and re.search(r"^bash \.ci/run\b", m.group("body"), re.M):
+                    how = f"skip {SET_UP}"
+                yield f"{page.relative_to(ROOT)}:{line}", how, m.group("body")
 
 
 def _params():
