@@ -7,8 +7,10 @@ here (a real Grafana, a Kubernetes cluster, a server until Ctrl-C; the
 block that runs ``bash .ci/run`` is CI itself and needs none),
 ``<!-- docs-test: prometheus ... -->`` (and ``chromium``) for one that needs
 Debian's tools. A block that needs Prometheus runs against ``tb-dash demo``,
-started by the test: the URLs of the block become the demo's and its
-``--time`` the demo's now (the demo is live at now; the docs' date is an
+started by the test with its history only: the URLs of the block become the
+demo's and every check and preview runs at the end of the demo's data (a
+live demo's "now" moves under a test: just after it starts, or between two
+scrapes, check at now can find the data ended; the docs' date is an
 example). Blocks run in bash (``-e -o pipefail``): the shell is the point,
 so ``tb-dash`` is a process here, the command as a reader types it."""
 
@@ -21,7 +23,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -101,21 +102,21 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, shell_env):
-    """``tb-dash demo`` as the docs start it, live, on a free port: its URL.
-    A process: it serves until it is stopped."""
+    """``tb-dash demo`` on a free port, the history only (``--no-live``): its
+    URL and the time its data ends. A process: it serves until stopped."""
     from tonebridge_dash.prometheus.server import find_binary
 
     if any(find_binary(b) is None for b in ("prometheus", "promtool")):
         pytest.skip("prometheus and promtool not installed; .ci/run installs them")
     workdir = tmp_path_factory.mktemp("demo")
-    proc = subprocess.Popen(["tb-dash", "demo", "--hours", "1", "--port", str(_free_port())], cwd=workdir,
-                            env=shell_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen(["tb-dash", "demo", "--hours", "1", "--no-live", "--port", str(_free_port())],
+                            cwd=workdir, env=shell_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
         line = proc.stdout.readline()
-        url = re.search(r"http://127\.0\.0\.1:\d+", line)
-        assert url, line + proc.stderr.read()
-        yield url.group(0)
+        found = re.search(r"(http://127\.0\.0\.1:\d+): .* last at (\S+)$", line.strip())
+        assert found, line + proc.stderr.read()
+        yield found.groups()
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -125,6 +126,22 @@ def demo(tmp_path_factory, shell_env):
             proc.wait()
 
 
+def against(body: str, url: str, end: str) -> str:
+    """A block pointed at the demo: its URLs the demo's, and every check and
+    preview at the end of the demo's data (its own --time, or none: now)."""
+    body = re.sub(r"--time \S+", f"--time {end}", URLS.sub(url, body))
+    return re.sub(r"(tb-dash (?:check|preview)\b(?:(?!--time)[^\n&|;#>])*?)(\s*(?:$|&&|\||;|#|>))",
+                  lambda m: m.group(1) + ("" if "--time" in m.group(1) else f" --time {end}") + m.group(2),
+                  body, flags=re.M)
+
+
+def test_a_block_against_the_demo_checks_at_the_end_of_its_data():
+    block = "tb-dash check -p http://localhost:9090   # now\ntb-dash render && tb-dash check d -p http://prometheus:9090 --time 2026-01-31T12:00:00Z --format json\n"
+    assert against(block, "http://127.0.0.1:1", "T") == (
+        "tb-dash check -p http://127.0.0.1:1 --time T   # now\n"
+        "tb-dash render && tb-dash check d -p http://127.0.0.1:1 --time T --format json\n")
+
+
 @pytest.mark.parametrize("how,body", list(_params()))
 def test_the_block_runs(how, body, tmp_path, shell_env, request):
     for tool in TOOLS:
@@ -132,10 +149,7 @@ def test_the_block_runs(how, body, tmp_path, shell_env, request):
             needs(tool)
     repo = clean_copy(tmp_path / "repo")
     if URLS.search(body):  # check or preview: against the demo
-        url = request.getfixturevalue("demo")
-        body = URLS.sub(url, body)
-        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        body = re.sub(r"--time \S+", f"--time {now}", body)
+        body = against(body, *request.getfixturevalue("demo"))
     done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", body], cwd=repo, env=shell_env,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"exit {done.returncode}\n--- stdout\n{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
