@@ -280,7 +280,7 @@ def fields_to_v2(fc: dict) -> dict:
     out: dict[str, Any] = {}
     if isinstance(d.get("thresholds"), dict):
         t = d["thresholds"]
-        out["thresholds"] = {"mode": string(t, "mode"),
+        out["thresholds"] = {"mode": string(t, "mode") or "absolute",  # Grafana's default; the schema needs one
                              "steps": [{"value": s.get("value") if is_number(s.get("value")) else None,
                                         "color": string(s, "color")} for s in lst(t, "steps") if isinstance(s, dict)]}
     if isinstance(d.get("color"), dict):

@@ -233,7 +233,8 @@ def panel_of(element: dict, name: str) -> dict:
     transformations = []
     for t in lst(data, "transformations"):
         ts = obj(t, "spec")
-        item = {"id": string(ts, "id") or string(t, "kind"), "options": ts.get("options", {})}
+        tid = string(t, "group") if t.get("kind") == "Transformation" else string(ts, "id") or string(t, "kind")
+        item = {"id": tid, "options": ts.get("options", {})}
         item.update({k: ts[k] for k in ("disabled", "filter", "topic") if k in ts})
         transformations.append(item)
     if transformations:

@@ -92,12 +92,32 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
                             else {"kind": "Dashboard", "metadata": {}, "spec": classic})
         out["apiVersion"] = api_version(version)
         out.setdefault("kind", "Dashboard")
+        _transformations_as(out["spec"], version)
         return out
     dashboard, meta = classic_of(classic)
     dashboard = copy.deepcopy(dashboard)
     name = meta.pop("name", None) or string(dashboard, "uid")
-    return {"apiVersion": api_version(version), "kind": "Dashboard",
-            "metadata": {"name": name, **meta}, "spec": spec_of(dashboard)}
+    spec = spec_of(dashboard)
+    _transformations_as(spec, version)
+    return {"apiVersion": api_version(version), "kind": "Dashboard", "metadata": {"name": name, **meta},
+            "spec": spec}
+
+
+def _transformations_as(spec: dict, version: str) -> None:
+    """Transformations in the shape of ``version``: v2beta1 names the kind
+    by the transformation's id (``{kind: id, spec: {id, options}}``), v2
+    has ``{kind: Transformation, group: id, spec: {options}}``."""
+    for element in (spec.get("elements") or {}).values() if isinstance(spec.get("elements"), dict) else ():
+        data = obj(obj(obj(element, "spec"), "data"), "spec")
+        for i, t in enumerate(lst(data, "transformations")):
+            if not isinstance(t, dict):
+                continue
+            inner = dict(obj(t, "spec"))
+            tid = string(t, "group") if t.get("kind") == "Transformation" else string(inner, "id") or string(t, "kind")
+            inner.pop("id", None)
+            inner.setdefault("options", {})
+            data["transformations"][i] = ({"kind": "Transformation", "group": tid, "spec": inner} if version == "v2"
+                                          else {"kind": tid, "spec": {"id": tid, **inner}})
 
 
 def spec_of(d: dict) -> dict:
@@ -291,9 +311,7 @@ def _transformations(p: dict) -> list[dict]:
         if not isinstance(t, dict):
             continue
         tid = string(t, "id")
-        spec: dict[str, Any] = {"id": tid}
-        if "options" in t:
-            spec["options"] = t["options"]
+        spec: dict[str, Any] = {"id": tid, "options": t["options"] if "options" in t else {}}
         if t.get("disabled") is True:
             spec["disabled"] = True
         if isinstance(t.get("filter"), dict):
