@@ -26,7 +26,8 @@ PAIRS = sorted(p.name for p in CORPUS.iterdir() if (p / "input.json").is_file())
 KNOWN = {
     ("global-variables", "spec.elements.panel-11.spec.vizConfig.spec.options.__angularMigration"):
         "missing: that file's commit marked text panels for an Angular migration; the current converter only "
-        "marks panels with Angular keys",
+        "marks panels with Angular keys (Grafana's newest expected file for the same repeating-rows input, "
+        "v1beta1.templating-repeating-rows.v42.v2beta1.json at 58140b91, has no such mark)",
     ("repeating-rows", "spec.elements.panel-15.spec.vizConfig.spec.options.__angularMigration"): "as above",
     ("repeating-rows", "spec.elements.panel-30.spec.vizConfig.spec.options.__angularMigration"): "as above",
     ("variables-textbox", "spec.elements.panel-4.spec.vizConfig.spec.options.__angularMigration"):
@@ -94,6 +95,7 @@ def test_grafana_expected_output_goes_back_to_classic_and_again(pair):
     assert notes == []
     again = to_v2({**classic, "uid": expected["metadata"]["name"]})["spec"]
     want = copy.deepcopy(expected["spec"])
+    _timezone_blank_is_absent(want)
     found = set()
     for area in AREAS:
         found.update(_differences(again.get(area), want.get(area), f"spec.{area}"))

@@ -24,7 +24,7 @@ def _data_query(kind: str, uid: str, spec: Any) -> dict:
 # --- time, links --------------------------------------------------------------------
 def time_settings(d: dict) -> dict:
     out: dict[str, Any] = {}
-    if isinstance(d.get("timezone"), str):
+    if string(d, "timezone"):  # "" (the browser's) is left out, as Grafana's converter does now
         out["timezone"] = d["timezone"]
     time = obj(d, "time")
     out.update(**{"from": string(time, "from") or "now-6h"}, to=string(time, "to") or "now",

@@ -346,14 +346,9 @@ def _query_options(p: dict) -> dict:
 def _graph_target(p: dict) -> str:
     """What Grafana migrates a graph panel to: by its x-axis mode."""
     mode = string(obj(p, "xaxis"), "mode")
-    if mode == "series":
-        values = strings(obj(p, "xaxis"), "values") if "values" in obj(p, "xaxis") else []
-        return "bargauge" if values else "barchart"
+    if mode == "series":  # bars per series: a bar gauge when the legend showed values
+        return "bargauge" if boolean(obj(p, "legend"), "values") else "barchart"
     return "histogram" if mode == "histogram" else "timeseries"
-
-
-def strings(m: Any, key: str) -> list[str]:
-    return [s for s in lst(m, key) if isinstance(s, str)]
 
 
 def _viz_config(p: dict) -> dict:
