@@ -159,3 +159,13 @@ def test_validate_reads_v2_files_and_names_elements(tb, tmp_path):
         converted = tb("migrate", f, "--to", "v2", "--out", "real")
         assert converted.code == 0, converted.err
         assert "does not match Grafana's schema" not in converted.err, f
+
+
+def test_grafana_12_first_preview_is_refused_in_one_line(tb, tmp_path):
+    preview = _write(tmp_path / "alpha.json", {"apiVersion": "dashboard.grafana.app/v2alpha1", "kind": "Dashboard",
+                                               "metadata": {"name": "a"}, "spec": {"elements": {}, "layout": {}}})
+    for args in (("migrate", preview, "--to", "v1", "--out", "out"), ("validate", preview)):
+        done = tb(*args)
+        assert done.code == 2, args
+        assert done.err.strip().endswith("dashboard.grafana.app/v2alpha1 (Grafana 12's preview): export it again "
+                                         "from Grafana as v2beta1: tb-dash reads v2beta1, v2"), done.err

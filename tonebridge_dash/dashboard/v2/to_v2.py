@@ -18,7 +18,7 @@ import copy
 from typing import Any
 
 from .common import (ANGULAR, CLASSIC_VERSIONS, DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, GROUP, MIXED,
-                     READ_VERSIONS, VERSIONS, boolean, integer, is_number, is_template_variable, lst, obj, string)
+                     PREVIEW, VERSIONS, boolean, integer, is_number, is_template_variable, lst, obj, string)
 from .fields import annotations_to_v2, dashboard_links, fields_to_v2, time_settings, variables_to_v2
 
 ROW_HEIGHT = 1  # a classic row panel's height in grid units
@@ -55,7 +55,7 @@ def is_v2(doc: Any) -> bool:
         return False
     version = version_of(doc)
     if version is not None:
-        return version in READ_VERSIONS or version.startswith("v2")
+        return version.startswith("v2")
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) and "apiVersion" in doc else doc
     return isinstance(spec, dict) and "elements" in spec and "layout" in spec and "panels" not in spec
 
@@ -88,6 +88,7 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
     if version not in VERSIONS:
         raise ValueError(f"unknown v2 version {version!r} (versions: {', '.join(VERSIONS)})")
     if is_v2(classic):
+        readable(classic)
         out = copy.deepcopy(classic if "spec" in classic and "apiVersion" in classic
                             else {"kind": "Dashboard", "metadata": {}, "spec": classic})
         out["apiVersion"] = api_version(version)
@@ -95,6 +96,9 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
         _transformations_as(out["spec"], version)
         return out
     dashboard, meta = classic_of(classic)
+    if isinstance(dashboard.get("rows"), list) and dashboard["rows"] and not dashboard.get("panels"):
+        raise NotADashboard("legacy rows[] (schemaVersion < 16): migrate it to panels first "
+                            "(importing.migrate; tb-dash migrate does)")
     dashboard = copy.deepcopy(dashboard)
     name = meta.pop("name", None) or string(dashboard, "uid")
     spec = spec_of(dashboard)
@@ -118,6 +122,14 @@ def _transformations_as(spec: dict, version: str) -> None:
             inner.setdefault("options", {})
             data["transformations"][i] = ({"kind": "Transformation", "group": tid, "spec": inner} if version == "v2"
                                           else {"kind": tid, "spec": {"id": tid, **inner}})
+
+
+def readable(doc: dict) -> None:
+    """A v2 document of a version tb-dash reads."""
+    version = version_of(doc)
+    if version is not None and version not in VERSIONS:
+        hint = " (Grafana 12's preview): export it again from Grafana as v2beta1" if version == PREVIEW else ""
+        raise NotADashboard(f"{doc['apiVersion']}{hint}: tb-dash reads {', '.join(VERSIONS)}")
 
 
 def spec_of(d: dict) -> dict:
