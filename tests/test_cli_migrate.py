@@ -134,7 +134,8 @@ def test_bad_input_is_one_line_and_exit_2_with_nothing_written(tb, tmp_path):
 def test_help_has_examples_and_exit_codes(tb):
     done = tb("migrate", "--help")
     assert done.code == 0
-    for text in ("--to", "--out", "--force", "Examples:", "Exit codes:", "tb-dash migrate exported/*.json --to v2beta1"):
+    for text in ("--to", "--out", "--force", "Examples:", "Exit codes:",
+                 "tb-dash migrate exported/*.json --to v2beta1"):
         assert text in done.out, text
 
 

@@ -33,9 +33,6 @@ KNOWN = {
     ("variables-textbox", "spec.elements.panel-4.spec.vizConfig.spec.options.__angularMigration"):
         "extra: that file predates __angularMigration; the panel has autoMigrateFrom: graph and the graph's "
         "options, which the current converter keeps there",
-    ("influxdb-templated", "spec.variables[3].group"):
-        "an ad hoc variable on a datasource given by name: the current converter takes the default "
-        "datasource's type (prometheus), that file's commit left it empty",
 }
 AREAS = ("elements", "layout", "variables", "annotations", "links", "timeSettings", "title", "tags", "cursorSync",
          "editable", "liveNow", "preload", "description")
@@ -99,7 +96,6 @@ def test_grafana_expected_output_goes_back_to_classic_and_again(pair):
     found = set()
     for area in AREAS:
         found.update(_differences(again.get(area), want.get(area), f"spec.{area}"))
-    # An ad hoc variable without a datasource reference takes the default type on the way back.
     assert found <= {path for (p, path) in KNOWN if p == pair}
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, HIDE, LEGACY_STRING, REFRESH, SORT, VARIABLE_KINDS,
-                     boolean, enum, integer, is_number, is_template_variable, lst, obj, string, strings)
+from .common import (DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, HIDE, LEGACY_STRING, REFRESH, SORT,
+                     VARIABLE_KINDS, boolean, enum, integer, is_number, is_template_variable, lst, obj, string,
+                     strings)
 
 AUTO_REFRESH_INTERVALS = ["5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"]
 
@@ -216,8 +217,8 @@ def _variable(v: dict) -> dict:
     elif t == "switch":
         spec.update(_switch(v))
     elif t in ("adhoc", "groupby"):
-        ds_kind, uid = _variable_source(v)
-        top["group"] = ds_kind
+        ds_kind, uid = _variable_source(v)  # the kind's group and datasource: those of a reference with a uid
+        top["group"] = ds_kind if uid else ""
         top["datasource"] = {"name": uid} if uid else {}
         if t == "adhoc":
             spec.update(baseFilters=_filters(v.get("baseFilters")), filters=_filters(v.get("filters")),

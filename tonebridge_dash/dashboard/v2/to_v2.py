@@ -307,7 +307,7 @@ def _queries(p: dict) -> list[dict]:
         elif panel and panel[0] == "datasource" and not kind and not uid:
             kind, uid = "datasource", GRAFANA_DATASOURCE_UID
         spec = {k: v for k, v in t.items() if k not in ("refId", "hide", "datasource")}
-        out.append({"kind": "PanelQuery", "spec": {"query": data_query(kind or DEFAULT_DATASOURCE_TYPE, uid, spec),
+        out.append({"kind": "PanelQuery", "spec": {"query": data_query(kind, uid, spec),
                                                    "refId": ref_id, "hidden": boolean(t, "hide")}})
     return out
 
