@@ -25,7 +25,7 @@ from ..dashboard.files import read_file
 from ..dashboard.v2 import VERSIONS, NotADashboard, is_v2, to_v1, to_v2, validate_v2
 from ..dashboard.v2.to_v2 import classic_of
 from ..errors import EXIT_REFUSED, TbDashError, UsageError
-from ..files.read import InputError, read_text
+from ..files.read import DASHBOARD_LIMIT, InputError, read_limited, read_text
 from ..files.write import encode_json, write_all
 from .migrate import ImportInputError, migrate
 
@@ -98,9 +98,11 @@ def _written(out: Path) -> dict[str, str]:
 
 
 def _sha256(path: Path) -> str | None:
+    """The digest of the file in the way; None when it cannot be read (or is
+    larger than any dashboard): not something migrate wrote."""
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_limited(path, DASHBOARD_LIMIT * 4, "file in the way")).hexdigest()
+    except InputError:
         return None
 
 
