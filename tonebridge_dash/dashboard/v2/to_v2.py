@@ -93,6 +93,8 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
                             else {"kind": "Dashboard", "metadata": {}, "spec": classic})
         out["apiVersion"] = api_version(version)
         out.setdefault("kind", "Dashboard")
+        if not isinstance(out.get("spec"), dict):
+            raise NotADashboard(f"{out['apiVersion']}: spec is not an object")
         _transformations_as(out["spec"], version)
         return out
     dashboard, meta = classic_of(classic)
