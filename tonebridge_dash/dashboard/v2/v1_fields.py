@@ -36,12 +36,8 @@ def time_to_v1(ts: dict) -> dict:
 
 
 def links_to_v1(links: list) -> list[dict]:
-    out = []
-    for link in links:
-        if isinstance(link, dict):
-            item = {k: v for k, v in link.items() if v not in (None, "") or k in ("title", "type")}
-            out.append(item)
-    return out
+    """Dashboard links have the same keys in both models."""
+    return [dict(link) for link in links if isinstance(link, dict)]
 
 
 def _source(group: str, ref: Any) -> dict:
