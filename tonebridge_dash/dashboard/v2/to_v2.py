@@ -293,8 +293,8 @@ def _queries(p: dict) -> list[dict]:
     letters = (ref_id(i) for i in range(10_000))
     out = []
     for t in targets:
-        ref_id = string(t, "refId") or next(x for x in letters if x not in used)
-        used.add(ref_id)
+        ref = string(t, "refId") or next(x for x in letters if x not in used)
+        used.add(ref)
         kind, uid = _ref(t.get("datasource")) or ("", "")
         if panel and panel[1] and panel[1] != MIXED and (
                 (not kind and not uid) or (uid != "__expr__" and uid != panel[1])):
@@ -303,7 +303,7 @@ def _queries(p: dict) -> list[dict]:
             kind, uid = "datasource", GRAFANA_DATASOURCE_UID
         spec = {k: v for k, v in t.items() if k not in ("refId", "hide", "datasource")}
         out.append({"kind": "PanelQuery", "spec": {"query": data_query(kind, uid, spec),
-                                                   "refId": ref_id, "hidden": boolean(t, "hide")}})
+                                                   "refId": ref, "hidden": boolean(t, "hide")}})
     return out
 
 
