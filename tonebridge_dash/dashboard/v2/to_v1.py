@@ -72,7 +72,7 @@ def to_v1(v2: dict) -> tuple[dict, list[str]]:
     what could not be carried over, one line each. The input is unchanged."""
     if not is_v2(v2):
         raise ValueError("not a v2 dashboard (no elements and layout)")
-    readable(v2)
+    v2 = readable(v2)
     if "apiVersion" in v2 and not isinstance(v2.get("spec"), dict):
         raise NotADashboard(f"{v2['apiVersion']}: spec is not an object")
     resource = v2 if "apiVersion" in v2 else {"spec": v2}
