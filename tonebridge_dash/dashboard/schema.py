@@ -224,7 +224,7 @@ def validate_panel(panel: dict, path: str, lenient: bool = False, every: bool = 
     targets = panel.get("targets")
     for k, t in enumerate(targets if isinstance(targets, list) else []):
         ds = t.get("datasource") if isinstance(t, dict) else None
-        if isinstance(ds, dict) and ds.get("type") in QUERY_SCHEMAS:
+        if isinstance(ds, dict) and isinstance(ds.get("type"), str) and ds["type"] in QUERY_SCHEMAS:
             query = _validator(ds["type"], QUERY_SCHEMAS[ds["type"]], lenient)
             issues += query.errors(t, f"{path}.targets[{k}]", every)
     return issues
