@@ -82,7 +82,7 @@ def levels_over_time(cfg) -> g.TimeSeries:
     return counts_over_time(
         "Lines by level (§2.2)",
         f"Log lines per interval by level ({', '.join(f.LEVELS)}), on level.keyword.",
-        [target(cfg, q.any_level(), elastic.count(),
+        [target(cfg, q.every_line(), elastic.count(),
                 [elastic.terms(f.LEVEL.keyword, size=len(f.LEVELS) * 2, order_by="_key", order="asc"),
                  over_time(cfg)])])
 
