@@ -78,7 +78,7 @@ def write_owned(directory: Path, files: Iterable[tuple[str, bytes, int]], patter
     an earlier run wrote that are not among them, and remember what was
     written. Files matching ``pattern`` (a glob, or several) that no run
     wrote are ``foreign``. Names may lead into subdirectories
-    (``dashboards/tonebridge/tb-overview.json``)."""
+    (``dashboards/<folder>/<uid>.json``)."""
     files = list(files)
     done = Written(directory, {name: status_of(directory / name, content) for name, content, _ in files})
     earlier = _manifest(directory)
