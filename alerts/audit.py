@@ -16,7 +16,7 @@ from __future__ import annotations
 from panels.log_queries import AUDIT_PATTERNS
 from tonebridge_dash.kit import LogAlert, LogRuleGroup
 
-from ._common import SECURITY
+from ._common import SECURITY, links
 
 GROUP = "tonebridge_audit_logs"
 WINDOW_SECONDS = 300  # "in the last 5 minutes"
@@ -25,10 +25,12 @@ TEAM = "security"
 
 def pattern_alert(cfg, pattern) -> LogAlert:
     logs = cfg.logs
+    title = f"Audit log: {pattern.title}"
+    dashboard, panel = links(cfg).panel(title, "audit", f"{pattern.title}: lines")
     return LogAlert(
         uid=f"tb-audit-{pattern.name}".replace("_", "-")[:40],
-        title=f"Audit log: {pattern.title}",
-        query=pattern.query(cfg) if callable(pattern.query) else pattern.query,
+        title=title,
+        query=pattern.query,
         datasource_uid=logs.audit_datasource.uid,
         time_field=logs.time_field,
         window_seconds=WINDOW_SECONDS,
@@ -39,6 +41,8 @@ def pattern_alert(cfg, pattern) -> LogAlert:
                             f"in the last {WINDOW_SECONDS // 60} minutes (spec §10.2). The Audit dashboard "
                             "shows the lines, each opening its trace."),
         },
+        dashboard_uid=dashboard,
+        panel_id=panel,
     )
 
 

@@ -53,6 +53,8 @@ class LogAlert:
     for_: str = "0s"
     labels: Mapping[str, str] = field(default_factory=dict)
     annotations: Mapping[str, str] = field(default_factory=dict)
+    dashboard_uid: str = ""  # the panel that shows what the alert watches (Grafana links to it)
+    panel_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def rule(alert: LogAlert) -> dict:
         out["labels"] = dict(sorted(alert.labels.items()))
     if alert.annotations:
         out["annotations"] = dict(alert.annotations)
+    if alert.dashboard_uid:
+        out["dashboardUid"], out["panelId"] = alert.dashboard_uid, alert.panel_id
     return out
 
 
