@@ -37,6 +37,7 @@ from .rules import RulesError
 from ..content import discover, missing_content_is_a_settings_error
 
 EXPRESSIONS = {"type": "__expr__", "uid": "__expr__"}  # Grafana's server-side expressions
+BUCKET = "1m"  # query A's date_histogram interval
 _UID = re.compile(r"[a-zA-Z0-9_-]{1,40}\Z")
 _MATCHER = re.compile(r'\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*(".*"|[^"\s][^"]*?|)\s*\Z')
 
@@ -77,25 +78,28 @@ class Integration:
     secret: str
 
 
-def _query(alert: LogAlert) -> dict:
-    return {"refId": "A", "datasource": {"type": "elasticsearch", "uid": alert.datasource_uid},
-            "query": alert.query, "alias": "", "timeField": alert.time_field,
-            "metrics": [{"id": "1", "type": "count"}],
-            "bucketAggs": [{"id": "2", "type": "date_histogram", "field": alert.time_field,
-                            "settings": {"interval": "1m", "min_doc_count": "0"}}],
-            "intervalMs": 60000, "maxDataPoints": 43200}
+def query_model(alert: LogAlert) -> dict:
+    """Query A: the Elasticsearch target a panel of the count per minute would hold."""
+    from ..elasticsearch import targets as es
+
+    model = es.target(alert.query, es.count(), es.date_histogram(alert.time_field, BUCKET),
+                      datasource=es.datasource_ref(alert.datasource_uid), time_field=alert.time_field)
+    return {**model, "intervalMs": 60_000, "maxDataPoints": 43_200}
 
 
 def rule(alert: LogAlert) -> dict:
     """``alert`` as a rule of Grafana's alerting provisioning file (the
     fields of its ``AlertRuleV1``, and of grafana-operator's rules)."""
-    since = {"from": alert.window_seconds, "to": 0}
+    def since() -> dict:  # a mapping of its own in each query
+        return {"from": alert.window_seconds, "to": 0}
+
     data = [
-        {"refId": "A", "relativeTimeRange": since, "datasourceUid": alert.datasource_uid, "model": _query(alert)},
-        {"refId": "B", "relativeTimeRange": since, "datasourceUid": EXPRESSIONS["uid"],
+        {"refId": "A", "relativeTimeRange": since(), "datasourceUid": alert.datasource_uid,
+         "model": query_model(alert)},
+        {"refId": "B", "relativeTimeRange": since(), "datasourceUid": EXPRESSIONS["uid"],
          "model": {"refId": "B", "datasource": EXPRESSIONS, "type": "reduce", "expression": "A", "reducer": "sum",
                    "settings": {"mode": "dropNN"}}},
-        {"refId": "C", "relativeTimeRange": since, "datasourceUid": EXPRESSIONS["uid"],
+        {"refId": "C", "relativeTimeRange": since(), "datasourceUid": EXPRESSIONS["uid"],
          "model": {"refId": "C", "datasource": EXPRESSIONS, "type": "threshold", "expression": "B",
                    "conditions": [{"evaluator": {"type": "gt", "params": [alert.above]}}]}},
     ]
