@@ -249,6 +249,17 @@ def test_operator_resources_match_the_vendored_crds(tb, tmp_path, cfg):
             assert key["key"] == credential_key(cfg, secret) and "$" not in str(receiver["settings"])
 
 
+def test_operator_selector_and_cross_namespace_import_reach_every_resource(tb, tmp_path):
+    settings = {"kubernetes": {"operator": {"instance_selector": {"dashboards": "grafana"},
+                                            "allow_cross_namespace_import": True}}}
+    files = _tree(tb, tmp_path, settings, target="operator")
+    docs = [d for d in (_load(p) for n, p in files.items() if n != MANIFEST) if d["kind"] in CRDS]
+    assert len(docs) >= 4
+    for doc in docs:
+        assert doc["spec"]["instanceSelector"] == {"matchLabels": {"dashboards": "grafana"}}
+        assert doc["spec"]["allowCrossNamespaceImport"] is True and _published_errors(doc) == []
+
+
 def test_configmaps_carry_the_sidecars_labels_and_the_provisioning_files(tb, tmp_path):
     settings = {"kubernetes": {"datasource_sidecar": {"label": "ds", "value": "yes"},
                                "alert_sidecar": {"label": "alerts", "value": "on"}}}

@@ -28,18 +28,9 @@ from ..alerting.grafana import LogRuleGroup
 FILENAME = "tb-dash.yaml"  # in <provisioning>/alerting/
 
 
-def _spec(cfg, **more) -> dict:
-    op = cfg.kubernetes.operator
-    spec: dict = {"instanceSelector": {"matchLabels": dict(op.instance_selector)}, "resyncPeriod": op.resync_period,
-                  **more}
-    if op.allow_cross_namespace_import:
-        spec["allowCrossNamespaceImport"] = True
-    return spec
-
-
 def _resource(kind: tuple[str, str], object_name: str, cfg, where: str, **spec) -> dict:
     kc = cfg.kubernetes
-    doc = k8s.manifest(kind, k8s.dns_name(object_name), kc.namespace, kc.labels_with({}), spec=_spec(cfg, **spec))
+    doc = k8s.manifest(kind, k8s.dns_name(object_name), kc.namespace, kc.labels_with({}), spec=k8s.operator_spec(cfg, **spec))
     k8s.require_valid(doc, f"{where}: {kind[1]} '{doc['metadata']['name']}'")
     return doc
 

@@ -87,13 +87,10 @@ def provisioning_file(cfg) -> dict:
 def grafana_datasource(ds: dict, cfg) -> dict:
     """One grafana-operator ``GrafanaDatasource``: the model under
     ``spec.datasource``, named after its uid."""
-    kc, op = cfg.kubernetes, cfg.kubernetes.operator
+    kc = cfg.kubernetes
     name = k8s.dns_name(f"datasource-{ds['uid']}")
-    spec: dict = {"instanceSelector": {"matchLabels": dict(op.instance_selector)},
-                  "resyncPeriod": op.resync_period, "uid": ds["uid"], "datasource": ds}
-    if op.allow_cross_namespace_import:
-        spec["allowCrossNamespaceImport"] = True
-    doc = k8s.manifest(k8s.GRAFANA_DATASOURCE, name, kc.namespace, kc.labels_with({}), spec=spec)
+    doc = k8s.manifest(k8s.GRAFANA_DATASOURCE, name, kc.namespace, kc.labels_with({}),
+                       spec=k8s.operator_spec(cfg, uid=ds["uid"], datasource=ds))
     k8s.require_valid(doc, f"datasource '{ds['uid']}': GrafanaDatasource '{name}'")
     return doc
 

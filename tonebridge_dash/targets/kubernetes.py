@@ -320,3 +320,15 @@ def manifest(kind: tuple[str, str], name: str, namespace: str | None, labels: Ma
     if annotations:
         meta["annotations"] = dict(annotations)
     return {"apiVersion": kind[0], "kind": kind[1], "metadata": meta, **body}
+
+
+def operator_spec(cfg, **more: Any) -> dict:
+    """The spec every grafana-operator resource starts with: which Grafana
+    instances take it (``kubernetes.operator``), how often it is synced, and
+    ``more``."""
+    op = cfg.kubernetes.operator
+    spec: dict = {"instanceSelector": {"matchLabels": dict(op.instance_selector)}, "resyncPeriod": op.resync_period,
+                  **more}
+    if op.allow_cross_namespace_import:
+        spec["allowCrossNamespaceImport"] = True
+    return spec
