@@ -155,7 +155,7 @@ def files(target: str, rendered: Sequence[Rendered], cfg) -> list[File]:
     k8s.check_unique_names([(source, doc) for source, _, doc in docs]
                            + [(path, doc) for path, doc, _ in more if doc["kind"] == "ConfigMap"], "dashboards")
     out = [(f"{doc['metadata']['name']}.yaml", _yaml(doc, r), 0o644) for _, r, doc in docs]
-    out += provisioned.files(target, cfg)
+    out += provisioned.files(target, cfg, more)
     names = [name for name, _, _ in out]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

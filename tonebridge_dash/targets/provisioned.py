@@ -64,6 +64,7 @@ def documents(target: str, cfg) -> list[tuple[str, dict, str]]:
     return []
 
 
-def files(target: str, cfg) -> list[File]:
+def files(target: str, cfg, found: list[tuple[str, dict, str]] | None = None) -> list[File]:
+    """The files of ``documents`` (those given, or ``target``'s)."""
     return [(path, dump_yaml(doc, HEADER.format(source=source)), 0o644)
-            for path, doc, source in documents(target, cfg)]
+            for path, doc, source in (documents(target, cfg) if found is None else found)]
