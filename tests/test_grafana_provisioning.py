@@ -303,6 +303,8 @@ def test_a_crafted_ledger_never_removes_outside_the_output(tb, tmp_path):
     ({"alertmanager": {"receivers": {"nowhere": {}}}}, "alertmanager.receivers.nowhere: it sends nowhere"),
     ({"alertmanager": {"routes": [{"receiver": "security", "matchers": ["severity"]}]}},
      "alertmanager.routes[0]: matcher 'severity' is not"),
+    ({"alertmanager": {"receivers": {f"team_{'x' * 40}_{n}": {"channel": "#c"} for n in "ab"}}},
+     "give one Grafana contact point uid"),
 ])
 def test_settings_grafana_cannot_mirror_are_one_line_and_exit_1(tb, tmp_path, settings, message):
     (tmp_path / "tb-dash.yaml").write_text(yaml.safe_dump(settings), encoding="utf-8")

@@ -170,18 +170,30 @@ def object_matchers(matchers: Sequence[str], where: str) -> list[list[str]]:
     return out
 
 
+def _uid(receiver: str, kind: str) -> str:
+    """A contact point integration's uid: at most 40 of a-z, A-Z, 0-9, '-' and '_'."""
+    suffix = f"-{kind}"
+    return "tb-" + re.sub(r"[^a-zA-Z0-9_-]", "-", receiver)[: 40 - 3 - len(suffix)] + suffix
+
+
 def integrations(cfg) -> dict[str, list[Integration]]:
     """Each receiver of the Alertmanager settings as a contact point's
     integrations, by receiver name."""
-    out = {}
+    out: dict[str, list[Integration]] = {}
+    uids: dict[str, str] = {}
     for name, r in cfg.alertmanager.receivers.items():
         found = []
         if r.channel:
             settings = {"recipient": r.channel, **({"title": r.title} if r.title else {}), "text": SLACK_TEXT}
-            found.append(Integration(f"tb-{name}-slack"[:40], "slack", settings, "url", SLACK_WEBHOOK_URL))
+            found.append(Integration(_uid(name, "slack"), "slack", settings, "url", SLACK_WEBHOOK_URL))
         if r.pagerduty:
-            found.append(Integration(f"tb-{name}-pagerduty"[:40], "pagerduty", {}, "integrationKey",
+            found.append(Integration(_uid(name, "pagerduty"), "pagerduty", {}, "integrationKey",
                                      PAGERDUTY_SERVICE_KEY))
+        for i in found:
+            if i.uid in uids:
+                raise RulesError(f"alertmanager.receivers: '{uids[i.uid]}' and '{name}' give one Grafana contact "
+                                 f"point uid '{i.uid}' (at most 40 characters): shorten one of the names")
+            uids[i.uid] = name
         if not found:
             raise RulesError(f"alertmanager.receivers.{name}: it sends nowhere (no channel, no pagerduty), "
                              "and a Grafana contact point needs an integration")
