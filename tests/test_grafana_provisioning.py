@@ -361,3 +361,18 @@ def test_on_lucene_each_rule_fires_for_the_patterns_seen_in_the_last_5_minutes_o
             truth = sum(1 for t, q in lines if NOW - 300_000 <= t <= NOW and pattern.matches(q))
             assert reduced == truth, pattern.name
             assert (reduced > 0) == (pattern.name != "drop_table")  # C: B > 0
+
+
+def test_latency_panels_show_exemplars_of_the_request_duration_histogram(rendered):
+    from tonebridge_dash.model import iter_panels
+
+    with_exemplars = {}
+    for uid, r in rendered.items():
+        for p in iter_panels(r.data):
+            for t in p.get("targets", []):
+                if t.get("exemplar"):
+                    with_exemplars.setdefault((uid, p["title"]), []).append(t["expr"])
+    assert {("tb-overview", "Response time (p95)"), ("tb-application", "Response time percentiles"),
+            ("tb-application", "Response time distribution")} <= set(with_exemplars)
+    for exprs in with_exemplars.values():  # exemplars are the histogram's observations
+        assert all("tonebridge_request_duration_seconds_bucket" in e for e in exprs), exprs
