@@ -168,8 +168,9 @@ def patterns(target: str, cfg) -> list[str]:
     reports those it did not render as stale)."""
     if target == "provisioning":
         folder = cfg.grafana.folder.uid
-        return [f"{DASHBOARDS}/{folder}.yaml", f"{DASHBOARDS}/{folder}/*.json", "datasources/tb-dash.yaml",
-                "alerting/tb-dash.yaml"]
+        from . import provisioned
+
+        return [f"{DASHBOARDS}/{folder}.yaml", f"{DASHBOARDS}/{folder}/*.json", *provisioned.PROVISIONING_FILES]
     return {"json": ["*.json"]}.get(target, ["*.yaml"])
 
 
