@@ -7,6 +7,7 @@
 - the metric catalog's types: ``Metric``, ``COUNTER``, ``GAUGE``,
   ``HISTOGRAM``, ``SUMMARY``, ``SCRAPE``; the synthetic traffic ``Profile``;
 - rule files: ``RuleFile``, ``Group``, ``Alert``, ``Record``, ``RulesError``;
+  Grafana-managed log alerts: ``LogRuleGroup``, ``LogAlert``;
 - the settings' ``Threshold``, ``seconds`` (a duration), ``build_one`` (a
   dashboard built as render builds it) and ``iter_panels``;
 - the log side, as modules: ``lucene`` (query_string text with every value
@@ -33,6 +34,7 @@ _WHERE = {
     "Profile": "prometheus.synthetic",
     "Alert": "alerting.rules", "Group": "alerting.rules", "Record": "alerting.rules", "RuleFile": "alerting.rules",
     "RulesError": "alerting.rules",
+    "LogAlert": "alerting.grafana", "LogRuleGroup": "alerting.grafana",
     "Threshold": "settings",
     "seconds": "durations",
     "iter_panels": "model",
