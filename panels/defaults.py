@@ -103,4 +103,8 @@ DEFAULTS = {
         ],
     },
     "grafana": {"folder": {"title": "ToneBridge", "uid": "tonebridge"}},
+    # §2.1: Fluentd writes ToneBridge's log lines to daily tonebridge-YYYY.MM.DD
+    # indexes; §10.2's audit patterns are searched in those same lines (the
+    # spec names no audit index of its own), so logs.audit_index stays empty.
+    "logs": {"index": "tonebridge-*"},
 }
