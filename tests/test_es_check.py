@@ -73,7 +73,9 @@ def test_a_logs_target_is_grafanas_logs_request_and_the_query_a_query_string_fil
         "docvalue_fields": ["testtime"], "script_fields": {},
         "fields": [{"field": "testtime", "format": "strict_date_optional_time_nanos"}],
         "highlight": {"fields": {"*": {}}, "pre_tags": ["@HIGHLIGHT@"], "post_tags": ["@/HIGHLIGHT@"],
-                      "fragment_size": 2147483647}}
+                      "fragment_size": 2147483647},
+        "aggs": {"1": {"date_histogram": {"field": "testtime", "min_doc_count": 0, "fixed_interval": "$__interval_msms",
+                                          "extended_bounds": {"min": START, "max": END}, "format": "epoch_millis"}}}}
     raw = msearch.search_body({"metrics": [{"id": "1", "type": "raw_data", "settings": {"size": "20"}}]}, "t", 1, 2)
     assert raw["size"] == 20 and "highlight" not in raw
 

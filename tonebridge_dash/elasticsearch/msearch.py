@@ -11,7 +11,8 @@ of an ``_msearch`` body: a header line (``search_type``,
   as an object, two as a list);
 - a logs target (first metric ``logs``): ``size`` the metric's limit (500),
   sorted by the time field then ``_doc``, newest first, ``docvalue_fields``,
-  ``fields`` with the time in nanosecond ISO format and a ``highlight``;
+  ``fields`` with the time in nanosecond ISO format, a ``highlight`` and a
+  ``date_histogram`` (id "1", interval auto) of the lines;
   ``raw_data``/``raw_document`` the same without the highlight;
 - otherwise the bucket aggregations, each nested in the one before
   (``date_histogram`` with ``min_doc_count`` 0, ``extended_bounds`` of the
@@ -115,19 +116,27 @@ def _datasource_uid(ref: Any, data: Mapping[str, Any]) -> tuple[str, str]:
     return kind, uid
 
 
+def target_datasource(data: Mapping[str, Any], panel: Mapping[str, Any], target: Mapping[str, Any]) -> tuple[str, str]:
+    """(type, uid) of the datasource a target reads: its own, else its panel's."""
+    return _datasource_uid(target.get("datasource") or panel.get("datasource"), data)
+
+
+def is_elasticsearch(source: tuple[str, str], known_uids: frozenset[str] = frozenset()) -> bool:
+    """Whether a target's (type, uid) is an Elasticsearch datasource."""
+    return source[0] == ELASTICSEARCH or source[1] in known_uids
+
+
 def es_targets(data: Mapping[str, Any], uid: str, known_uids: frozenset[str] = frozenset()) -> Iterator[EsTarget]:
     """Every Elasticsearch target of a dashboard: one whose own or panel's
     datasource is of type elasticsearch, or one of ``known_uids``."""
     for p in iter_panels(data):
-        panel_kind, panel_uid = _datasource_uid(p.get("datasource"), data)
         for i, t in enumerate(as_list(p.get("targets"))):
             if not isinstance(t, dict) or t.get("hide") is True:
                 continue
-            kind, ds_uid = _datasource_uid(t["datasource"], data) if t.get("datasource") else (panel_kind, panel_uid)
-            if kind != ELASTICSEARCH and ds_uid not in known_uids:
-                continue
-            yield EsTarget(uid, str(p.get("title", "")), p.get("id"), str(p.get("type", "")),
-                           str(t.get("refId") or chr(65 + i)), t, ds_uid)
+            source = target_datasource(data, p, t)
+            if is_elasticsearch(source, known_uids):
+                yield EsTarget(uid, str(p.get("title", "")), p.get("id"), str(p.get("type", "")),
+                               str(t.get("refId") or chr(65 + i)), t, source[1])
 
 
 def parse_time(text: Any, now_ms: int) -> int:
@@ -301,9 +310,11 @@ def search_body(target: Mapping[str, Any], time_field: str, start: int, end: int
         body["script_fields"] = {}
         body["fields"] = [{"field": time_field, "format": "strict_date_optional_time_nanos"}]
         body["size"] = _int(settings.get("limit" if kind == LOGS else "size"), DEFAULT_SIZE)
-        if kind == LOGS:
+        if kind == LOGS:  # the lines, and their count over time (a date_histogram "1")
             body["highlight"] = {"fields": {"*": {}}, "pre_tags": ["@HIGHLIGHT@"], "post_tags": ["@/HIGHLIGHT@"],
                                  "fragment_size": 2147483647}
+            body["aggs"] = {"1": {"date_histogram": _date_histogram({}, {"interval": "auto"}, start, end,
+                                                                    time_field)}}
         return body
     aggs = _aggregations(target, start, end, time_field)
     if aggs:
