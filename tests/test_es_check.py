@@ -13,6 +13,7 @@ from elasticsearch_emulator import ElasticsearchEmulator, lucene_session
 from tonebridge_dash.elasticsearch import msearch
 from tonebridge_dash.elasticsearch.client import ElasticsearchClient, ElasticsearchUnreachable, error_reason
 from tonebridge_dash.elasticsearch.lucene_query import term
+from tonebridge_dash.elasticsearch.request import grafana_request, interpolate
 from tonebridge_dash.elasticsearch.store import LogStore
 
 T0 = int(datetime(2024, 1, 15, 10, tzinfo=timezone.utc).timestamp() * 1000)
@@ -23,13 +24,16 @@ START, END = 1668422437218, 1668422625668
 
 
 # --- the request, as Grafana's backend builds it (its testdata_request cases) ------------------
+def body_of(target: dict, time_field: str = "testtime", interval_ms: int = 1000) -> dict:
+    return grafana_request(target, index="i", time_field=time_field, start_ms=START, end_ms=END,
+                           interval_ms=interval_ms)[1]
+
+
 def test_a_date_histogram_target_is_grafanas_metric_request():
     target = {"refId": "a", "query": "", "metrics": [{"id": "1", "type": "max", "field": "float"}],
               "bucketAggs": [{"type": "date_histogram", "id": "2", "settings": {"interval": "auto"},
                               "field": "testtime"}], "timeField": "testtime"}
-    body = json.loads(msearch.encode([({}, msearch.search_body(target, "testtime", START, END))], 1000)
-                      .splitlines()[1])
-    assert body == {"size": 0, "query": {"bool": {"filter": {"range": {"testtime": {
+    assert body_of(target) == {"size": 0, "query": {"bool": {"filter": {"range": {"testtime": {
         "gte": START, "lte": END, "format": "epoch_millis"}}}}},
         "aggs": {"2": {"date_histogram": {"field": "testtime", "min_doc_count": 0,
                                           "extended_bounds": {"min": START, "max": END},
@@ -43,8 +47,7 @@ def test_terms_nest_the_histogram_and_the_metrics_go_innermost():
               "bucketAggs": [{"type": "terms", "id": "4", "field": "label",
                               "settings": {"size": "10", "order": "desc", "orderBy": "_term"}},
                              {"type": "date_histogram", "id": "2", "field": "testtime", "settings": {"interval": "1m"}}]}
-    body = msearch.search_body(target, "testtime", START, END)
-    assert body["aggs"] == {"4": {"terms": {"field": "label", "size": 10, "order": {"_key": "desc"}}, "aggs": {
+    assert body_of(target)["aggs"] == {"4": {"terms": {"field": "label", "size": 10, "order": {"_key": "desc"}}, "aggs": {
         "2": {"date_histogram": {"field": "testtime", "min_doc_count": 0, "extended_bounds": {"min": START, "max": END},
                                  "format": "epoch_millis", "fixed_interval": "1m"},
               "aggs": {"1": {"max": {"field": "float"}}, "3": {"min": {"field": "float"}}}}}}}
@@ -55,17 +58,18 @@ def test_a_terms_aggregation_ordered_by_a_metric_carries_it_and_count_orders_by_
                                                                                  "field": "duration_ms"}],
               "bucketAggs": [{"type": "terms", "id": "2", "field": "path.keyword",
                               "settings": {"orderBy": "5", "order": "asc", "min_doc_count": "1"}}]}
-    terms = msearch.search_body(target, "timestamp", START, END)["aggs"]["2"]
+    terms = body_of(target, "timestamp")["aggs"]["2"]
     assert terms["terms"] == {"field": "path.keyword", "size": 500, "order": {"5": "asc"}, "min_doc_count": 1}
     assert terms["aggs"] == {"5": {"avg": {"field": "duration_ms"}}}
     target["bucketAggs"][0]["settings"]["orderBy"] = "1"
-    assert msearch.search_body(target, "timestamp", START, END)["aggs"]["2"]["terms"]["order"] == {"_count": "asc"}
+    assert body_of(target, "timestamp")["aggs"]["2"]["terms"]["order"] == {"_count": "asc"}
+    del target["bucketAggs"][0]["settings"]["orderBy"]
+    assert body_of(target, "timestamp")["aggs"]["2"]["terms"]["order"] == {}  # sent, empty, as Grafana does
 
 
 def test_a_logs_target_is_grafanas_logs_request_and_the_query_a_query_string_filter():
     target = {"query": "level:ERROR", "metrics": [{"id": "1", "type": "logs"}], "bucketAggs": []}
-    body = msearch.search_body(target, "testtime", START, END)
-    assert body == {
+    assert body_of(target) == {
         "size": 500, "query": {"bool": {"filter": [
             {"range": {"testtime": {"gte": START, "lte": END, "format": "epoch_millis"}}},
             {"query_string": {"analyze_wildcard": True, "query": "level:ERROR"}}]}},
@@ -74,29 +78,30 @@ def test_a_logs_target_is_grafanas_logs_request_and_the_query_a_query_string_fil
         "fields": [{"field": "testtime", "format": "strict_date_optional_time_nanos"}],
         "highlight": {"fields": {"*": {}}, "pre_tags": ["@HIGHLIGHT@"], "post_tags": ["@/HIGHLIGHT@"],
                       "fragment_size": 2147483647},
-        "aggs": {"1": {"date_histogram": {"field": "testtime", "min_doc_count": 0, "fixed_interval": "$__interval_msms",
+        "aggs": {"1": {"date_histogram": {"field": "testtime", "min_doc_count": 0, "fixed_interval": "1000ms",
                                           "extended_bounds": {"min": START, "max": END}, "format": "epoch_millis"}}}}
-    raw = msearch.search_body({"metrics": [{"id": "1", "type": "raw_data", "settings": {"size": "20"}}]}, "t", 1, 2)
+    raw = body_of({"metrics": [{"id": "1", "type": "raw_data", "settings": {"size": "20"}}]}, "t")
     assert raw["size"] == 20 and "highlight" not in raw
 
 
-def test_the_header_and_the_interval_are_grafanas():
-    body = msearch.search_body({"query": "x", "metrics": [{"id": "1", "type": "count"}], "bucketAggs": [
-        {"id": "2", "type": "date_histogram", "settings": {"interval": "$__interval"}}]}, "timestamp", 1, 2)
-    head, line = msearch.encode([(msearch.header("tonebridge-*"), body)], 60_000).splitlines()
-    assert json.loads(head) == {"search_type": "query_then_fetch", "ignore_unavailable": True, "index": "tonebridge-*"}
-    assert json.loads(line)["aggs"]["2"]["date_histogram"]["fixed_interval"] == "1m0s"
-    assert json.loads(line)["aggs"]["2"]["date_histogram"]["field"] == "timestamp"  # the time field by default
+def test_the_header_is_grafanas():
+    body = {"query": "x", "metrics": [{"id": "1", "type": "count"}], "bucketAggs": [
+        {"id": "2", "type": "date_histogram", "settings": {"interval": "auto"}}]}
+    header, sent = grafana_request(body, index="tonebridge-*", time_field="timestamp", start_ms=1, end_ms=2)
+    assert header == {"search_type": "query_then_fetch", "ignore_unavailable": True, "index": "tonebridge-*"}
+    assert sent["aggs"]["2"]["date_histogram"]["field"] == "timestamp"  # the time field by default
 
 
 def test_variables_are_lucene_escaped_as_grafanas_lucene_format():
     data = {"templating": {"list": [
         {"name": "user_id", "type": "textbox", "query": "user_1", "current": {"value": "user 123:x"}},
         {"name": "svc", "type": "custom", "current": {"value": ["gateway", "llm-svc"]}},
-        {"name": "n", "type": "custom", "current": {"value": "42"}}]}}
+        {"name": "n", "type": "custom", "current": {"value": "42"}},
+        {"name": "all", "type": "custom", "current": {"value": ["$__all"]},
+         "options": [{"value": "$__all"}, {"value": "a"}, {"value": "b"}]}]}}
     values = msearch.dashboard_values(data)
-    assert msearch.interpolate("user_id.keyword:$user_id AND service:${svc} AND n:[[n]] $nope", values) == \
-        'user_id.keyword:user\\ 123\\:x AND service:("gateway" OR "llm\\-svc") AND n:42 $nope'
+    assert interpolate("user_id.keyword:$user_id AND service:${svc} AND n:[[n]] AND x:$all $nope", values) == \
+        'user_id.keyword:user\\ 123\\:x AND service:("gateway" OR "llm\\-svc") AND n:42 AND x:("a" OR "b") $nope'
 
 
 def test_the_fields_a_query_names_leave_quotes_and_escapes_alone():
@@ -104,8 +109,10 @@ def test_the_fields_a_query_names_leave_quotes_and_escapes_alone():
     assert msearch.query_fields(query) == ["level.keyword", "message", "path:x", "trace_id", "status"]
 
 
-def test_the_time_range_is_the_dashboards():
+def test_the_time_range_is_the_panels_or_the_dashboards():
     assert msearch.time_range({"time": {"from": "now-1h", "to": "now"}}, NOW) == (T0, NOW)
+    assert msearch.time_range({"time": {"from": "now-24h"}}, NOW, {"timeFrom": "1h"}) == (T0, NOW)
+    assert msearch.time_range({"time": {"from": "now-1h"}}, NOW, {"timeShift": "1h"}) == (T0 - 3_600_000, T0)
     assert msearch.time_range({"time": {"from": "2024-01-15T10:00:00Z", "to": str(NOW)}}, 0) == (T0, NOW)
     assert msearch.time_range({"time": {"from": "yesterday"}}, NOW) == (NOW - 6 * 3_600_000, NOW)
 
@@ -282,3 +289,23 @@ def test_no_source_or_an_unreachable_cluster_is_one_line_and_exit_2(tb, tmp_path
     ran = tb("check", d, "-e", f"http://elastic:s3cret@127.0.0.1:{port}", "--timeout", "2")
     assert ran.code == 2 and "cannot reach Elasticsearch" in ran.err and "s3cret" not in ran.err
     assert len(ran.err.strip().splitlines()) == 1
+
+
+@pytest.mark.lucene
+def test_the_projects_log_dashboards_pass_against_logs_that_hold_every_analysis(tb, tmp_path):
+    """tb-logs and tb-audit, built as render builds them, against the known
+    records: every query is sent, none is refused, every field exists and
+    every panel has hits."""
+    import log_records as lr
+
+    with lucene_session() as session:
+        s = LogStore(session)
+        s.add(lr.INDEX, lr.records())
+        with ElasticsearchEmulator(s, now_ms=lr.NOW) as emu:
+            ran = tb("check", "-e", emu.url, "--time", str(lr.NOW / 1000), "-f", "json")
+            sent = [r for r in emu.requests if "_msearch" in r[1]]
+    report = json.loads(ran.out)
+    assert ran.code == 0 and report["findings"] == [], ran.out
+    assert report["queries"] >= 12 and report["panels"] >= 12
+    headers = [json.loads(line) for r in sent for line in r[2].decode().splitlines()[::2]]
+    assert {h["index"] for h in headers} == {"tonebridge-*"}

@@ -118,8 +118,7 @@ def check(
         from ..elasticsearch.client import ElasticsearchClient
 
         es = ElasticsearchClient(elasticsearch_url, timeout or settings.timeout_seconds)
-        report.merge(es_check.run(found, es, es_check.datasources(cfg), at=when, interval=interval,
-                                  concurrency=workers,
+        report.merge(es_check.run(found, es, es_check.datasources(cfg), at=when, concurrency=workers,
                                   progress=progress("checking logs") if fmt == "text" else None))
     finish(report, fmt, format_text, strict)
 

@@ -1,15 +1,17 @@
 """``tb-dash check --elasticsearch-url``: every Elasticsearch target of the
 dashboards run against a live cluster, the way Grafana runs it.
 
-Each target becomes the ``_msearch`` item Grafana sends (``msearch``) over
-its dashboard's default time range, with its dashboard's variables at their
-current values; a panel's targets go in one ``_msearch``, as Grafana sends
-them. The fields every target reads (its aggregations, metrics, time field
+Each target becomes the ``_msearch`` item Grafana sends (``request``) over
+the range Grafana queries its panel over (``msearch``: the panel's
+``timeFrom``, else the dashboard's time range, at "now" or ``--time``), with
+its dashboard's variables at their current values; a panel's targets go in
+one ``_msearch``, as Grafana sends them. The fields every target reads (its aggregations, metrics, time field
 and the ``field:`` names of its query) are compared with the index's
 ``_field_caps``. Findings:
 
 - ``es-query-error``: Elasticsearch refused the search (a query Lucene cannot
-  parse, a terms aggregation on a text field...);
+  parse, a terms aggregation on a text field...), or Grafana would not send
+  it (no metrics and no bucket aggregation);
 - ``es-unknown-field``: a field the index does not have (a query on it
   matches nothing, silently; an aggregation on it shows no buckets);
 - ``es-unknown-datasource``: the target's datasource is not one the settings
@@ -27,11 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from ..durations import seconds
+from ..errors import UsageError
 from ..findings import ERROR, WARNING, CheckReport, Finding
 from ..progress import Progress
 from ..threads import signals_to_main_thread
 from . import msearch
+from .request import grafana_request, ndjson
 from .client import ElasticsearchClient, error_reason
 
 QUERY_ERROR = "es-query-error"
@@ -80,8 +83,8 @@ class Planned:
     header: dict
     body: dict
     fields: tuple[str, ...]  # the fields it reads
-    start: int
-    end: int
+    span: tuple[int, int]  # the time range, epoch milliseconds
+    refused: str = ""  # why Grafana would not send it
 
 
 def plan(rendered: Iterable, sources: dict[str, EsDatasource], now_ms: int) -> list[Planned]:
@@ -89,17 +92,18 @@ def plan(rendered: Iterable, sources: dict[str, EsDatasource], now_ms: int) -> l
     out = []
     for r in rendered:
         values = msearch.dashboard_values(r.data)
-        start, end = msearch.time_range(r.data, now_ms)
         for t in msearch.es_targets(r.data, r.uid, frozenset(sources)):
             ds = sources.get(t.datasource_uid)
-            query = msearch.interpolate(t.query, values)
             if ds is None:
-                out.append(Planned(t, None, query, {}, {}, (), start, end))
+                out.append(Planned(t, None, t.query, {}, {}, (), (0, 0)))
                 continue
-            body = msearch.search_body(t.target, ds.time_field, start, end, values)
+            try:
+                header, body, query, span = msearch.search(t, r.data, ds.index, ds.time_field, now_ms, values)
+            except UsageError as e:
+                out.append(Planned(t, ds, t.query, {}, {}, (), (0, 0), e.message))
+                continue
             fields = msearch.fields_of(t.target, ds.time_field) + msearch.query_fields(query)
-            out.append(Planned(t, ds, query, msearch.header(ds.index), body, tuple(dict.fromkeys(fields)),
-                               start, end))
+            out.append(Planned(t, ds, query, header, body, tuple(dict.fromkeys(fields)), span))
     return out
 
 
@@ -114,8 +118,8 @@ def _known(name: str, caps: dict[str, set[str]]) -> bool:
 
 
 class _Run:
-    def __init__(self, client: ElasticsearchClient, interval_ms: int) -> None:
-        self.client, self.interval_ms = client, interval_ms
+    def __init__(self, client: ElasticsearchClient) -> None:
+        self.client = client
         self.caps: dict[str, dict[str, set[str]] | None] = {}
         self.totals: dict[tuple, int | None] = {}
 
@@ -126,24 +130,28 @@ class _Run:
 
     def documents_in_range(self, p: Planned) -> int | None:
         """How many documents of the index the time range holds (any query)."""
-        key = (p.header["index"], p.datasource.time_field, p.start, p.end)
+        key = (p.header["index"], p.datasource.time_field, p.span)
         if key not in self.totals:
-            body = msearch.search_body({}, p.datasource.time_field, p.start, p.end)
-            answer = self.client.msearch(msearch.encode([(p.header, body)], self.interval_ms))[0]
+            header, body = grafana_request({"metrics": [{"id": "1", "type": "raw_data", "settings": {"size": "1"}}]},
+                                           index=p.header["index"], time_field=p.datasource.time_field,
+                                           start_ms=p.span[0], end_ms=p.span[1])
+            answer = self.client.msearch(ndjson([(header, body)]))[0]
             self.totals[key] = _total(answer) if "error" not in answer else None
         return self.totals[key]
 
     def panel(self, planned: list[Planned]) -> list[Finding]:
         found: list[Finding] = []
-        sent = [p for p in planned if p.datasource is not None]
+        sent = [p for p in planned if p.datasource is not None and not p.refused]
         for p in planned:
             if p.datasource is None:
                 uid = p.target.datasource_uid or "(none)"
                 found.append(_finding(p, ERROR, UNKNOWN_DATASOURCE,
                                       f"datasource '{uid}' is not an Elasticsearch datasource of the settings"))
+            elif p.refused:
+                found.append(_finding(p, ERROR, QUERY_ERROR, f"Grafana would not send it: {p.refused}"))
         if not sent:
             return found
-        answers = self.client.msearch(msearch.encode([(p.header, p.body) for p in sent], self.interval_ms))
+        answers = self.client.msearch(ndjson([(p.header, p.body) for p in sent]))
         for p, answer in zip(sent, answers):
             found.extend(self.judge(p, answer))
         return found
@@ -179,7 +187,7 @@ def _total(answer: dict) -> int:
 
 
 def run(rendered: Sequence, client: ElasticsearchClient, sources: dict[str, EsDatasource], *,
-        at: float | None = None, interval: str = "1m", concurrency: int = 4,
+        at: float | None = None, concurrency: int = 4,
         progress: Progress | None = None) -> CheckReport:
     """Check every Elasticsearch target of ``rendered``; ``progress(done,
     total)`` is called (from this thread) as panels are answered."""
@@ -195,7 +203,7 @@ def run(rendered: Sequence, client: ElasticsearchClient, sources: dict[str, EsDa
     if not planned:
         return report
     client.info()  # fails fast when the cluster is unreachable
-    one = _Run(client, int(seconds(interval) * 1000))
+    one = _Run(client)
     with ThreadPoolExecutor(max_workers=max(1, concurrency), initializer=signals_to_main_thread) as pool:
         for done, found in enumerate(pool.map(one.panel, by_panel.values()), 1):
             report.findings.extend(found)

@@ -29,6 +29,7 @@ from typing import Any, Iterator
 from ..content import import_content
 from ..elasticsearch import lucene, msearch
 from ..elasticsearch.check import datasources
+from ..elasticsearch.request import interpolate
 from ..elasticsearch.mapping import KEYWORD, KEYWORD_SUFFIX, NUMERIC, TEXT
 from ..errors import SettingsError, clip
 from ..findings import ERROR, WARNING
@@ -50,7 +51,7 @@ def _targets(d: Dashboard) -> Iterator[tuple[dict, int, dict]]:
     known = frozenset(datasources(d.cfg))
     for p in d.panels:
         for i, t in enumerate(as_list(p.get("targets"))):
-            if isinstance(t, dict) and msearch.is_elasticsearch(msearch.target_datasource(d.data, p, t), known):
+            if isinstance(t, dict) and msearch.reads_elasticsearch(msearch.target_datasource(d.data, p, t), known):
                 yield p, i, t
 
 
@@ -113,13 +114,13 @@ def _parse_problem(query: str, types: tuple, time_field: str) -> str | None:
 
 def _queries(t: dict, values: dict[str, str]) -> Iterator[tuple[str, str]]:
     """(where, query text) of a target's query and its filters' queries."""
-    query = msearch.interpolate(str(t.get("query") or ""), values)
+    query = interpolate(str(t.get("query") or ""), values)
     if query.strip():
         yield "query", query
     for agg in as_list(t.get("bucketAggs")):
         if isinstance(agg, dict) and agg.get("type") == "filters":
             for f in as_list(as_object(agg.get("settings")).get("filters")):
-                text = msearch.interpolate(str(f.get("query") or ""), values) if isinstance(f, dict) else ""
+                text = interpolate(str(f.get("query") or ""), values) if isinstance(f, dict) else ""
                 if text.strip():
                     yield f"filter '{clip(str(f.get('label') or text), 40)}'", text
 
