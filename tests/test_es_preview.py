@@ -157,7 +157,7 @@ def test_an_unreachable_elasticsearch_is_one_line_and_exit_2(tb, fake_prometheus
 # --- in a real browser ---------------------------------------------------------------------------------
 READ = """(() => Array.from(document.querySelectorAll('#grid > section')).map(e => ({
   title: (e.querySelector('.panel-title') || {}).textContent || '', type: e.dataset.type, state: e.dataset.state,
-  lines: e.querySelectorAll('.log-line').length, bars: e.querySelectorAll('.bar-row').length,
+  lines: e.querySelectorAll('.log-line').length, bars: e.querySelectorAll('.es-bar-row').length,
   cells: e.querySelectorAll('td').length, canvases: e.querySelectorAll('canvas').length,
   query: (e.querySelector('.panel-query') || {}).textContent || '',
   scripts: e.querySelectorAll('script, img, iframe').length})))()"""

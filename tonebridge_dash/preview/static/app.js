@@ -154,7 +154,10 @@
       });
     }
     if (v.type === "interval") return query.split(",").map((s) => s.trim()).filter(Boolean).map((s) => ({ text: s, value: s }));
-    if (v.type === "datasource") return [{ text: "Prometheus", value: D.variableText({ currentValues: arr(obj(v.current).value ? [].concat(v.current.value) : []) }) || "prometheus" }];
+    if (v.type === "datasource") {
+      const value = D.variableText({ currentValues: arr(obj(v.current).value ? [].concat(v.current.value) : []) }) || "prometheus";
+      return [{ text: String(obj(v.current).text || value), value }];
+    }
     if (v.type === "constant" || v.type === "textbox") return [{ text: query, value: query }];
     if (v.type !== "query") return arr(v.options).filter((o) => o && o.value !== "$__all").map((o) => ({ text: String(o.text), value: String(o.value) }));
     const text = D.interpolate(query, byName(), builtins());

@@ -89,16 +89,16 @@
     if (!rows.length) return "nodata";
     const max = Math.max(...rows.map((r) => r.value), 0) || 1;
     const field = D.fieldFor(panel, "", "");
-    const list = el("div", "bars");
+    const list = el("div", "es-bars");
     rows.forEach((r, i) => {
-      const row = el("div", "bar-row");
-      row.appendChild(el("span", "bar-label", r.key));
-      const track = el("span", "bar-track"), bar = el("span", "bar-fill");
+      const row = el("div", "es-bar-row");
+      row.appendChild(el("span", "es-bar-label", r.key));
+      const track = el("span", "es-bar-track"), bar = el("span", "es-bar-fill");
       bar.style.width = Math.max(0, (100 * r.value) / max) + "%";
       bar.style.background = D.paletteColor(i);
       track.appendChild(bar);
       row.appendChild(track);
-      row.appendChild(el("span", "bar-value", D.display(field, r.value).text));
+      row.appendChild(el("span", "es-bar-value", D.display(field, r.value).text));
       list.appendChild(row);
     });
     body.appendChild(list);
