@@ -51,7 +51,7 @@ def lines(cfg, title: str, description: str, query: str, *,
     """Log lines, newest first, each with its details and its trace link."""
     return g.Logs(**_base(title, description, [target(cfg, query, elastic.logs(LINES_LIMIT))], time_from),
                   showTime=True, wrapLogMessages=True, sortOrder="Descending", enableLogDetails=True,
-                  overrides=[trace_link(cfg)])
+                  overrides=[trace_link(cfg)], extraJson={"options": {"showLogContextToggle": True}})
 
 
 def counts_over_time(title: str, description: str, targets: Sequence[dict], *, stack: bool = True) -> g.TimeSeries:
@@ -66,7 +66,9 @@ def counts_over_time(title: str, description: str, targets: Sequence[dict], *, s
 def bars(title: str, description: str, targets: Sequence[dict], *, time_from: str | None = None) -> g.BarChart:
     """Counts per term, as horizontal bars."""
     return g.BarChart(**_base(title, description, targets, time_from), orientation="horizontal",
-                      showValue="always", legendDisplayMode="hidden", showLegend=False, xTickLabelRotation=0)
+                      showValue="always", legendDisplayMode="hidden", showLegend=False, xTickLabelRotation=0,
+                      extraJson={"options": {"xTickLabelMaxLength": 0, "fullHighlight": False},
+                                 "fieldConfig": {"defaults": {"unit": "short"}}})
 
 
 # -- the Logs dashboard -------------------------------------------------------
@@ -80,7 +82,7 @@ def levels_over_time(cfg) -> g.TimeSeries:
     return counts_over_time(
         "Lines by level (§2.2)",
         f"Log lines per interval by level ({', '.join(f.LEVELS)}), on level.keyword.",
-        [target(cfg, q.any_level(), elastic.count(),
+        [target(cfg, q.every_line(), elastic.count(),
                 [elastic.terms(f.LEVEL.keyword, size=len(f.LEVELS) * 2, order_by="_key", order="asc"),
                  over_time(cfg)])])
 

@@ -38,7 +38,8 @@ def write(tmp_path, *panels: dict, catalog: bool = True) -> str:
     (d / "tb-logs-test.json").write_text(json.dumps(data), encoding="utf-8")
     if catalog:
         (tmp_path / "test_log_fields.py").write_text(CATALOG, encoding="utf-8")
-        (tmp_path / "tb-dash.yaml").write_text("content: {log_fields: test_log_fields}\n", encoding="utf-8")
+    (tmp_path / "tb-dash.yaml").write_text(f"content: {{log_fields: '{'test_log_fields' if catalog else ''}'}}\n",
+                                           encoding="utf-8")
     return str(d)
 
 
@@ -112,19 +113,18 @@ def test_a_query_lucene_cannot_parse_is_an_error_and_good_ones_pass(tb, tmp_path
     found = findings(tb, d, "target-es-lucene")
     assert [f["panel"] for f in found] == ["Open range", "Unbalanced", "Bad filter"]
     assert all(f["severity"] == "error" and f["target"] == 0 for f in found)
-    assert "Lucene cannot parse the query 'status:[500 TO'" in found[0]["message"]
+    assert "Lucene cannot parse the query: Cannot parse 'status:[500 TO'" in found[0]["message"]
     assert "filter 'q'" in found[2]["message"]
 
 
 def test_without_lucene_the_queries_are_not_parsed_and_it_says_so_once(tb, tmp_path, monkeypatch):
-    monkeypatch.setattr(elastic, "_PARSER", elastic._Parser())
-    monkeypatch.setattr(elastic.lucene, "unavailable", lambda: "javac is missing (apt-get install ...)")
-    elastic._parse_problem.cache_clear()
+    from tonebridge_dash.lint import lucene
+
+    monkeypatch.setattr(lucene, "unavailable", lambda: "javac is missing (apt-get install ...)")
     d = write(tmp_path, es_panel(1, "Open range", {"query": "status:[500 TO"}),
               es_panel(2, "Other", {"query": "level:ERROR"}))
     (f,) = findings(tb, d, "target-es-lucene")
     assert f["severity"] == "warning" and "not parsed: javac is missing" in f["message"] and f["panel"] == ""
-    elastic._parse_problem.cache_clear()
 
 
 def test_render_does_not_start_a_jvm(monkeypatch, cfg):
@@ -135,7 +135,7 @@ def test_render_does_not_start_a_jvm(monkeypatch, cfg):
 
     from tonebridge_dash.dashboard import render
 
-    monkeypatch.setattr(elastic, "_parse_problem", lambda *a: pytest.fail("render parsed a query on Lucene"))
+    monkeypatch.setattr(elastic, "_parse_error", lambda *a: pytest.fail("render parsed a query on Lucene"))
     monkeypatch.setattr(render, "check_all", lambda dashboards: None)  # Grafana's schema: not this test's
     data = {"uid": "tb-x", "title": "x", "editable": False, "schemaVersion": 39, "panels": [
         es_panel(1, "Q", {"query": "level:ERROR"})], "templating": {"list": []}}

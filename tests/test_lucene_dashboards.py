@@ -224,3 +224,22 @@ def test_every_log_lines_panel_links_trace_id_to_jaeger(cfg, boards):
         (link,) = override["properties"][0]["value"]
         assert link["internal"]["datasourceUid"] == cfg.traces.datasource.uid
         assert link["internal"]["query"]["query"] == "${__value.raw}"
+
+
+def test_audit_logs_in_an_index_of_their_own(store):
+    """``logs.audit_index``: the Audit dashboard starts on the audit
+    datasource, and shows the lines of that index only."""
+    from dashboards import audit
+    from panels.log_queries import AUDIT_PATTERNS
+    from tonebridge_dash.settings import from_mapping
+
+    cfg = from_mapping({"logs": {"audit_index": "audit-*"}})
+    board = build_one(audit.build, cfg).data
+    assert variables(board)["elasticsearch_datasource"] == cfg.logs.audit_datasource.uid == "elasticsearch-audit"
+    audit_lines = [dict(r, trace_id=f"audit-{i}") for i, r in enumerate(RECORDS[:40])]
+    store.add("audit-2024.01.15", audit_lines)
+    for pattern in AUDIT_PATTERNS:
+        p = panel(board, f"{pattern.title}: lines")
+        lo, hi = time_range(board, p)
+        truth = lr.truth_audit(audit_lines, pattern.regex, lo, hi)
+        assert truth and sorted(hit_ids(answer(cfg, store, board, p))) == truth

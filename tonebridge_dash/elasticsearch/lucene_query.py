@@ -17,8 +17,7 @@ the words AND, OR, NOT, stays one value.
   expression made of a literal string finds, for values of at most 256
   characters (longer ones are not in the keyword twin).
 - ``range_at_least(field, n)``, ``since(field, "now-1h")`` (a date field
-  from a moment, date math allowed), ``exists(field)``, ``any_of(...)``,
-  ``all_of(...)``.
+  from a moment, date math allowed), ``any_of(...)``, ``all_of(...)``.
 """
 
 from __future__ import annotations
@@ -89,11 +88,6 @@ def since(field: str, moment: str) -> str:
     if not isinstance(moment, str) or not _DATE.fullmatch(moment):
         raise UsageError(f"since needs date math (now-1h) or an ISO date, not {clip(repr(moment), 40)}")
     return f"{_field(field)}:>={escape(moment)}"
-
-
-def exists(field: str) -> str:
-    """``_exists_:field``: documents with a value in ``field``."""
-    return f"_exists_:{_field(field)}"
 
 
 def _join(operator: str, queries: tuple[str, ...]) -> str:

@@ -7,9 +7,9 @@ model: ``query``, ``metrics``, ``bucketAggs``, ``timeField``).
 - ``target-es-lucene``: the query (the dashboard's variables at their
   current values, as Grafana's lucene format writes them) and every
   ``filters`` bucket's query parse on Lucene itself, configured as
-  Elasticsearch's query_string (``elasticsearch.lucene``: Debian's Lucene
-  in a JVM started once per process, only when a dashboard has such a
-  target). Without Java and Lucene, one warning says they were not parsed.
+  Elasticsearch's query_string (``lucene``: Debian's Lucene in a JVM started
+  once per process, only when a dashboard has such a target). Without Java
+  and Lucene, one warning per dashboard says they were not parsed.
 - ``target-es-aggregatable``: a terms (or histogram) aggregation and a
   numeric metric read a field that supports them: not a ``text`` field
   (Elasticsearch refuses: "Text fields are not optimised..."), whose
@@ -21,24 +21,23 @@ model: ``query``, ``metrics``, ``bucketAggs``, ``timeField``).
 
 from __future__ import annotations
 
-import atexit
-import threading
 from functools import lru_cache
 from typing import Any, Iterator
 
 from ..content import import_content
-from ..elasticsearch import lucene, msearch
+from ..elasticsearch import msearch
+from ..elasticsearch.lucene import LuceneError
 from ..elasticsearch.check import datasources
 from ..elasticsearch.request import interpolate
 from ..elasticsearch.mapping import KEYWORD, KEYWORD_SUFFIX, NUMERIC, TEXT
 from ..errors import SettingsError, clip
 from ..findings import ERROR, WARNING
 from ..model import as_list, as_object, iter_panels
+from . import lucene
 from .view import Dashboard, Issue, Rule, ref
 
 DEFAULT_TIME_FIELD = "timestamp"
 NUMERIC_METRICS = frozenset({"avg", "sum", "min", "max", "percentiles", "extended_stats"})
-_PARSE_INDEX = "tb-dash-validate"
 
 
 def _time_field(cfg: Any) -> str:
@@ -68,54 +67,12 @@ def rule_target_es_time_field(d: Dashboard) -> Iterator[Issue]:
 
 
 # --- target-es-lucene ----------------------------------------------------------------------
-class _Parser:
-    """One Lucene session per process, started on first use, holding an
-    index of one document typed like the logs, that queries are parsed against."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.session: lucene.LuceneSession | None = None
-        self.missing: str | None = None
-        self.indexed: dict[tuple, str] = {}
-
-    def problem(self, query: str, types: dict[str, str], time_field: str) -> str | None:
-        """Why Lucene cannot parse ``query`` (None: it parses); raises
-        ``LuceneError`` when Lucene is not there."""
-        with self.lock:
-            if self.missing is not None:
-                raise lucene.LuceneError(self.missing)
-            if self.session is None:
-                self.missing = lucene.unavailable()
-                if self.missing is not None:
-                    raise lucene.LuceneError(self.missing)
-                self.session = lucene.LuceneSession()
-                atexit.register(self.session.close)
-            mapping = {**types, time_field: "date"}
-            key = tuple(sorted(mapping.items()))
-            if key not in self.indexed:
-                name = f"{_PARSE_INDEX}-{len(self.indexed)}"
-                self.session.index(name, mapping, [("0", {time_field: [0]})])
-                self.indexed[key] = name
-            index = self.indexed[key]
-        try:
-            self.session.search([index], query, now_ms=0)
-        except lucene.QueryError as e:
-            return e.reason
-        return None
-
-
-_PARSER = _Parser()
-
-
-@lru_cache(maxsize=4096)
-def _parse_problem(query: str, types: tuple, time_field: str) -> str | None:
-    return _PARSER.problem(query, dict(types), time_field)
-
-
-def _queries(t: dict, values: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(where, query text) of a target's query and its filters' queries."""
-    query = interpolate(str(t.get("query") or ""), values)
-    if query.strip():
+def _queries(t: dict, values: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(what, query text) of a target's query and its filters buckets' queries."""
+    query = t.get("query")
+    if isinstance(query, str):
+        query = interpolate(query, values)
+    if query not in (None, ""):
         yield "query", query
     for agg in as_list(t.get("bucketAggs")):
         if isinstance(agg, dict) and agg.get("type") == "filters":
@@ -129,19 +86,28 @@ def rule_target_es_lucene(d: Dashboard) -> Iterator[Issue]:
     found = list(_targets(d))
     if not found:
         return
+    missing = lucene.unavailable()
+    if missing is not None:
+        yield Issue(None, f"the Elasticsearch queries were not parsed: {missing}", WARNING)
+        return
     values = msearch.dashboard_values(d.data)
-    types = tuple(sorted(field_types(d.cfg).items()))
-    time_field = _time_field(d.cfg)
     for p, i, t in found:
-        for where, query in _queries(t, values):
+        for what, query in _queries(t, values):
+            if not isinstance(query, str):
+                yield Issue(p, f"target {ref(t)}: the {what} is {type(query).__name__}, not text", target=i)
+                continue
             try:
-                problem = _parse_problem(query, types, time_field)
-            except lucene.LuceneError as e:
-                yield Issue(None, f"Elasticsearch queries not parsed: {e.message}", WARNING)
+                reason = _parse_error(query)
+            except LuceneError as e:
+                yield Issue(p, f"target {ref(t)}: the {what} was not parsed: {e.message}", WARNING, i)
                 return
-            if problem is not None:
-                yield Issue(p, f"target {ref(t)}: Lucene cannot parse the {where} "
-                               f"'{clip(query, 80)}': {clip(problem, 200)}", target=i)
+            if reason is not None:
+                yield Issue(p, f"target {ref(t)}: Lucene cannot parse the {what}: {clip(reason, 200)}", target=i)
+
+
+@lru_cache(maxsize=4096)
+def _parse_error(query: str) -> str | None:
+    return lucene.parse_error(query)
 
 
 # --- target-es-aggregatable ---------------------------------------------------------------
