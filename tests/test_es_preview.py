@@ -207,3 +207,21 @@ def test_without_elasticsearch_each_log_panel_shows_its_queries(boards, fake_pro
         assert p["state"] == "query" and "Elasticsearch query" in p["query"], p
     slow = next(p for p in panels if p["title"].startswith("Slow endpoints"))
     assert "duration_ms:>=1000" in slow["query"] and "terms(path.keyword)" in slow["query"]
+
+
+@pytest.mark.chromium
+@pytest.mark.lucene
+def test_png_mode_draws_the_log_panels_with_elasticsearch(tb, rendered, cluster, fake_prometheus, tmp_path):
+    from tonebridge_dash.preview.chromium import find_chromium
+
+    if find_chromium() is None:
+        pytest.skip("chromium not installed (apt-get install chromium); .ci/run installs it")
+    boards = tmp_path / "boards"
+    boards.mkdir()
+    for uid in LOG_BOARDS:
+        (boards / f"{uid}.json").write_text(json.dumps(rendered[uid].data), encoding="utf-8")
+    ran = tb("preview", boards, "-p", fake_prometheus.url, "-e", cluster.url, "--png", tmp_path / "png",
+             "--time", str(lr.NOW / 1000))
+    assert ran.code == 0, ran.err
+    assert sorted(p.name for p in (tmp_path / "png").glob("*.png")) == ["tb-audit.png", "tb-logs.png"]
+    assert "warning" not in ran.err  # no panel shows an error or no data
