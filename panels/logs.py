@@ -19,7 +19,8 @@ from . import log_queries as q
 
 ELASTICSEARCH_VARIABLE = "elasticsearch_datasource"  # the log dashboards' datasource variable
 DATASOURCE = elastic.datasource_ref("${" + ELASTICSEARCH_VARIABLE + "}")
-LINES_LIMIT = 500  # log lines a panel shows (Grafana's default)
+LINES_LIMIT = 1000  # log lines a panel shows (Grafana Explore's default)
+TRAIL_LIMIT = 5000  # one user's lines over 24 hours: the whole trail, newest first
 TERMS_SIZE = 50  # buckets of a terms aggregation: every path, service or error type of a deployment
 
 
@@ -46,10 +47,10 @@ def _base(title: str, description: str, targets: Sequence[dict], time_from: str 
                 maxDataPoints=None, timeFrom=time_from)
 
 
-def lines(cfg, title: str, description: str, query: str, *,
-          time_from: str | None = None) -> g.Logs:
+def lines(cfg, title: str, description: str, query: str, *, time_from: str | None = None,
+          limit: int = LINES_LIMIT) -> g.Logs:
     """Log lines, newest first, each with its details and its trace link."""
-    return g.Logs(**_base(title, description, [target(cfg, query, elastic.logs(LINES_LIMIT))], time_from),
+    return g.Logs(**_base(title, description, [target(cfg, query, elastic.logs(limit))], time_from),
                   showTime=True, wrapLogMessages=True, sortOrder="Descending", enableLogDetails=True,
                   overrides=[trace_link(cfg)], extraJson={"options": {"showLogContextToggle": True}})
 
@@ -108,7 +109,7 @@ def error_lines(cfg) -> g.Logs:
 def user_activity(cfg) -> g.Logs:
     return lines(cfg, "Activity of $user_id over 24 hours (§8.1)",
                  "Every line of the user named in the user_id box over the last 24 hours, newest first.",
-                 q.user_activity(), time_from="24h")
+                 q.user_activity(), time_from="24h", limit=TRAIL_LIMIT)
 
 
 def slow_endpoints(cfg) -> g.Table:
