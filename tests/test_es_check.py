@@ -229,7 +229,8 @@ def test_each_problem_is_its_finding(tb, tmp_path, cluster):
     assert set(found) == {("Typo in a field", "es-unknown-field"), ("Typo in a field", "es-no-hits"),
                           ("Terms on a text field", "es-query-error"), ("Broken query", "es-query-error"),
                           ("Nothing fatal", "es-no-hits"), ("Elsewhere", "es-unknown-datasource")}
-    assert "levle" in found[("Typo in a field", "es-unknown-field")]["message"]
+    assert found[("Typo in a field", "es-unknown-field")]["message"] == \
+        "field(s) the index 'tonebridge-*' does not have: levle (did you mean level?)"
     assert "Text fields are not optimised" in found[("Terms on a text field", "es-query-error")]["message"]
     assert "parse_exception" in found[("Broken query", "es-query-error")]["message"]
     nothing = found[("Nothing fatal", "es-no-hits")]

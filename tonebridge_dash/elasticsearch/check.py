@@ -24,6 +24,7 @@ and the ``field:`` names of its query) are compared with the index's
 
 from __future__ import annotations
 
+import difflib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -163,8 +164,10 @@ class _Run:
             return [_finding(p, WARNING, NO_HITS, f"no index matches '{p.header['index']}'")]
         unknown = [f for f in p.fields if not _known(f, caps)]
         if unknown:
+            near = [m for f in unknown for m in difflib.get_close_matches(f, caps, n=1, cutoff=0.8)]
             found.append(_finding(p, ERROR, UNKNOWN_FIELD, f"field(s) the index '{p.header['index']}' does not "
-                                                           f"have: {', '.join(unknown)}"))
+                                                           f"have: {', '.join(unknown)}"
+                                  + (f" (did you mean {', '.join(near)}?)" if near else "")))
         if "error" in answer:
             found.append(_finding(p, ERROR, QUERY_ERROR, f"Elasticsearch refused the search: {error_reason(answer)}"))
         elif _total(answer) == 0:
