@@ -137,6 +137,8 @@ def test_the_endpoint_sends_only_the_dashboards_queries_to_the_one_url(server, b
                            timeout=10)
     assert foreign.status_code == 403
     assert requests.post(f"{server.url}/api/es/tb-logs/1", data="{}", timeout=10).status_code in (405, 415)
+    many = "&".join(f"var-v{i}=x" for i in range(300))
+    assert requests.get(f"{server.url}/api/es/tb-logs/1?from=1&to=2&{many}", timeout=10).status_code == 400
     assert len(cluster.requests) == before  # none of these reached Elasticsearch
     frames(server, boards, "tb-logs", "Slow endpoints")
     (method, target, body) = cluster.requests[-1]

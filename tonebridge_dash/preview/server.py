@@ -249,8 +249,8 @@ def _handler(preview: PreviewServer, request_timeout: float):
 
             uid, _, panel_id = rest.partition("/")
             found = preview.dashboards.get(uid)
-            asked = parse_qs(query, max_num_fields=200)
             try:
+                asked = parse_qs(query, max_num_fields=200)
                 span = (int(asked["from"][0]), int(asked["to"][0]))
             except (KeyError, ValueError):
                 return self._send(400, b"from and to (epoch milliseconds) are required", "text/plain; charset=utf-8")
