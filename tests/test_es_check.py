@@ -310,3 +310,19 @@ def test_the_projects_log_dashboards_pass_against_logs_that_hold_every_analysis(
     assert report["queries"] >= 12 and report["panels"] >= 12
     headers = [json.loads(line) for r in sent for line in r[2].decode().splitlines()[::2]]
     assert {h["index"] for h in headers} == {"tonebridge-*"}
+
+
+@pytest.mark.prometheus
+@pytest.mark.lucene
+def test_both_sources_in_one_report(tb, prometheus, store):
+    """-p and -e: the Prometheus panels against Prometheus, the log panels
+    against Elasticsearch, one report. The logs here are from another day
+    than the synthetic traffic: each log panel says its range has no line."""
+    with ElasticsearchEmulator(store, now_ms=NOW) as emu:
+        ran = tb("check", "-p", prometheus.url, "-e", emu.url, "--time", str(prometheus.end), "-f", "json")
+    report = json.loads(ran.out)
+    assert ran.code == 0, ran.out
+    assert {f["rule"] for f in report["findings"]} == {"es-no-hits"}
+    assert {f["dashboard"] for f in report["findings"]} == {"tb-logs", "tb-audit"}
+    assert all("no document at all in the time range" in f["message"] for f in report["findings"])
+    assert report["dashboards"] == 7 and report["queries"] > 60
