@@ -32,7 +32,6 @@ from ..elasticsearch.targets import COUNT, DOCUMENT_METRICS, LOGS
 from ..errors import UsageError, clip
 from ..model import as_list, as_object, iter_panels
 
-LINE_FIELDS = ("level", "message")  # what Grafana's logs view shows first (logLevelField, logMessageField)
 METRIC_NAMES = {"count": "Count", "avg": "Average", "sum": "Sum", "max": "Max", "min": "Min",
                 "cardinality": "Unique count"}
 
