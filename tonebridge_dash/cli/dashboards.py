@@ -32,9 +32,11 @@ def render(
         help="Output directory (default build/dashboards for json, else build/<target>)."),
     target: Target = typer.Option(
         Target.json, "--target", "-t",
-        help="json: <uid>.json; provisioning: Grafana's file provider and the JSON in its folder; "
-             "configmap: ConfigMaps for the Grafana Helm chart's sidecar; operator: grafana-operator "
-             "GrafanaDashboards; resource: Grafana's dashboard.grafana.app/v1beta1 Dashboards."),
+        help="json: <uid>.json; provisioning: Grafana's provisioning tree (dashboards/: the file provider "
+             "and the JSON in its folder; datasources/; alerting/: the log alerts, contact points, policy); "
+             "configmap: ConfigMaps for the Grafana Helm chart's sidecars; operator: grafana-operator "
+             "GrafanaDashboards, GrafanaDatasources and alerting resources; resource: Grafana's "
+             "dashboard.grafana.app/v1beta1 Dashboards."),
     config: Optional[Path] = ConfigOption,
     schema_version: Optional[int] = typer.Option(
         None, "--schema-version", min=39, max=42,
@@ -53,9 +55,12 @@ def render(
     code no longer has is removed (render remembers what it wrote in
     <out>/.tb-dash-written); other files are left with a warning.
 
-    --target writes the same dashboards for what distributes them: every
-    manifest is checked against its published schema (the operators' CRDs,
-    Kubernetes' own), names and the API server's size limits first.
+    --target writes the same dashboards for what distributes them, with the
+    datasources (Prometheus, Elasticsearch, Jaeger) and the log alerts but
+    for resource: every manifest is checked against its published schema
+    (the operators' CRDs, Kubernetes' own), names and the API server's size
+    limits first; a file an earlier render wrote and this one does not is
+    removed.
 
     Examples:
 
@@ -96,9 +101,12 @@ def render(
             check_current(out, [(name, content) for name, content, _ in found], targets.patterns(target.value, cfg),
                            f"{target.value} files", f"tb-dash render --target {target.value} --out {out}")
             return
-        for p in targets.write_found(found, out):
-            typer.echo(str(p))
-        typer.echo(f"rendered {len(rendered)} dashboards for {target.value} to {out}", err=True)
+        done = targets.write_found(found, out, targets.patterns(target.value, cfg))
+        for name, _, _ in found:
+            typer.echo(str(out / name))
+        for name in done.removed:
+            typer.echo(f"{'removed':<9}  {out / name}  (no longer rendered)")
+        typer.echo(f"rendered {len(rendered)} dashboards for {target.value} to {out}: {done.counts()}", err=True)
         return
     out = out or Path("build/dashboards")
     if check:
@@ -174,11 +182,13 @@ def validate(
         help="Rules to apply: grafana (any dashboard) or house (the project's conventions too). Default: "
              "each module's LINT_PROFILE (house unless it says grafana); grafana for the files of DIR."),
     fix: bool = typer.Option(False, "--fix", help="With DIR: first rewrite the files for the rules that can be "
-                             "fixed (editable, variable refresh, $__rate_interval; with --profile house also "
-                             "unused variables and by (le))."),
+                             "fixed (editable, variable refresh, $__rate_interval, an Elasticsearch target's "
+                             "timeField and terms on .keyword; with --profile house also unused variables and "
+                             "by (le))."),
 ) -> None:
     """Lint dashboards: Grafana's schema, layout, datasource references,
-    PromQL and LogQL syntax and grafana/dashboard-linter's rules, plus the
+    PromQL and LogQL syntax, Elasticsearch queries parsed on Lucene (Debian's
+    liblucene8-java) and grafana/dashboard-linter's rules, plus the
     house conventions for the project's own dashboards.
 
     Errors exit 1, warnings only with --strict; a bad option exits 2.
@@ -251,6 +261,10 @@ def _as_one(r):
     from ..errors import UsageError
     from ..model import Rendered
 
+    from ..dashboard.v2 import is_v2
+
+    if is_v2(r.data):  # the lint rules read it as it is (lint.v2)
+        return r
     try:
         data = unwrap(r.data, r.source) if "apiVersion" in r.data else r.data
         legacy = isinstance(data.get("rows"), list)

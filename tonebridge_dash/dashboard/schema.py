@@ -26,7 +26,9 @@ from ..model import PROMETHEUS, walk_panels
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas" / "grafana"
 
 # Panel plugin id -> its schema file; the plugins tb-dash knows how to check.
-PANEL_PLUGINS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text")
+PANEL_PLUGINS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text", "logs", "barchart")
+# Datasource plugins whose targets are checked: their schema file and its query definition.
+QUERY_SCHEMAS = {PROMETHEUS: "Dataquery", "elasticsearch": "dataquery"}
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,13 @@ _ANY: dict = {}
 _ERRATA = {("dashboard", "DynamicConfigValue", "value"): _ANY, ("dashboard", "MatcherConfig", "options"): _ANY,
            ("dashboard", "VariableModel", "query"): _ANY, ("dashboard", "Dashboard", "__inputs"): _ANY,
            ("dashboard", "Dashboard", "__requires"): _ANY, ("dashboard", "Dashboard", "__elements"): _ANY}
+# The v2 schemas (dashboardv2beta1, dashboardv2) are generated the same way: an
+# override property's value, a matcher's options and an annotation's legacy
+# options are ``_``/``{...}`` in the CUE source (a unit string, a list of links,
+# a legacy annotation's ``type: "dashboard"``), objects in the generated file.
+for _v2 in ("dashboardv2beta1", "dashboardv2"):
+    _ERRATA |= {(_v2, "DynamicConfigValue", "value"): _ANY, (_v2, "MatcherConfig", "options"): _ANY,
+                (_v2, "AnnotationQuerySpec", "legacyOptions"): {"type": "object"}}
 # What Grafana itself writes and loads where the schema says otherwise, accepted
 # when ``lenient`` only (our own content keeps to the schema): the table's
 # footer editor stores ``fields: ""`` (its default, "all number fields").
@@ -189,6 +198,11 @@ def _validator(name: str, definition: str | None, lenient: bool = False) -> _Val
     return None if schema is None else _Validator(schema, f"{name}.{definition or 'root'}.{lenient}")
 
 
+def definition_validator(name: str, definition: str) -> _Validator | None:
+    """The validator of one definition of a vendored schema file (strict)."""
+    return _validator(name, definition)
+
+
 def dashboard_validator(lenient: bool = False) -> _Validator:
     return _validator("dashboard", None, lenient)
 
@@ -206,7 +220,7 @@ def validate_dashboard(dashboard: dict, lenient: bool = False, every: bool = Tru
 
 def validate_panel(panel: dict, path: str, lenient: bool = False, every: bool = True) -> list[SchemaIssue]:
     """The plugin-specific parts of one panel: options, custom field config
-    and its Prometheus targets."""
+    and its Prometheus and Elasticsearch targets."""
     kind = panel.get("type")
     issues: list[SchemaIssue] = []
     if kind in PANEL_PLUGINS:
@@ -219,10 +233,10 @@ def validate_panel(panel: dict, path: str, lenient: bool = False, every: bool = 
         defaults = field_config.get("defaults") if isinstance(field_config, dict) else None
         if custom is not None and isinstance(defaults, dict) and "custom" in defaults:
             issues += custom.errors(defaults["custom"], f"{path}.fieldConfig.defaults.custom", every)
-    query = _validator(PROMETHEUS, "Dataquery", lenient)
     targets = panel.get("targets")
     for k, t in enumerate(targets if isinstance(targets, list) else []):
         ds = t.get("datasource") if isinstance(t, dict) else None
-        if isinstance(ds, dict) and ds.get("type") == PROMETHEUS:
+        if isinstance(ds, dict) and isinstance(ds.get("type"), str) and ds["type"] in QUERY_SCHEMAS:
+            query = _validator(ds["type"], QUERY_SCHEMAS[ds["type"]], lenient)
             issues += query.errors(t, f"{path}.targets[{k}]", every)
     return issues

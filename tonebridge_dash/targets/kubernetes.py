@@ -53,10 +53,18 @@ _DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
 CONFIGMAP = ("v1", "ConfigMap")
 SECRET = ("v1", "Secret")
 GRAFANA_DASHBOARD = ("grafana.integreatly.org/v1beta1", "GrafanaDashboard")
+GRAFANA_DATASOURCE = ("grafana.integreatly.org/v1beta1", "GrafanaDatasource")
+GRAFANA_ALERT_RULE_GROUP = ("grafana.integreatly.org/v1beta1", "GrafanaAlertRuleGroup")
+GRAFANA_CONTACT_POINT = ("grafana.integreatly.org/v1beta1", "GrafanaContactPoint")
+GRAFANA_NOTIFICATION_POLICY = ("grafana.integreatly.org/v1beta1", "GrafanaNotificationPolicy")
 PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
 DASHBOARD_RESOURCE = ("dashboard.grafana.app/v1beta1", "Dashboard")
 FOLDER_ANNOTATION = "grafana.app/folder"  # Grafana's own: the folder uid of a dashboard resource
 _CRDS = {GRAFANA_DASHBOARD: "grafana.integreatly.org_grafanadashboards.yaml",
+         GRAFANA_DATASOURCE: "grafana.integreatly.org_grafanadatasources.yaml",
+         GRAFANA_ALERT_RULE_GROUP: "grafana.integreatly.org_grafanaalertrulegroups.yaml",
+         GRAFANA_CONTACT_POINT: "grafana.integreatly.org_grafanacontactpoints.yaml",
+         GRAFANA_NOTIFICATION_POLICY: "grafana.integreatly.org_grafananotificationpolicies.yaml",
          PROMETHEUS_RULE: "monitoring.coreos.com_prometheusrules.yaml"}
 _CORE = {CONFIGMAP: "io.k8s.api.core.v1.ConfigMap", SECRET: "io.k8s.api.core.v1.Secret"}
 _OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -190,6 +198,13 @@ def _operator_rules(doc: Mapping[str, Any]) -> list[str]:
                    if k in spec]
         if len(sources) != 1:
             out.append(f"spec: exactly one source of the model is needed (found {', '.join(sources) or 'none'})")
+    if kind == GRAFANA_ALERT_RULE_GROUP and ("folderUID" in spec) == ("folderRef" in spec):
+        out.append("spec: exactly one of folderUID or folderRef is needed")
+    if kind == GRAFANA_NOTIFICATION_POLICY:
+        route = spec.get("route") or {}
+        out += [f"spec.route: {key} is invalid on the top level route node" for key in
+                ("continue", "match_re", "matchers", "object_matchers", "mute_time_intervals", "active_time_intervals")
+                if isinstance(route, dict) and key in route]
     if kind == PROMETHEUS_RULE:
         names = [g.get("name") for g in spec.get("groups") or [] if isinstance(g, dict)]
         dupes = sorted({n for n in names if names.count(n) > 1}, key=str)
@@ -305,3 +320,15 @@ def manifest(kind: tuple[str, str], name: str, namespace: str | None, labels: Ma
     if annotations:
         meta["annotations"] = dict(annotations)
     return {"apiVersion": kind[0], "kind": kind[1], "metadata": meta, **body}
+
+
+def operator_spec(cfg, **more: Any) -> dict:
+    """The spec every grafana-operator resource starts with: which Grafana
+    instances take it (``kubernetes.operator``), how often it is synced, and
+    ``more``."""
+    op = cfg.kubernetes.operator
+    spec: dict = {"instanceSelector": {"matchLabels": dict(op.instance_selector)}, "resyncPeriod": op.resync_period,
+                  **more}
+    if op.allow_cross_namespace_import:
+        spec["allowCrossNamespaceImport"] = True
+    return spec
