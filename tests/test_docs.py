@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 README_MAX_LINES = 150
-# Options of other tools the docs show beside tb-dash's (pytest, the benchmarks, curl, kubectl).
-OTHER_OPTIONS = {"--snapshot-update", "--dist", "--runs", "--sizes", "--data-binary", "--site-dir", "--strict-markers"}
+# Options of other tools the docs show beside tb-dash's (pytest, the benchmarks, curl, kubectl, prometheus).
+OTHER_OPTIONS = {"--enable-feature", "--snapshot-update", "--dist", "--runs", "--sizes", "--data-binary", "--site-dir", "--strict-markers"}
 
 
 def _reference():
