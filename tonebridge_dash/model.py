@@ -52,6 +52,11 @@ class Rendered:
 
     @classmethod
     def of(cls, data: dict, source: str = "") -> "Rendered":
+        """A classic dashboard, or a ``dashboard.grafana.app`` resource (its
+        uid the ``metadata.name``, its title the ``spec``'s)."""
+        if is_resource(data):
+            return cls(str(as_object(data.get("metadata")).get("name", "")),
+                       str(as_object(data.get("spec")).get("title", "")), data, source)
         return cls(str(data.get("uid", "")), str(data.get("title", "")), data, source)
 
     @property
@@ -60,6 +65,13 @@ class Rendered:
 
     def panels(self) -> list[dict]:
         return list(iter_panels(self.data))
+
+
+def is_resource(data: Any) -> bool:
+    """Whether ``data`` is a ``dashboard.grafana.app`` resource (apiVersion,
+    kind, metadata, spec), such as a v2 dashboard, not a classic dashboard."""
+    return (isinstance(data, dict) and str(data.get("apiVersion", "")).startswith("dashboard.grafana.app/")
+            and isinstance(data.get("spec"), dict))
 
 
 def as_object(value: Any) -> dict:

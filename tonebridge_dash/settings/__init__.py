@@ -19,6 +19,7 @@ from typing import Any, Iterator, Mapping, TypeVar
 
 from . import checks
 from . import kubernetes as fleet
+from .dashboards import DashboardDefaults
 from ..content import import_content
 from ..errors import SettingsError, clip, redact_url
 from .. import compiled
@@ -83,18 +84,6 @@ class Datasource:
     uid: str
     name: str
     regex: str = ""
-
-
-@dataclass(frozen=True)
-class DashboardDefaults:
-    uid_prefix: str
-    tags: tuple[str, ...]
-    refresh: str
-    time_from: str
-    time_to: str
-    timezone: str
-    schema_version: int
-    editable: bool
 
 
 @dataclass(frozen=True)
