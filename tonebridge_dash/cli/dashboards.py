@@ -25,6 +25,14 @@ class Target(str, Enum):
     resource = "resource"
 
 
+class Schema(str, Enum):
+    """The dashboard formats (``settings.dashboards.SCHEMAS``)."""
+
+    v1 = "v1"
+    v2beta1 = "v2beta1"
+    v2 = "v2"
+
+
 @app.command()
 def render(
     out: Optional[Path] = typer.Option(
@@ -39,6 +47,10 @@ def render(
     schema_version: Optional[int] = typer.Option(
         None, "--schema-version", min=39, max=42,
         help="Grafana dashboard schemaVersion to write (39-42; default from settings, 41)."),
+    schema: Optional[Schema] = typer.Option(
+        None, "--schema", metavar="[v1|v2beta1|v2]",
+        help="The dashboard format: v1, Grafana's classic JSON model; v2beta1 (Grafana 12) or v2 "
+             "(Grafana 13), dashboard.grafana.app resources (default from settings: dashboards.schema, v1)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the files in --out are not "
                                "what the code renders (changed, missing or stale), for CI."),
     fmt: str = FormatOption,
@@ -57,6 +69,11 @@ def render(
     manifest is checked against its published schema (the operators' CRDs,
     Kubernetes' own), names and the API server's size limits first.
 
+    --schema v2beta1|v2 writes each dashboard as a dashboard.grafana.app
+    resource of that version (rows become a RowsLayout, a dashboard module's
+    V2_LAYOUT can show them as tabs or on an auto grid), checked against
+    Grafana's v2 schema; --target operator then writes GrafanaManifests.
+
     Examples:
 
       tb-dash render
@@ -66,6 +83,8 @@ def render(
       tb-dash render --check   # in CI: are the committed files current?
 
       tb-dash render --target operator --out build/operator && kubectl apply -f build/operator/
+
+      tb-dash render --schema v2 --out build/dashboards-v2
     """
     import dataclasses
 
@@ -76,6 +95,8 @@ def render(
     if schema_version is not None:
         cfg = dataclasses.replace(
             cfg, dashboards=dataclasses.replace(cfg.dashboards, schema_version=schema_version))
+    if schema is not None:
+        cfg = dataclasses.replace(cfg, dashboards=dataclasses.replace(cfg.dashboards, schema=schema.value))
     said: list[str] = []
 
     def keep(message: str) -> None:
@@ -87,6 +108,10 @@ def render(
 
     rendered = build_all(cfg, check=False)
     gate(rendered, cfg, keep)  # what validate calls an error is not written
+    if cfg.dashboards.v2:
+        from ..dashboard.versioned import in_schema
+
+        rendered = in_schema(rendered, cfg.dashboards.schema)
     if target is not Target.json:
         from ..targets import dashboards as targets
 

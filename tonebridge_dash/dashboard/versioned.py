@@ -35,8 +35,8 @@ def in_schema(rendered: Sequence[Rendered], schema: str) -> list[Rendered]:
 
 
 def as_v2(r: Rendered, version: str) -> Rendered:
-    """One classic dashboard as a v2 resource of ``version`` (one already v2
-    is converted to that version's layout as it is)."""
+    """One classic dashboard as a v2 resource of ``version`` (a resource
+    already is left as it is)."""
     from .v2 import to_v2, validate_v2
 
     where = r.source or r.uid
@@ -116,3 +116,45 @@ def auto_grid_of(grid: dict, wanted: AutoGrid) -> dict:
         "maxColumnCount": wanted.columns, "columnWidthMode": wanted.width, "rowHeightMode": wanted.height,
         "fillScreen": False,
         "items": [{"kind": "AutoGridLayoutItem", "spec": {"element": i["element"]}} for i in items]}}
+
+
+# -- reading either format --
+
+CLASSIC_VERSIONS = ("v0alpha1", "v1beta1", "v1")  # a resource whose spec is the classic model
+
+
+def version_of(data: Any) -> str | None:
+    """The ``dashboard.grafana.app`` version of a resource, None for a
+    classic dashboard."""
+    return str(data["apiVersion"]).rpartition("/")[2] if is_resource(data) else None
+
+
+def is_v2_data(data: Any) -> bool:
+    """Whether ``data`` is a v2 dashboard (elements and a layout)."""
+    version = version_of(data)
+    return version is not None and version not in CLASSIC_VERSIONS
+
+
+def classic_of(data: dict) -> dict:
+    """The classic model of a dashboard of any format: itself, the spec of
+    a classic resource, or a v2 dashboard converted back (tabs and auto grids
+    become rows; what has no classic equivalent is left out)."""
+    if not is_resource(data):
+        return data
+    name = as_object(data.get("metadata")).get("name")
+    if not is_v2_data(data):
+        return {**data["spec"], **({"uid": name} if name else {})}
+    from .v2 import to_v1
+
+    classic, _notes = to_v1(data)
+    if name and not classic.get("uid"):
+        classic = {**classic, "uid": name}
+    return classic
+
+
+def classic_view(r: Rendered) -> Rendered:
+    """``r`` with its classic model as ``data`` (the lint rules, ``check``
+    and the panel-level diff read that); the same object when it is one."""
+    if not is_resource(r.data):
+        return r
+    return dataclasses.replace(r, data=classic_of(r.data))

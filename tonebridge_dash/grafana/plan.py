@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from ..model import Rendered
+from ..model import Rendered, as_object, is_resource
 from ..files.write import encode_json
 from ..threads import results, signals_to_main_thread
 from . import answers
@@ -32,7 +32,11 @@ R = TypeVar("R")
 
 
 def comparable(data: dict) -> dict:
-    """The dashboard JSON without the keys Grafana owns."""
+    """The dashboard JSON without the keys Grafana owns; of a resource (a v2
+    dashboard), its version, name and spec."""
+    if is_resource(data):
+        return {"apiVersion": data.get("apiVersion"), "kind": data.get("kind", "Dashboard"),
+                "metadata": {"name": as_object(data.get("metadata")).get("name")}, "spec": data.get("spec")}
     return {k: v for k, v in data.items() if k not in VOLATILE_KEYS}
 
 
@@ -77,7 +81,7 @@ def hand_edit(client, live: "Live", during: bool = False) -> str | None:
     content = content_hash(live.data)
     if not during and newest is not None and saved_hash(newest) == content:
         return None
-    said = describe_edit(live.uid, str(live.data.get("title") or ""), newest, content)
+    said = describe_edit(live.uid, Rendered.of(live.data).title, newest, content)
     return f"{said}, during this push" if during else said
 
 
@@ -95,7 +99,7 @@ class Live:
     @classmethod
     def from_answer(cls, body: Any, request: str) -> "Live":
         data, meta, version = answers.dashboard(body, request)
-        uid = str(data.get("uid", ""))
+        uid = Rendered.of(data).uid
         return cls(uid=uid, data=data, version=version, folder_uid=meta.get("folderUid") or "",
                    folder_title=meta.get("folderTitle") or "", url=url_path(meta.get("url"), f"/d/{uid}"))
 
