@@ -49,6 +49,13 @@ _ANY: dict = {}
 _ERRATA = {("dashboard", "DynamicConfigValue", "value"): _ANY, ("dashboard", "MatcherConfig", "options"): _ANY,
            ("dashboard", "VariableModel", "query"): _ANY, ("dashboard", "Dashboard", "__inputs"): _ANY,
            ("dashboard", "Dashboard", "__requires"): _ANY, ("dashboard", "Dashboard", "__elements"): _ANY}
+# The v2 schemas (dashboardv2beta1, dashboardv2) are generated the same way: an
+# override property's value, a matcher's options and an annotation's legacy
+# options are ``_``/``{...}`` in the CUE source (a unit string, a list of links,
+# a legacy annotation's ``type: "dashboard"``), objects in the generated file.
+for _v2 in ("dashboardv2beta1", "dashboardv2"):
+    _ERRATA |= {(_v2, "DynamicConfigValue", "value"): _ANY, (_v2, "MatcherConfig", "options"): _ANY,
+                (_v2, "AnnotationQuerySpec", "legacyOptions"): {"type": "object"}}
 # What Grafana itself writes and loads where the schema says otherwise, accepted
 # when ``lenient`` only (our own content keeps to the schema): the table's
 # footer editor stores ``fields: ""`` (its default, "all number fields").
@@ -187,6 +194,11 @@ def _join(base: str, parts) -> str:
 def _validator(name: str, definition: str | None, lenient: bool = False) -> _Validator | None:
     schema = _definition(name, definition, lenient)
     return None if schema is None else _Validator(schema, f"{name}.{definition or 'root'}.{lenient}")
+
+
+def definition_validator(name: str, definition: str) -> _Validator | None:
+    """The validator of one definition of a vendored schema file (strict)."""
+    return _validator(name, definition)
 
 
 def dashboard_validator(lenient: bool = False) -> _Validator:
