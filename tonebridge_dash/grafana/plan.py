@@ -20,6 +20,7 @@ from ..files.write import encode_json
 from ..threads import results, signals_to_main_thread
 from . import answers
 from .answers import unexpected, url_path
+from .errors import GrafanaError
 
 VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
 NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"  # a diff's states (here: the push summary needs no diff)
@@ -125,7 +126,16 @@ def read_live(client, uid: str) -> Live:
     """The dashboard ``uid`` as Grafana holds it; an answer about another uid
     (which would name the backup file) is refused."""
     request = f"GET /api/dashboards/uid/{uid}"
-    live = Live.from_answer(client.get_dashboard(uid), request)
+    try:
+        body = client.get_dashboard(uid)
+    except GrafanaError as e:  # stored as v2: Grafana says where to read it
+        from .apis import stored_elsewhere
+
+        there = stored_elsewhere(client, e)
+        if there is None:
+            raise
+        request, body = f"GET {there.path}/{uid}", there.get_dashboard(uid)
+    live = Live.from_answer(body, request)
     if live.uid != uid:
         raise unexpected(request, f"the dashboard with the uid {live.uid!r}")
     return live

@@ -326,10 +326,11 @@ def gate(dashboards, cfg, warn) -> None:
 def validate(dashboards: Sequence[Rendered], cfg=None, warn: Callable[[str], None] | None = None,
              cache_dir: Path | None = None) -> None:
     """The one validation of a push, before the first write."""
+    from ..dashboard.versioned import classic_view
     from ..files.checked import check_once
 
-    try:
-        check_once(dashboards, cfg, warn, cache_dir, gate)
+    try:  # a v2 dashboard is checked as the classic model it converts to
+        check_once([classic_view(r) for r in dashboards], cfg, warn, cache_dir, gate)
     except RenderError as e:  # exit 1, as render refuses the same dashboards
         raise RenderError(f"{e.message}; nothing was written") from None
 
@@ -358,6 +359,9 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     while it read the dashboards."""
     if not validated:
         validate(dashboards, cfg, warn, cache_dir)
+    from .apis import for_dashboards
+
+    client = for_dashboards(client, dashboards)  # v2 dashboards: /apis at their version
     # Three independent reads at once: one round trip instead of three. The
     # health check's error, if any, is the one reported.
     def read(name: str, call: Callable[[], Any]) -> Any:
