@@ -312,7 +312,7 @@ def push(
     try:
         from ..grafana.push import Stop  # the push's modules are read while it connects
 
-        everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
+        everything = dashboards(cfg, from_dir, check=False, schema=True)  # push checks them, once, before the first write
         found = select(everything, only, unknown_ok=prune)
         options = options_of(target, dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, only=only)
         with stop_on_signals(Stop()) as stop:
@@ -363,7 +363,7 @@ def diff(
     try:
         cfg = load_settings(config)
         env, client = target.connect_api(cfg)
-        found = select(dashboards(cfg, from_dir, check=False), only)  # diff checks them, once
+        found = select(dashboards(cfg, from_dir, check=False, schema=True), only)  # diff checks them, once
         with client:
             diffs = diff_all(client, found, folder_uid=env.folder.uid, full=full,
                              concurrency=target.concurrency, on_progress=progress("diff"), cfg=cfg)

@@ -158,3 +158,14 @@ def classic_view(r: Rendered) -> Rendered:
     if not is_resource(r.data):
         return r
     return dataclasses.replace(r, data=classic_of(r.data))
+
+
+def canonical(data: dict) -> dict:
+    """A dashboard of either format as the classic model the v2 conversion
+    gives back, so that two formats of one dashboard compare equal: a v2
+    dashboard converted back; a classic one converted there and back."""
+    from .v2 import to_v2
+
+    if not is_v2_data(data):
+        data = to_v2(classic_of(data), "v2beta1")
+    return classic_of(data)

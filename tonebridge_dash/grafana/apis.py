@@ -116,6 +116,12 @@ def guessed(client, version: str = FALLBACK_VERSION) -> "ApisClient":
     return ApisClient(client, version, namespace_for(int(org) if org else None))
 
 
+def same_form(a: str, b: str) -> bool:
+    """Whether two versions hold a dashboard in the same form (the classic
+    ones all hold the classic model)."""
+    return a == b or (a in CLASSIC_VERSIONS and b in CLASSIC_VERSIONS)
+
+
 def for_dashboards(client, dashboards) -> Any:
     """The client that writes ``dashboards``: ``client`` for classic ones; for
     v2 resources (all of one version), an ``ApisClient`` at that version.
@@ -309,7 +315,7 @@ class ApisClient:
         notes = meta.get("annotations") or {}
         generation = meta.get("generation") or 0
         stored, failed = self.stored_version(item)
-        form = stored if failed or self.keep_stored else self.version
+        form = stored if (failed or self.keep_stored) and not same_form(stored, self.version) else self.version
         data = self.data_of(self._read_stored(uid, stored) if form != self.version else item, form)
         with self._lock:
             self._form[uid] = form
@@ -346,7 +352,7 @@ class ApisClient:
         stored, _ = self.stored_version(item)
         with self._lock:
             form = self._form.get(uid, self.version)
-        if form == stored:
+        if same_form(form, stored):
             return checksum
         if content_hash(self.data_of(self._read_stored(uid, stored), stored)) != checksum:
             return checksum  # changed since tb-dash wrote it

@@ -240,15 +240,16 @@ def panel_count(r: Rendered) -> int:
 
 
 def dashboard_diff(live: Live, rendered: Rendered, folder_uid: str, url: str = "") -> DashboardDiff:
-    from ..dashboard.versioned import classic_of, version_of
+    from ..dashboard.versioned import canonical, version_of
 
-    old, new = comparable(classic_of(live.data)), comparable(classic_of(rendered.data))
-    old.pop("uid", None), new.pop("uid", None)
+    old, new = comparable(live.data), comparable(rendered.data)
+    formats = (version_of(live.data) or "v1", version_of(rendered.data) or "v1")
+    if formats != ("v1", "v1"):  # compared as the classic model both convert to
+        old, new = comparable(canonical(live.data)), comparable(canonical(rendered.data))
     d = DashboardDiff(rendered.uid, rendered.title, CHANGED, url, panel_count=panel_count(rendered))
     if live.folder_uid != folder_uid:
         d.folder = (live.folder_uid, folder_uid)
     d.settings = sorted(k for k in set(old) | set(new) if k != "panels" and old.get(k) != new.get(k))
-    formats = (version_of(live.data) or "v1", version_of(rendered.data) or "v1")
     if formats[0] != formats[1]:  # classic (v1) in Grafana, v2 in the code, or the other way
         d.settings.insert(0, f"format ({formats[0]} -> {formats[1]})")
     d.panels = panel_diffs(old, new)
