@@ -110,6 +110,11 @@ class Run:
         self.lint_files = _LintFiles()
 
     def one(self, r) -> "Checked":
+        from .v2 import view
+
+        v2 = view(r)
+        if v2 is not None:
+            return self._one_v2(v2)
         promql.forget()  # expressions are parsed once per dashboard, whatever rules look at them
         chosen = check_profile(self.profile or getattr(r, "profile", "") or HOUSE, _name(r))
         d = Dashboard.of(r, self.cfg, self.checks[chosen], chosen)
@@ -126,6 +131,19 @@ class Run:
                 found.extend(self.judge(rule, issue, d.uid, d.title, chosen, source)
                              for issue in rule.function(chosen)(d))
         return Checked(d.uid, d.title, bool(r.uid), chosen, source, found)
+
+    def _one_v2(self, v2) -> "Checked":
+        """A v2 dashboard: its own schema and reference problems, then the
+        other rules on its classic equivalent, each finding naming the
+        element."""
+        from .v2 import SCHEMA_RULE, name_elements
+
+        c = self.one(v2.classic)
+        schema = next(rule for rule in (*self.rules, *RULES) if rule.name == SCHEMA_RULE)
+        found = [(name_elements(v2, f), reason) for f, reason in c.found if f.rule != SCHEMA_RULE]
+        found += [self.judge(schema, Issue(None, problem), c.uid, c.title, c.profile, c.source)
+                  for problem in v2.problems]
+        return replace(c, found=found)
 
     def judge(self, rule: Rule, issue: Issue, uid: str, title: str, chosen: str,
               source: str) -> tuple[Finding, str | None]:
