@@ -233,7 +233,7 @@ def panel_of(element: dict, name: str) -> dict:
     transformations = []
     for t in lst(data, "transformations"):
         ts = obj(t, "spec")
-        item = {"id": string(ts, "id") or string(t, "kind"), "options": ts.get("options", {})}
+        item = {"id": string(ts, "id") or string(t, "group") or string(t, "kind"), "options": ts.get("options", {})}
         item.update({k: ts[k] for k in ("disabled", "filter", "topic") if k in ts})
         transformations.append(item)
     if transformations:

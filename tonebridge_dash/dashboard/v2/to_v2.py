@@ -92,12 +92,35 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
                             else {"kind": "Dashboard", "metadata": {}, "spec": classic})
         out["apiVersion"] = api_version(version)
         out.setdefault("kind", "Dashboard")
-        return out
+        return _v2_transformations(out) if version == "v2" else out
     dashboard, meta = classic_of(classic)
     dashboard = copy.deepcopy(dashboard)
     name = meta.pop("name", None) or string(dashboard, "uid")
-    return {"apiVersion": api_version(version), "kind": "Dashboard",
-            "metadata": {"name": name, **meta}, "spec": spec_of(dashboard)}
+    out = {"apiVersion": api_version(version), "kind": "Dashboard",
+           "metadata": {"name": name, **meta}, "spec": spec_of(dashboard)}
+    return _v2_transformations(out) if version == "v2" else out
+
+
+def _v2_transformations(resource: dict) -> dict:
+    """v2's transformations (Grafana's v2beta1_to_v2.go): kind
+    ``Transformation``, the transformation id as ``group``, no ``id`` in the
+    spec. ``resource`` is changed and returned."""
+    for element in obj(resource["spec"], "elements").values():
+        data = obj(obj(obj(element, "spec"), "data"), "spec") if isinstance(element, dict) else {}
+        ts = data.get("transformations")
+        if not isinstance(ts, list):
+            continue
+        out = []
+        for t in ts:
+            if not isinstance(t, dict) or t.get("kind") == "Transformation":
+                out.append(t)
+                continue
+            spec = {k: v for k, v in obj(t, "spec").items() if k != "id"}
+            spec.setdefault("options", {})
+            out.append({"kind": "Transformation", "group": string(obj(t, "spec"), "id") or string(t, "kind"),
+                        "spec": spec})
+        data["transformations"] = out
+    return resource
 
 
 def spec_of(d: dict) -> dict:
