@@ -53,7 +53,7 @@ from . import answers
 from .answers import unexpected
 from .errors import Conflict, Forbidden, NotFound, UnexpectedResponse, VersionConflict
 from ..model import as_object, is_resource
-from .plan import HASHED_MESSAGE, MESSAGE_PREFIX, content_hash
+from .hashing import HASHED_MESSAGE, MESSAGE_PREFIX, content_hash
 
 GROUP = "dashboard.grafana.app"
 CLASSIC_VERSIONS = ("v1", "v1beta1", "v0alpha1")  # the classic JSON model as ``spec``, preferred first

@@ -8,54 +8,23 @@ what Grafana manages itself (``id`` and ``version``). A dashboard is
 
 from __future__ import annotations
 
-import hashlib
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
-from ..model import Rendered, as_object, is_resource
-from ..files.write import encode_json
+from ..model import Rendered
 from ..threads import results, signals_to_main_thread
 from . import answers
 from .answers import unexpected, url_path
 from .errors import GrafanaError
+from .hashing import (CHANGED, HASHED_MESSAGE, MESSAGE_PREFIX, NEW, UNCHANGED, VOLATILE_KEYS,  # noqa: F401 (named by callers)
+                      comparable, content_hash, saved_hash, version_message)
 
-VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
-NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"  # a diff's states (here: the push summary needs no diff)
-MESSAGE_PREFIX = "tb-dash: "
-HASHED_MESSAGE = re.compile(r"^tb-dash: ([0-9a-f]{12})(?: |\Z)")  # what version_message writes
 SEARCH_CHUNK = 100  # dashboard uids per /api/search request, to keep the URL short
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def comparable(data: dict) -> dict:
-    """The dashboard JSON without the keys Grafana owns; of a resource (a v2
-    dashboard), its version, name and spec."""
-    if is_resource(data):
-        return {"apiVersion": data.get("apiVersion"), "kind": data.get("kind", "Dashboard"),
-                "metadata": {"name": as_object(data.get("metadata")).get("name")}, "spec": data.get("spec")}
-    return {k: v for k, v in data.items() if k not in VOLATILE_KEYS}
-
-
-def content_hash(data: dict) -> str:
-    """A short, stable hash of what a dashboard shows."""
-    return hashlib.sha256(encode_json(comparable(data))).hexdigest()[:12]
-
-
-def version_message(data: dict, revision: str | None) -> str:
-    """The version message tb-dash saves with: ``tb-dash: <hash> [<revision>]``."""
-    tail = f" [{revision}]" if revision else ""
-    return f"{MESSAGE_PREFIX}{content_hash(data)}{tail}"
-
-
-def saved_hash(version: dict) -> str | None:
-    """The content hash in a version message tb-dash wrote, else None."""
-    m = HASHED_MESSAGE.match(str(version.get("message") or ""))
-    return m.group(1) if m else None
 
 
 def describe_edit(uid: str, title: str, version: dict | None, content: str = "") -> str:
