@@ -270,11 +270,10 @@ def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: b
     """Compare every dashboard with Grafana, once each is known to be valid
     (``lint.gate``: a diff of what push would refuse is no answer). Grafana
     errors raise."""
-    from ..dashboard.versioned import classic_view
     from ..lint import gate
     from .apis import for_dashboards
 
-    gate([classic_view(r) for r in dashboards], cfg)
+    gate(dashboards, cfg)
     if getattr(client, "at_version", None) is not None:  # /apis: read at the dashboards' version
         client = for_dashboards(client, dashboards)
     hits = existing_uids(client, [r.uid for r in dashboards])

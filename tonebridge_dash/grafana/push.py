@@ -326,11 +326,10 @@ def gate(dashboards, cfg, warn) -> None:
 def validate(dashboards: Sequence[Rendered], cfg=None, warn: Callable[[str], None] | None = None,
              cache_dir: Path | None = None) -> None:
     """The one validation of a push, before the first write."""
-    from ..dashboard.versioned import classic_view
     from ..files.checked import check_once
 
-    try:  # a v2 dashboard is checked as the classic model it converts to
-        check_once([classic_view(r) for r in dashboards], cfg, warn, cache_dir, gate)
+    try:  # a v2 dashboard: its schema and references, the other rules on its classic equivalent
+        check_once(dashboards, cfg, warn, cache_dir, gate)
     except RenderError as e:  # exit 1, as render refuses the same dashboards
         raise RenderError(f"{e.message}; nothing was written") from None
 
