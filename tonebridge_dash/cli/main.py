@@ -10,7 +10,7 @@ import sys
 import typer
 
 from ..errors import TbDashError, clip
-from . import alerting, config, dashboards, grafana, importing, preview, prometheus, pulling  # noqa: F401 (they register their commands)
+from . import alerting, config, dashboards, grafana, importing, migrating, preview, prometheus, pulling  # noqa: F401 (they register their commands)
 from .common import app, tidy_help
 
 MESSAGE_LIMIT = 1000  # the one line of an error, whatever value it quotes

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..dashboard.v2 import is_v2, to_v1, validate_v2
+from ..dashboard.v2 import NotADashboard, is_v2, to_v1, validate_v2
+from ..errors import UsageError
 from ..model import Rendered
 
 SCHEMA_RULE = "schema"
@@ -28,7 +29,10 @@ def view(r: Rendered) -> V2View | None:
     """The view of ``r`` when it is a v2 dashboard, else None."""
     if not is_v2(r.data):
         return None
-    classic, _notes = to_v1(r.data)
+    try:
+        classic, _notes = to_v1(r.data)
+    except NotADashboard as e:  # a version tb-dash does not read
+        raise UsageError(f"{r.source or r.uid}: {e}") from None
     elements: dict[Any, str] = {}
     spec = r.data.get("spec") if isinstance(r.data.get("spec"), dict) and "apiVersion" in r.data else r.data
     for name, element in (spec.get("elements") or {}).items() if isinstance(spec.get("elements"), dict) else ():

@@ -10,8 +10,8 @@ from typing import Any
 from ...model import PROMETHEUS
 
 GROUP = "dashboard.grafana.app"
-VERSIONS = ("v2beta1", "v2")  # the v2 versions tb-dash writes; v2alpha1 is read as v2beta1
-READ_VERSIONS = ("v2alpha1", "v2beta1", "v2")
+VERSIONS = ("v2beta1", "v2")  # the v2 versions tb-dash reads and writes
+PREVIEW = "v2alpha1"  # Grafana 12's first preview, of another shape (queries, viz config): not read
 CLASSIC_VERSIONS = ("v0alpha1", "v1alpha1", "v1beta1", "v1")
 # The type of a datasource known only by its uid: Grafana asks its datasource
 # service, and falls back to the default datasource's type. tb-dash has no

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .common import (DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, HIDE, LEGACY_STRING, REFRESH, SORT, VARIABLE_KINDS,
-                     boolean, enum, integer, is_number, is_template_variable, lst, obj, string, strings)
+from .common import (DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, HIDE, LEGACY_STRING, REFRESH, SORT,
+                     VARIABLE_KINDS, boolean, enum, integer, is_number, is_template_variable, lst, obj, string,
+                     strings)
 
 AUTO_REFRESH_INTERVALS = ["5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"]
 
@@ -24,7 +25,7 @@ def _data_query(kind: str, uid: str, spec: Any) -> dict:
 # --- time, links --------------------------------------------------------------------
 def time_settings(d: dict) -> dict:
     out: dict[str, Any] = {}
-    if isinstance(d.get("timezone"), str):
+    if string(d, "timezone"):  # "" (the browser's) is left out, as Grafana's converter does now
         out["timezone"] = d["timezone"]
     time = obj(d, "time")
     out.update(**{"from": string(time, "from") or "now-6h"}, to=string(time, "to") or "now",
@@ -216,8 +217,8 @@ def _variable(v: dict) -> dict:
     elif t == "switch":
         spec.update(_switch(v))
     elif t in ("adhoc", "groupby"):
-        ds_kind, uid = _variable_source(v)
-        top["group"] = ds_kind
+        ds_kind, uid = _variable_source(v)  # the kind's group and datasource: those of a reference with a uid
+        top["group"] = ds_kind if uid else ""
         top["datasource"] = {"name": uid} if uid else {}
         if t == "adhoc":
             spec.update(baseFilters=_filters(v.get("baseFilters")), filters=_filters(v.get("filters")),
@@ -280,7 +281,7 @@ def fields_to_v2(fc: dict) -> dict:
     out: dict[str, Any] = {}
     if isinstance(d.get("thresholds"), dict):
         t = d["thresholds"]
-        out["thresholds"] = {"mode": string(t, "mode"),
+        out["thresholds"] = {"mode": string(t, "mode") or "absolute",  # Grafana's default; the schema needs one
                              "steps": [{"value": s.get("value") if is_number(s.get("value")) else None,
                                         "color": string(s, "color")} for s in lst(t, "steps") if isinstance(s, dict)]}
     if isinstance(d.get("color"), dict):

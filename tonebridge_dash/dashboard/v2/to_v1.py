@@ -15,7 +15,7 @@ from typing import Any
 
 from ...model import GRID_COLUMNS
 from .common import ANGULAR, MIXED, boolean, integer, is_number, lst, obj, string
-from .to_v2 import is_v2
+from .to_v2 import readable, is_v2
 from .v1_fields import annotations_to_v1, fields_to_v1, links_to_v1, time_to_v1, variables_to_v1
 
 SCHEMA_VERSION = 42  # the classic schema version Grafana's v2 -> v1 conversion writes
@@ -70,6 +70,7 @@ def to_v1(v2: dict) -> tuple[dict, list[str]]:
     what could not be carried over, one line each. The input is unchanged."""
     if not is_v2(v2):
         raise ValueError("not a v2 dashboard (no elements and layout)")
+    readable(v2)
     resource = v2 if "apiVersion" in v2 and isinstance(v2.get("spec"), dict) else {"spec": v2}
     spec = copy.deepcopy(resource["spec"])
     notes: list[str] = []
@@ -233,7 +234,8 @@ def panel_of(element: dict, name: str) -> dict:
     transformations = []
     for t in lst(data, "transformations"):
         ts = obj(t, "spec")
-        item = {"id": string(ts, "id") or string(t, "group") or string(t, "kind"), "options": ts.get("options", {})}
+        tid = string(t, "group") if t.get("kind") == "Transformation" else string(ts, "id") or string(t, "kind")
+        item = {"id": tid, "options": ts.get("options", {})}
         item.update({k: ts[k] for k in ("disabled", "filter", "topic") if k in ts})
         transformations.append(item)
     if transformations:

@@ -18,7 +18,7 @@ import copy
 from typing import Any
 
 from .common import (ANGULAR, CLASSIC_VERSIONS, DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, GROUP, MIXED,
-                     READ_VERSIONS, VERSIONS, boolean, integer, is_number, is_template_variable, lst, obj, string)
+                     PREVIEW, VERSIONS, boolean, integer, is_number, is_template_variable, lst, obj, string)
 from .fields import annotations_to_v2, dashboard_links, fields_to_v2, time_settings, variables_to_v2
 
 ROW_HEIGHT = 1  # a classic row panel's height in grid units
@@ -55,7 +55,7 @@ def is_v2(doc: Any) -> bool:
         return False
     version = version_of(doc)
     if version is not None:
-        return version in READ_VERSIONS or version.startswith("v2")
+        return version.startswith("v2")
     spec = doc.get("spec") if isinstance(doc.get("spec"), dict) and "apiVersion" in doc else doc
     return isinstance(spec, dict) and "elements" in spec and "layout" in spec and "panels" not in spec
 
@@ -88,39 +88,48 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
     if version not in VERSIONS:
         raise ValueError(f"unknown v2 version {version!r} (versions: {', '.join(VERSIONS)})")
     if is_v2(classic):
+        readable(classic)
         out = copy.deepcopy(classic if "spec" in classic and "apiVersion" in classic
                             else {"kind": "Dashboard", "metadata": {}, "spec": classic})
         out["apiVersion"] = api_version(version)
         out.setdefault("kind", "Dashboard")
-        return _v2_transformations(out) if version == "v2" else out
+        _transformations_as(out["spec"], version)
+        return out
     dashboard, meta = classic_of(classic)
+    if isinstance(dashboard.get("rows"), list) and dashboard["rows"] and not dashboard.get("panels"):
+        raise NotADashboard("legacy rows[] (schemaVersion < 16): migrate it to panels first "
+                            "(importing.migrate; tb-dash migrate does)")
     dashboard = copy.deepcopy(dashboard)
     name = meta.pop("name", None) or string(dashboard, "uid")
-    out = {"apiVersion": api_version(version), "kind": "Dashboard",
-           "metadata": {"name": name, **meta}, "spec": spec_of(dashboard)}
-    return _v2_transformations(out) if version == "v2" else out
+    spec = spec_of(dashboard)
+    _transformations_as(spec, version)
+    return {"apiVersion": api_version(version), "kind": "Dashboard", "metadata": {"name": name, **meta},
+            "spec": spec}
 
 
-def _v2_transformations(resource: dict) -> dict:
-    """v2's transformations (Grafana's v2beta1_to_v2.go): kind
-    ``Transformation``, the transformation id as ``group``, no ``id`` in the
-    spec. ``resource`` is changed and returned."""
-    for element in obj(resource["spec"], "elements").values():
-        data = obj(obj(obj(element, "spec"), "data"), "spec") if isinstance(element, dict) else {}
-        ts = data.get("transformations")
-        if not isinstance(ts, list):
-            continue
-        out = []
-        for t in ts:
-            if not isinstance(t, dict) or t.get("kind") == "Transformation":
-                out.append(t)
+def _transformations_as(spec: dict, version: str) -> None:
+    """Transformations in the shape of ``version``: v2beta1 names the kind
+    by the transformation's id (``{kind: id, spec: {id, options}}``), v2
+    has ``{kind: Transformation, group: id, spec: {options}}``."""
+    for element in (spec.get("elements") or {}).values() if isinstance(spec.get("elements"), dict) else ():
+        data = obj(obj(obj(element, "spec"), "data"), "spec")
+        for i, t in enumerate(lst(data, "transformations")):
+            if not isinstance(t, dict):
                 continue
-            spec = {k: v for k, v in obj(t, "spec").items() if k != "id"}
-            spec.setdefault("options", {})
-            out.append({"kind": "Transformation", "group": string(obj(t, "spec"), "id") or string(t, "kind"),
-                        "spec": spec})
-        data["transformations"] = out
-    return resource
+            inner = dict(obj(t, "spec"))
+            tid = string(t, "group") if t.get("kind") == "Transformation" else string(inner, "id") or string(t, "kind")
+            inner.pop("id", None)
+            inner.setdefault("options", {})
+            data["transformations"][i] = ({"kind": "Transformation", "group": tid, "spec": inner} if version == "v2"
+                                          else {"kind": tid, "spec": {"id": tid, **inner}})
+
+
+def readable(doc: dict) -> None:
+    """A v2 document of a version tb-dash reads."""
+    version = version_of(doc)
+    if version is not None and version not in VERSIONS:
+        hint = " (Grafana 12's preview): export it again from Grafana as v2beta1" if version == PREVIEW else ""
+        raise NotADashboard(f"{doc['apiVersion']}{hint}: tb-dash reads {', '.join(VERSIONS)}")
 
 
 def spec_of(d: dict) -> dict:
@@ -298,7 +307,7 @@ def _queries(p: dict) -> list[dict]:
         elif panel and panel[0] == "datasource" and not kind and not uid:
             kind, uid = "datasource", GRAFANA_DATASOURCE_UID
         spec = {k: v for k, v in t.items() if k not in ("refId", "hide", "datasource")}
-        out.append({"kind": "PanelQuery", "spec": {"query": data_query(kind or DEFAULT_DATASOURCE_TYPE, uid, spec),
+        out.append({"kind": "PanelQuery", "spec": {"query": data_query(kind, uid, spec),
                                                    "refId": ref_id, "hidden": boolean(t, "hide")}})
     return out
 
@@ -314,9 +323,7 @@ def _transformations(p: dict) -> list[dict]:
         if not isinstance(t, dict):
             continue
         tid = string(t, "id")
-        spec: dict[str, Any] = {"id": tid}
-        if "options" in t:
-            spec["options"] = t["options"]
+        spec: dict[str, Any] = {"id": tid, "options": t["options"] if "options" in t else {}}
         if t.get("disabled") is True:
             spec["disabled"] = True
         if isinstance(t.get("filter"), dict):
@@ -351,14 +358,9 @@ def _query_options(p: dict) -> dict:
 def _graph_target(p: dict) -> str:
     """What Grafana migrates a graph panel to: by its x-axis mode."""
     mode = string(obj(p, "xaxis"), "mode")
-    if mode == "series":
-        values = strings(obj(p, "xaxis"), "values") if "values" in obj(p, "xaxis") else []
-        return "bargauge" if values else "barchart"
+    if mode == "series":  # bars per series: a bar gauge when the legend showed values
+        return "bargauge" if boolean(obj(p, "legend"), "values") else "barchart"
     return "histogram" if mode == "histogram" else "timeseries"
-
-
-def strings(m: Any, key: str) -> list[str]:
-    return [s for s in lst(m, key) if isinstance(s, str)]
 
 
 def _viz_config(p: dict) -> dict:

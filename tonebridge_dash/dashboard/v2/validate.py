@@ -8,10 +8,10 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..schema import definition_validator
-from .common import GROUP, READ_VERSIONS, VERSIONS
+from .common import GROUP, VERSIONS
 from .to_v2 import version_of
 
-SCHEMA_FILES = {"v2beta1": "dashboardv2beta1", "v2alpha1": "dashboardv2beta1", "v2": "dashboardv2"}
+SCHEMA_FILES = {"v2beta1": "dashboardv2beta1", "v2": "dashboardv2"}
 
 
 def validate_v2(doc: Any, version: str | None = None) -> list[str]:
@@ -23,9 +23,9 @@ def validate_v2(doc: Any, version: str | None = None) -> list[str]:
         return [f"(dashboard): expected a JSON object, not {type(doc).__name__}"]
     if "apiVersion" in doc or "kind" in doc:
         found = version_of(doc)
-        if found is None or found not in READ_VERSIONS:
+        if found is None or found not in VERSIONS:
             problems.append(f"apiVersion: {doc.get('apiVersion')!r} is not {GROUP}/" + " or /".join(VERSIONS))
-        version = found if found in READ_VERSIONS else version
+        version = found if found in VERSIONS else version
         if doc.get("kind") != "Dashboard":
             problems.append(f"kind: {doc.get('kind')!r}, expected 'Dashboard'")
         metadata = doc.get("metadata")
