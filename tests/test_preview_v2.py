@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 
 from tonebridge_dash.dashboard.versioned import in_schema
-from tonebridge_dash.preview.chromium import Chromium
 from tonebridge_dash.preview.png import DONE
 from tonebridge_dash.preview.server import PreviewServer, Prometheus
 from tonebridge_dash.preview.source import previewed
 
-from test_preview import READ_PAGE, WIDTH, expected_box, needs_chromium
+from test_preview import READ_PAGE, WIDTH, expected_box, needs_chromium, tab  # noqa: F401 (fixture)
 
 READ_TABS = """Array.from(document.querySelectorAll('#tabs .tab')).map(b => ({
   title: b.textContent, active: b.classList.contains('active')}))"""
@@ -35,13 +34,6 @@ def server(shown, prometheus):
         yield s
 
 
-@pytest.fixture(scope="module")
-def browser():
-    needs_chromium()
-    with Chromium(width=WIDTH, height=900) as b:
-        yield b.tab()
-
-
 def open_page(tab, url):
     tab.resize(WIDTH, 900)
     tab.navigate(url)
@@ -58,9 +50,9 @@ def test_a_v2_page_is_its_classic_equivalent_with_its_tabs(shown):
 
 
 @pytest.mark.chromium
-def test_every_v2_layout_is_drawn_with_data(server, browser, shown):
+def test_every_v2_layout_is_drawn_with_data(server, tab, shown):
     for uid, page in shown.items():
-        report, dom, tabs, errors = open_page(browser, server.page(uid, png="1"))
+        report, dom, tabs, errors = open_page(tab, server.page(uid, png="1"))
         assert errors == [], f"{uid}: {errors}"
         drawn = [p for p in dom["panels"] if p["type"] != "row"]
         want = page.data.get("__tabs")
@@ -79,10 +71,10 @@ def test_every_v2_layout_is_drawn_with_data(server, browser, shown):
 
 
 @pytest.mark.chromium
-def test_each_tab_shows_its_own_panels_from_the_top(server, browser, shown):
+def test_each_tab_shows_its_own_panels_from_the_top(server, tab, shown):
     tabs = shown["tb-business"].data["__tabs"]
     for i, t in enumerate(tabs):
-        report, dom, bar, errors = open_page(browser, server.page("tb-business", png="1", tab=str(i)))
+        report, dom, bar, errors = open_page(tab, server.page("tb-business", png="1", tab=str(i)))
         assert errors == [] and [b["active"] for b in bar] == [j == i for j in range(len(tabs))]
         drawn = [p for p in dom["panels"] if p["type"] != "row"]
         assert sorted(int(p["id"]) for p in drawn) == sorted(t["panels"])

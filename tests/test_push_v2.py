@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from emulated import FAST_RETRY, TOKEN, start, tb  # noqa: F401 (fixture)
+from emulated import FAST_RETRY, TOKEN, grafana13, tb  # noqa: F401 (fixtures)
 from tonebridge_dash.dashboard.versioned import in_schema
 from tonebridge_dash.errors import UsageError
 from tonebridge_dash.grafana import GrafanaClient, TokenAuth
@@ -23,11 +23,8 @@ GROUP = "dashboard.grafana.app"
 
 
 @pytest.fixture()
-def emu():
-    g = start("P3", apis=True)  # Grafana 13: serves v2 beside v1beta1 and v2beta1
-    yield g
-    g.stop()
-    assert g.internal_errors == []
+def emu(grafana13):
+    return grafana13
 
 
 @pytest.fixture()

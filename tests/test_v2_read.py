@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from emulated import FAST_RETRY, TOKEN, start, tb  # noqa: F401 (fixture)
+from emulated import FAST_RETRY, TOKEN, grafana13, tb  # noqa: F401 (fixtures)
 from tonebridge_dash.dashboard.versioned import classic_view, in_schema
 from tonebridge_dash.grafana import GrafanaClient, TokenAuth
 from tonebridge_dash.grafana.apis import choose
@@ -18,18 +18,7 @@ from tonebridge_dash.grafana.push import push
 from tonebridge_dash.model import iter_panels
 from tonebridge_dash.prometheus import check
 
-
-@pytest.fixture()
-def emu():
-    g = start("P3", apis=True)
-    yield g
-    g.stop()
-    assert g.internal_errors == []
-
-
-@pytest.fixture()
-def classic(rendered):
-    return list(rendered.values())
+from test_push_v2 import classic, emu  # noqa: F401 (fixtures: Grafana 13, the content's dashboards)
 
 
 def push_to(emu, dashboards):

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import shown
+from .migrating import Version as Schema  # the dashboard formats: v1, v2beta1, v2
 from .common import (ConfigOption, FormatOption, StrictOption, app, check_current, dashboards, finish,
                      load_settings, output_format, warn)
 
@@ -23,14 +24,6 @@ class Target(str, Enum):
     configmap = "configmap"
     operator = "operator"
     resource = "resource"
-
-
-class Schema(str, Enum):
-    """The dashboard formats (``settings.dashboards.SCHEMAS``)."""
-
-    v1 = "v1"
-    v2beta1 = "v2beta1"
-    v2 = "v2"
 
 
 @app.command()
