@@ -182,12 +182,25 @@ def test_the_cli_pushes_the_settings_format(tb, emu, tmp_path):
     emu.reset_counts()
     code, out, err = tb("push", "--grafana-url", emu.url, "--api", "apis", cwd=tmp_path)
     assert code == 0 and emu.writes() == 0, err
+    assert emu.apis_lists == [("v2", False)]  # one list, at the version pushed, read with discovery
     # files rendered as v2 push the same way
     assert tb("render", "--schema", "v2", "--out", tmp_path / "v2", cwd=tmp_path).code == 0
     code, out, err = tb("push", "--grafana-url", emu.url, "--api", "apis", "--from", tmp_path / "v2", cwd=tmp_path)
     assert code == 0 and emu.writes() == 0, err
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", tmp_path / "v2", cwd=tmp_path)
     assert code == 2 and "use --api apis" in err
+
+
+def test_prune_of_a_v2_dashboard_names_it_by_its_title(tb, emu, tmp_path):
+    (tmp_path / "tb-dash.yaml").write_text("dashboards: {schema: v2}\n")
+    assert tb("push", "--grafana-url", emu.url, "--api", "apis", cwd=tmp_path).code == 0
+    assert tb("render", "--out", "v2", cwd=tmp_path).code == 0
+    (tmp_path / "v2" / "tb-business.json").unlink()  # no longer in the code
+    emu.reset_counts()
+    code, out, err = tb("push", "--grafana-url", emu.url, "--api", "apis", "--from", tmp_path / "v2", "--prune",
+                        "--yes", "--dry-run", cwd=tmp_path)
+    assert code == 0, err
+    assert "ToneBridge - Business" in out and "would delete 1" in out and emu.writes() == 0
 
 
 def test_the_checksum_is_of_what_was_written(emu, classic):

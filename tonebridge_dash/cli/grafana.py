@@ -305,7 +305,8 @@ def push(
         raise TbDashError("push --prune to several environments: pass --yes (the deletes cannot be "
                           "confirmed for each at once)", exit_code=EXIT_USAGE)
     # One Grafana: its connection (and /apis discovery) is under way while the dashboards are read.
-    connecting = Connecting(lambda: target.connect(cfg), target.api.value) if len(names) <= 1 else None
+    version = cfg.dashboards.schema if cfg.dashboards.v2 and from_dir is None else None  # v2: /apis at it
+    connecting = Connecting(lambda: target.connect(cfg), target.api.value, version) if len(names) <= 1 else None
     if connecting is not None:
         # Its first request goes out before the files are read (their reading would slow its start).
         connecting.started.wait(10)
