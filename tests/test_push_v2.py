@@ -210,3 +210,22 @@ def test_the_checksum_is_of_what_was_written(emu, classic):
 
     notes = emu.org().dashboards[classic[0].uid].annotations
     assert notes[ANNO_CHECKSUM] == content_hash(dashboards[0].data)
+
+
+def test_a_grafana_that_does_not_serve_the_version_says_so(emu, classic):
+    emu.apis_versions = ("v1beta1", "v0alpha1", "v2beta1", "v2alpha1")  # Grafana 12
+    from tonebridge_dash.grafana.errors import NotFound
+
+    with pytest.raises(NotFound) as e:
+        run(emu, v2(classic[:1]))
+    assert "does not serve dashboard.grafana.app/v2 " in e.value.message and "dashboards.schema" in e.value.message
+    assert emu.writes() == 0
+
+
+def test_auto_takes_the_apis_of_a_grafana_that_lists_only_v2(emu, classic):
+    emu.apis_versions = ("v2",)
+    c = choose(GrafanaClient(emu.url, auth=TokenAuth(TOKEN), retry=FAST_RETRY), "auto")
+    assert isinstance(c, ApisClient)
+    with c:
+        report = push(c, v2(classic[:1]), folder_uid="tonebridge", folder_title="ToneBridge")
+    assert report.exit_code == 0 and actions(report) == {"created"}

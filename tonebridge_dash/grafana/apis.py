@@ -81,7 +81,8 @@ def namespace_for(org_id: int | None) -> str:
 
 def served_version(client) -> str | None:
     """The classic-model version of ``dashboard.grafana.app`` the server
-    lists in ``GET /apis``, or None when it does not list the group."""
+    lists in ``GET /apis`` (``FALLBACK_VERSION`` when it lists only v2
+    ones), or None when it does not list the group."""
     try:
         body = client.request("GET", "/apis")
     except (NotFound, Forbidden):  # a Grafana before 12, or discovery not allowed to this token
@@ -92,15 +93,15 @@ def served_version(client) -> str | None:
             continue
         versions = [v.get("version") for v in answers.objects(group.get("versions") or [], "GET /apis",
                                                                 "the group's versions")]
-        return next((v for v in CLASSIC_VERSIONS if v in versions), None)
+        return next((v for v in CLASSIC_VERSIONS if v in versions), FALLBACK_VERSION if versions else None)
     return None
 
 
 def choose(client, mode: str) -> "ApisClient | None":
     """The ``--api`` choice: an ``ApisClient`` for ``/apis``, None for the
     legacy ``/api``. ``auto`` takes ``/apis`` when the server lists the
-    dashboard group with a classic-model version; ``apis`` insists (the list
-    request says so clearly when the server does not serve it)."""
+    dashboard group; ``apis`` insists (the list request says so clearly
+    when the server does not serve it)."""
     if mode == "legacy":
         return None
     version = served_version(client)
@@ -268,7 +269,14 @@ class ApisClient:
             if first is not None:
                 answer, first = first, None
             else:
-                answer = self.client.request("GET", self.path, params=params)
+                try:
+                    answer = self.client.request("GET", self.path, params=params)
+                except NotFound as e:
+                    if self.version not in V2_VERSIONS:
+                        raise
+                    e.args = (f"{e.message}; this Grafana does not serve {GROUP}/{self.version} "
+                              "(Grafana 12 serves v2beta1, Grafana 13 v2: set dashboards.schema to match)",)
+                    raise
             body = answers.obj(answer, request, "the list")
             rows = body.get("items")
             for value in answers.objects(rows if rows is not None else [], request, "the items"):
