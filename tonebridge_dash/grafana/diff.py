@@ -271,7 +271,7 @@ def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: b
     (``lint.gate``: a diff of what push would refuse is no answer). Grafana
     errors raise."""
     from ..lint import gate
-    from .apis import for_dashboards
+    from .versions import for_dashboards
 
     gate(dashboards, cfg)
     if getattr(client, "at_version", None) is not None:  # /apis: read at the dashboards' version

@@ -98,7 +98,7 @@ def read_live(client, uid: str) -> Live:
     try:
         body = client.get_dashboard(uid)
     except GrafanaError as e:  # stored as v2: Grafana says where to read it
-        from .apis import stored_elsewhere
+        from .versions import stored_elsewhere
 
         there = stored_elsewhere(client, e)
         if there is None:

@@ -358,7 +358,7 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     while it read the dashboards."""
     if not validated:
         validate(dashboards, cfg, warn, cache_dir)
-    from .apis import for_dashboards
+    from .versions import for_dashboards
 
     client = for_dashboards(client, dashboards)  # v2 dashboards: /apis at their version
     # Three independent reads at once: one round trip instead of three. The
