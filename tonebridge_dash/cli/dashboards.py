@@ -35,7 +35,8 @@ def render(
         Target.json, "--target", "-t",
         help="json: <uid>.json; provisioning: Grafana's file provider and the JSON in its folder; "
              "configmap: ConfigMaps for the Grafana Helm chart's sidecar; operator: grafana-operator "
-             "GrafanaDashboards; resource: Grafana's dashboard.grafana.app/v1beta1 Dashboards."),
+             "GrafanaDashboards (GrafanaManifests for v2); resource: Grafana's dashboard.grafana.app "
+             "Dashboards (v1beta1, or the v2 version of --schema)."),
     config: Optional[Path] = ConfigOption,
     schema_version: Optional[int] = typer.Option(
         None, "--schema-version", min=39, max=42,
