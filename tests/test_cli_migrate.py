@@ -170,3 +170,21 @@ def test_grafana_12_first_preview_is_refused_in_one_line(tb, tmp_path):
         assert done.code == 2, args
         assert done.err.strip().endswith("dashboard.grafana.app/v2alpha1 (Grafana 12's preview): export it again "
                                          "from Grafana as v2beta1: tb-dash reads v2beta1, v2"), done.err
+
+
+def test_hostile_v2_files_are_findings_or_one_line_never_a_traceback(tb, tmp_path):
+    base = {"apiVersion": "dashboard.grafana.app/v2beta1", "kind": "Dashboard", "metadata": {"name": "h"}}
+    cases = {
+        "spec-not-object": dict(base, spec=[1, 2]),
+        "junk-everywhere": dict(base, spec={"elements": {"panel-1": [], "panel-2": {"kind": "Panel", "spec": 3}},
+                                            "layout": {"kind": "TabsLayout", "spec": {"tabs": [7, {"spec": []}]}},
+                                            "variables": "x", "annotations": [None], "timeSettings": 1}),
+    }
+    for name, doc in cases.items():
+        path = _write(tmp_path / f"{name}.json", doc)
+        back = tb("migrate", path, "--to", "v1", "--out", f"out-{name}")
+        assert back.code in (0, 2), (name, back.err)
+        checked = tb("validate", path)
+        assert checked.code in (1, 2), (name, checked.out + checked.err)
+        if checked.code == 2:
+            assert len(checked.err.splitlines()) == 1, checked.err

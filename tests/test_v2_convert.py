@@ -241,3 +241,13 @@ def test_validate_v2_names_unresolved_references_and_schema_errors():
                         "spec": out["spec"]})[:2] == [
         "apiVersion: 'dashboard.grafana.app/v9' is not dashboard.grafana.app/v2beta1 or /v2",
         "metadata.name: missing (the dashboard's uid)"]
+
+
+def test_a_bare_v2_spec_is_read_too():
+    spec = to_v2({"uid": "b", "title": "B", "panels": [_panel(1, 0, 0)]})["spec"]
+    assert is_v2(spec) and not is_v2({"panels": [], "elements": {}, "layout": {}})
+    assert validate_v2(spec) == []
+    classic, notes = to_v1(spec)
+    assert notes == [] and "uid" not in classic and classic["panels"][0]["gridPos"] == {"h": 8, "w": 12, "x": 0,
+                                                                                         "y": 0}
+    assert to_v2(spec, "v2")["apiVersion"] == "dashboard.grafana.app/v2"

@@ -50,8 +50,8 @@ def test_every_house_dashboard_goes_to_v2_and_back(rendered, version):
             == [(v["name"], v["type"], v.get("query"), v.get("datasource")) for v in r.data["templating"]["list"]]
         assert [(a["name"], a.get("datasource"), a.get("expr")) for a in classic["annotations"]["list"]] == [
             (a["name"], a.get("datasource"), a.get("expr")) for a in r.data["annotations"]["list"]]
-        assert (classic["uid"], classic["title"], classic["time"], classic["tags"]) == (
-            r.data["uid"], r.data["title"], r.data["time"], r.data["tags"])
+        assert (classic["uid"], classic["title"], classic["time"], classic["tags"], classic["links"]) == (
+            r.data["uid"], r.data["title"], r.data["time"], r.data["tags"], r.data["links"])
         assert to_v2(classic, version)["spec"]["elements"] == v2["spec"]["elements"], uid
 
 

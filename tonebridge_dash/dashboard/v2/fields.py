@@ -14,7 +14,8 @@ from .common import (DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, HIDE, LEGA
 AUTO_REFRESH_INTERVALS = ["5s", "10s", "30s", "1m", "5m", "15m", "30m", "1h", "2h", "1d"]
 
 
-def _data_query(kind: str, uid: str, spec: Any) -> dict:
+def data_query(kind: str, uid: str, spec: Any) -> dict:
+    """A v2beta1 ``DataQuery``: the datasource's type as group, its uid as name."""
     query: dict[str, Any] = {"kind": "DataQuery", "group": kind, "version": "v0"}
     if uid:
         query["datasource"] = {"name": uid}
@@ -76,7 +77,7 @@ def _annotation(a: dict) -> dict:
     ds = obj(a, "datasource")
     uid, kind = string(ds, "uid"), string(ds, "type")
     target = a.get("target") if isinstance(a.get("target"), dict) else {}
-    spec: dict[str, Any] = {"query": _data_query(kind, uid if uid and kind else "", target),
+    spec: dict[str, Any] = {"query": data_query(kind, uid if uid and kind else "", target),
                             "enable": boolean(a, "enable"), "hide": boolean(a, "hide"),
                             "iconColor": string(a, "iconColor"), "name": string(a, "name")}
     built_in = a.get("builtIn")
@@ -170,7 +171,7 @@ def _variable(v: dict) -> dict:
         query = v.get("query")
         query = ({LEGACY_STRING: query} if query else {}) if isinstance(query, str) else \
             (query if isinstance(query, dict) else {})
-        spec.update(refresh=enum(REFRESH, v.get("refresh")), query=_data_query(ds_kind, uid, query),
+        spec.update(refresh=enum(REFRESH, v.get("refresh")), query=data_query(ds_kind, uid, query),
                     regex=string(v, "regex"), sort=enum(SORT, v.get("sort")))
         if v.get("regexApplyTo") in ("value", "text"):
             spec["regexApplyTo"] = v["regexApplyTo"]

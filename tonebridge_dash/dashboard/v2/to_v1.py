@@ -15,7 +15,7 @@ from typing import Any
 
 from ...model import GRID_COLUMNS
 from .common import ANGULAR, MIXED, boolean, integer, is_number, lst, obj, string
-from .to_v2 import readable, is_v2
+from .to_v2 import NotADashboard, is_v2, readable
 from .v1_fields import annotations_to_v1, fields_to_v1, links_to_v1, time_to_v1, variables_to_v1
 
 SCHEMA_VERSION = 42  # the classic schema version Grafana's v2 -> v1 conversion writes
@@ -71,7 +71,9 @@ def to_v1(v2: dict) -> tuple[dict, list[str]]:
     if not is_v2(v2):
         raise ValueError("not a v2 dashboard (no elements and layout)")
     readable(v2)
-    resource = v2 if "apiVersion" in v2 and isinstance(v2.get("spec"), dict) else {"spec": v2}
+    if "apiVersion" in v2 and not isinstance(v2.get("spec"), dict):
+        raise NotADashboard(f"{v2['apiVersion']}: spec is not an object")
+    resource = v2 if "apiVersion" in v2 else {"spec": v2}
     spec = copy.deepcopy(resource["spec"])
     notes: list[str] = []
     d: dict[str, Any] = {}
@@ -232,7 +234,7 @@ def panel_of(element: dict, name: str) -> dict:
                                                                                    "uid": MIXED}
         p["targets"] = targets
     transformations = []
-    for t in lst(data, "transformations"):
+    for t in (t for t in lst(data, "transformations") if isinstance(t, dict)):
         ts = obj(t, "spec")
         tid = string(t, "group") if t.get("kind") == "Transformation" else string(ts, "id") or string(t, "kind")
         item = {"id": tid, "options": ts.get("options", {})}

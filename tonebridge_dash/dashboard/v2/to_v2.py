@@ -17,9 +17,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ...model import ref_id
 from .common import (ANGULAR, CLASSIC_VERSIONS, DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, GROUP, MIXED,
                      PREVIEW, VERSIONS, boolean, integer, is_number, is_template_variable, lst, obj, string)
-from .fields import annotations_to_v2, dashboard_links, fields_to_v2, time_settings, variables_to_v2
+from .fields import annotations_to_v2, dashboard_links, data_query, fields_to_v2, time_settings, variables_to_v2
 
 ROW_HEIGHT = 1  # a classic row panel's height in grid units
 # Panel keys of the schema; any other key of a panel is an Angular panel's
@@ -93,6 +94,8 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
                             else {"kind": "Dashboard", "metadata": {}, "spec": classic})
         out["apiVersion"] = api_version(version)
         out.setdefault("kind", "Dashboard")
+        if not isinstance(out.get("spec"), dict):
+            raise NotADashboard(f"{out['apiVersion']}: spec is not an object")
         _transformations_as(out["spec"], version)
         return out
     dashboard, meta = classic_of(classic)
@@ -283,23 +286,15 @@ def _ref(ds: Any) -> tuple[str, str] | None:
     return kind, uid
 
 
-def data_query(kind: str, uid: str, spec: Any) -> dict:
-    query: dict[str, Any] = {"kind": "DataQuery", "group": kind, "version": "v0"}
-    if uid:
-        query["datasource"] = {"name": uid}
-    query["spec"] = spec
-    return query
-
-
 def _queries(p: dict) -> list[dict]:
     targets = [t for t in lst(p, "targets") if isinstance(t, dict)]
     panel = _ref(p.get("datasource"))
     used = {string(t, "refId") for t in targets}
-    letters = (_letters(i) for i in range(10_000))
+    letters = (ref_id(i) for i in range(10_000))
     out = []
     for t in targets:
-        ref_id = string(t, "refId") or next(x for x in letters if x not in used)
-        used.add(ref_id)
+        ref = string(t, "refId") or next(x for x in letters if x not in used)
+        used.add(ref)
         kind, uid = _ref(t.get("datasource")) or ("", "")
         if panel and panel[1] and panel[1] != MIXED and (
                 (not kind and not uid) or (uid != "__expr__" and uid != panel[1])):
@@ -308,13 +303,8 @@ def _queries(p: dict) -> list[dict]:
             kind, uid = "datasource", GRAFANA_DATASOURCE_UID
         spec = {k: v for k, v in t.items() if k not in ("refId", "hide", "datasource")}
         out.append({"kind": "PanelQuery", "spec": {"query": data_query(kind, uid, spec),
-                                                   "refId": ref_id, "hidden": boolean(t, "hide")}})
+                                                   "refId": ref, "hidden": boolean(t, "hide")}})
     return out
-
-
-def _letters(i: int) -> str:
-    abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    return abc[i] if i < 26 else _letters(i // 26 - 1) + abc[i % 26]
 
 
 def _transformations(p: dict) -> list[dict]:

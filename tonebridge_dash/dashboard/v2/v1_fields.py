@@ -21,12 +21,9 @@ def time_to_v1(ts: dict) -> dict:
         out["timezone"] = ts["timezone"]
     if string(ts, "weekStart"):
         out["weekStart"] = ts["weekStart"]
-    picker: dict[str, Any] = {}
     intervals = [s for s in lst(ts, "autoRefreshIntervals") if isinstance(s, str)]
-    if intervals and intervals != AUTO_REFRESH_INTERVALS:
-        picker["refresh_intervals"] = intervals
-    if boolean(ts, "hideTimepicker"):
-        picker["hidden"] = True
+    picker: dict[str, Any] = {"hidden": boolean(ts, "hideTimepicker"),
+                              "refresh_intervals": intervals or list(AUTO_REFRESH_INTERVALS)}
     if string(ts, "nowDelay"):
         picker["nowDelay"] = ts["nowDelay"]
     if isinstance(ts.get("quickRanges"), list):
@@ -36,12 +33,8 @@ def time_to_v1(ts: dict) -> dict:
 
 
 def links_to_v1(links: list) -> list[dict]:
-    out = []
-    for link in links:
-        if isinstance(link, dict):
-            item = {k: v for k, v in link.items() if v not in (None, "") or k in ("title", "type")}
-            out.append(item)
-    return out
+    """Dashboard links have the same keys in both models."""
+    return [dict(link) for link in links if isinstance(link, dict)]
 
 
 def _source(group: str, ref: Any) -> dict:
