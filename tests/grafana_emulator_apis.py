@@ -18,8 +18,8 @@ stored in the version it was saved in (the legacy /api saves v1beta1) and
 converted for a read in another, with ``status.conversion`` saying so
 (``storedVersion``, ``failed``, ``error``; a failed conversion gives an
 empty spec and the caller reads the stored version); classic and v2 convert
-with tb-dash's own conversion (``dashboard.v2``), v2beta1 and v2 share their
-shape. A v2 spec is checked against the v2 schema when saved. The legacy
+with tb-dash's own conversion (``dashboard.v2``), v2beta1 and v2 differ in
+their transformations' shape only (``v2beta1_to_v2.go``). A v2 spec is checked against the v2 schema when saved. The legacy
 ``/api`` answers a read of a v2 dashboard with 406 and where to read it.
 ``failing_conversions``: the names whose conversions fail.
 """
@@ -107,9 +107,13 @@ class ApisRoutes:
         if d.uid in self.failing_conversions:
             return {"title": ""}, {"storedVersion": stored, "failed": True,
                                    "error": f"conversion from {stored} to {version} failed"}
-        if self.family(stored) != self.family(version):
+        target = "v2beta1" if version == "v2alpha1" else version
+        if self.family(stored) == self.family(version) == "v2":  # v2beta1 <-> v2: the transformations' shape
+            spec = to_v2({"apiVersion": f"{GROUP}/{stored}", "kind": "Dashboard", "metadata": {"name": d.uid},
+                          "spec": spec}, target)["spec"]
+        elif self.family(stored) != self.family(version):
             if self.family(version) == "v2":
-                spec = to_v2({**spec, "uid": d.uid}, "v2beta1" if version == "v2alpha1" else version)["spec"]
+                spec = to_v2({**spec, "uid": d.uid}, target)["spec"]
             else:
                 classic, _ = to_v1({"apiVersion": f"{GROUP}/{stored}", "kind": "Dashboard",
                                     "metadata": {"name": d.uid}, "spec": spec})

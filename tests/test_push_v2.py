@@ -118,6 +118,16 @@ def test_classic_dashboards_moved_to_v2_are_compared_after_conversion_never_as_h
     assert report.exit_code == 0 and not [o for o in report.outcomes if o.action == "refused"]
 
 
+def test_v2beta1_dashboards_pushed_as_v2_are_unchanged(emu, classic):
+    run(emu, v2(classic, "v2beta1"))  # Grafana 12's format, then the team moves to 13's
+    system = emu.org().dashboards["tb-system"].data  # it has transformations: their shape differs
+    assert any(t["kind"] != "Transformation" for e in system["elements"].values()
+               for t in e["spec"]["data"]["spec"].get("transformations", []))
+    emu.reset_counts()
+    report = run(emu, v2(classic, "v2"))
+    assert actions(report) == {"unchanged"} and emu.writes() == 0
+
+
 def test_a_hand_edit_of_a_dashboard_stored_in_the_other_version_is_still_refused(emu, classic):
     run(emu, classic)
     uid = "tb-overview"
