@@ -80,3 +80,15 @@ def test_each_tab_shows_its_own_panels_from_the_top(server, tab, shown):
         assert sorted(int(p["id"]) for p in drawn) == sorted(t["panels"])
         assert min(p["top"] for p in drawn) == 0  # the tab's grid starts at the top
         assert report["tab"] == i
+
+
+@pytest.mark.chromium
+def test_png_mode_writes_one_image_per_tab(tb, prometheus, tmp_path):
+    needs_chromium()
+    assert tb("render", "--schema", "v2", "--out", tmp_path / "v2").code == 0
+    done = tb("preview", tmp_path / "v2", "--png", tmp_path / "out", "-p", prometheus.url, "--time", prometheus.end)
+    assert done.code == 0, done.err
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert names == sorted(["tb-application.png", "tb-business.png", "tb-business.tab-2.png",
+                            "tb-business.tab-3.png", "tb-overview.png", "tb-slo.png", "tb-system.png"])
+    assert "tb-dash: warning" not in done.err  # every panel of every tab drawn with data
