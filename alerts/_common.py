@@ -57,12 +57,17 @@ class Links:
             self._panels[module] = (r.uid, {p.get("title"): p.get("id") for p in iter_panels(r.data)})
         return self._panels[module]
 
-    def __call__(self, alert: str, dashboard: str, panel: str) -> dict[str, str]:
-        """The annotations linking ``alert`` to panel ``panel`` of the dashboard module ``dashboard``."""
+    def panel(self, alert: str, dashboard: str, panel: str) -> tuple[str, int]:
+        """The uid of the dashboard module ``dashboard`` and the id of its panel titled ``panel``."""
         uid, ids = self._dashboard(dashboard)
         if ids.get(panel) is None:
             raise RulesError(f"alert {alert}: dashboard '{uid}' has no panel titled {panel!r} to link to")
-        query = urlencode({"orgId": self.cfg.grafana.org_id, "viewPanel": ids[panel]})
+        return uid, ids[panel]
+
+    def __call__(self, alert: str, dashboard: str, panel: str) -> dict[str, str]:
+        """The annotations linking ``alert`` to panel ``panel`` of the dashboard module ``dashboard``."""
+        uid, panel_id = self.panel(alert, dashboard, panel)
+        query = urlencode({"orgId": self.cfg.grafana.org_id, "viewPanel": panel_id})
         out = {"dashboard_url": f"{self.cfg.alerts.grafana_url}/d/{uid}?{query}"}
         runbook = self.cfg.alerts.runbook(alert)
         return {**out, "runbook_url": runbook} if runbook else out

@@ -9,6 +9,7 @@ import attr
 from grafanalib import core as g
 
 from panels.common import DATASOURCE, DATASOURCE_VARIABLE
+from panels.logs import ELASTICSEARCH_VARIABLE
 from panels.metrics import SOURCE_TITLES, Metric
 from panels.queries import label_values
 from panels.scope import source_filters
@@ -36,6 +37,16 @@ def datasource_variable(cfg) -> g.Template:
     )
     # grafanalib shows the uid as the selected text; Grafana shows the name.
     variable._current = {"text": cfg.datasource.name, "value": cfg.datasource.uid}
+    return variable
+
+
+def elasticsearch_variable(cfg, audit: bool = False) -> g.Template:
+    """The log dashboards' datasource variable: Elasticsearch datasources,
+    starting on the settings' (``logs.datasource``, or the audit logs')."""
+    ds = cfg.logs.audit_datasource if audit else cfg.logs.datasource
+    variable = g.Template(name=ELASTICSEARCH_VARIABLE, label="Elasticsearch data source", type="datasource",
+                          query="elasticsearch", default=ds.uid, refresh=g.REFRESH_ON_DASHBOARD_LOAD, hide=g.SHOW)
+    variable._current = {"text": ds.name, "value": ds.uid}
     return variable
 
 
@@ -107,9 +118,13 @@ def detail(panel, cfg, module: str, what: str):
 
 
 def dashboard(cfg, module: str, title: str, description: str, rows: Sequence[Row],
-              variables: Sequence[g.Template] = ()) -> g.Dashboard:
+              variables: Sequence[g.Template] = (), *, logs: str = "") -> g.Dashboard:
+    """``logs``: the panels read Elasticsearch (``"logs"``, or ``"audit"``
+    for the audit logs' datasource), not Prometheus."""
     d = cfg.dashboards
     panels = grid(rows)
+    templates = [elasticsearch_variable(cfg, logs == "audit"), *variables] if logs else \
+        [datasource_variable(cfg), *_with_source_variables(cfg, panels, variables)]
     return g.Dashboard(
         title=TITLE_PREFIX + title,
         uid=uid_for(cfg, module),
@@ -120,7 +135,7 @@ def dashboard(cfg, module: str, title: str, description: str, rows: Sequence[Row
         time=g.Time(d.time_from, d.time_to),
         editable=d.editable,
         graphTooltip=g.GRAPH_TOOLTIP_MODE_SHARED_CROSSHAIR,
-        templating=g.Templating(list=[datasource_variable(cfg), *_with_source_variables(cfg, panels, variables)]),
+        templating=g.Templating(list=templates),
         panels=panels,
         links=[dashboards_link(cfg)],
     ).auto_panel_ids()

@@ -22,9 +22,28 @@ DATASOURCE = {"type": "prometheus", "uid": "${" + DATASOURCE_VARIABLE + "}"}
 _REF_IDS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
-def target(expr: str, legend: str = "__auto", *, instant: bool = False, fmt: str = "time_series") -> g.Target:
-    """One PromQL query; ``refId`` is filled in by the panel factories."""
-    return g.Target(expr=expr, legendFormat=legend, instant=instant, format=fmt, datasource=DATASOURCE)
+@attr.s
+class PromTarget(g.Target):
+    """grafanalib's target, and Grafana's ``exemplar`` switch: the query also
+    asks Prometheus for the exemplars of the series it reads, drawn as points
+    that open their trace (the datasource's ``exemplarTraceIdDestinations``)."""
+
+    exemplar = attr.ib(default=False, validator=attr.validators.instance_of(bool))
+
+    def to_json_data(self) -> dict:
+        data = super().to_json_data()
+        if self.exemplar:
+            data["exemplar"] = True
+        return data
+
+
+def target(expr: str, legend: str = "__auto", *, instant: bool = False, fmt: str = "time_series",
+           exemplar: bool = False) -> g.Target:
+    """One PromQL query; ``refId`` is filled in by the panel factories.
+    ``exemplar``: for a query of histogram buckets (a latency), whose
+    observations carry a ``trace_id`` exemplar (§5)."""
+    return PromTarget(expr=expr, legendFormat=legend, instant=instant, format=fmt, datasource=DATASOURCE,
+                      exemplar=exemplar)
 
 
 def _targets(targets: Sequence[g.Target]) -> list[g.Target]:

@@ -79,8 +79,9 @@ DEFAULTS = {
             "ErrorBudgetConsumed": "backend",
         },
     },
-    # §7.2: grouping, one receiver per severity, a page inhibits the ticket
-    # of the same alert and SLO. Secrets are never here: see the README.
+    # §7.2: grouping, one receiver per severity (§10's security alerts to the
+    # security team), a page inhibits the ticket of the same alert and SLO.
+    # Secrets are never here: see the README.
     "alertmanager": {
         "resolve_timeout": "5m",
         "group_by": ["alertname", "cluster", "service"],
@@ -92,10 +93,15 @@ DEFAULTS = {
             "default": {"channel": "#alerts", "title": "ToneBridge Alert"},
             "critical": {"channel": "#critical-alerts", "title": "🚨 CRITICAL: ToneBridge Alert", "pagerduty": True},
             "warning": {"channel": "#warnings", "title": "⚠️ Warning: ToneBridge Alert"},
+            # §10: the security team (the spec names no channel: this one is ours).
+            "security": {"channel": "#security-alerts", "title": "🔒 Security: ToneBridge Alert"},
         },
         "routes": [
             {"receiver": "critical", "matchers": ['severity="critical"'], "continue": True},
             {"receiver": "warning", "matchers": ['severity="warning"']},
+            # §10.1's metric alerts and §10.2's log alerts (Grafana's policy
+            # tree mirrors this one) carry severity "security".
+            {"receiver": "security", "matchers": ['severity="security"']},
         ],
         "inhibit_rules": [
             {"source_matchers": ['severity="critical"'], "target_matchers": ['severity="warning"'],
@@ -103,4 +109,8 @@ DEFAULTS = {
         ],
     },
     "grafana": {"folder": {"title": "ToneBridge", "uid": "tonebridge"}},
+    # §2.1: Fluentd writes ToneBridge's log lines to daily tonebridge-YYYY.MM.DD
+    # indexes; §10.2's audit patterns are searched in those same lines (the
+    # spec names no audit index of its own), so logs.audit_index stays empty.
+    "logs": {"index": "tonebridge-*"},
 }

@@ -83,7 +83,7 @@ def latency_p95_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
         "95th percentile of request duration. Orange is the latency SLO, red "
         "the HighResponseTime alert threshold.",
         "s",
-        [c.target(q.latency_quantile(cfg, 0.95, scope), "p95")],
+        [c.target(q.latency_quantile(cfg, 0.95, scope), "p95", exemplar=True)],
         threshold=cfg.thresholds.latency_p95_seconds,
     )
 
@@ -94,9 +94,9 @@ def latency_percentiles_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSerie
         "p50, p95 and p99 of request duration, and the mean.",
         "s",
         [
-            c.target(q.latency_quantile(cfg, 0.5, scope), "p50"),
-            c.target(q.latency_quantile(cfg, 0.95, scope), "p95"),
-            c.target(q.latency_quantile(cfg, 0.99, scope), "p99"),
+            c.target(q.latency_quantile(cfg, 0.5, scope), "p50", exemplar=True),
+            c.target(q.latency_quantile(cfg, 0.95, scope), "p95", exemplar=True),
+            c.target(q.latency_quantile(cfg, 0.99, scope), "p99", exemplar=True),
             c.target(q.latency_mean(cfg, scope), "mean"),
         ],
         threshold=cfg.thresholds.latency_p95_seconds,
@@ -110,7 +110,7 @@ def latency_heatmap(cfg, scope: Scope = SERVICE) -> c.Heatmap:
         "Requests per second in each duration bucket of "
         "tonebridge_request_duration_seconds.",
         "s",
-        [c.target(q.latency_buckets(cfg, scope), "{{le}}", fmt="heatmap")],
+        [c.target(q.latency_buckets(cfg, scope), "{{le}}", fmt="heatmap", exemplar=True)],
     )
 
 

@@ -135,7 +135,7 @@ def latency_p95_slo_timeseries(cfg, scope: Scope = SERVICE) -> c.g.TimeSeries:
         "95th percentile of request duration for the selected jobs and instances; red "
         f"above the SLO's {cfg.slo.latency_p95_seconds * 1000:g} ms.",
         "s",
-        [c.target(q.latency_quantile(cfg, 0.95, scope), "p95")],
+        [c.target(q.latency_quantile(cfg, 0.95, scope), "p95", exemplar=True)],
         threshold=c.slo_target(cfg.slo.latency_p95_seconds),
     )
 

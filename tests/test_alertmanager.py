@@ -43,7 +43,7 @@ def test_amtool_accepts_the_config_with_file_references(tb, tmp_path):
     r = amtool("check-config", str(path))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "SUCCESS" in r.stdout
-    assert "3 receivers" in r.stdout
+    assert "4 receivers" in r.stdout
 
 
 @needs_amtool
@@ -57,7 +57,8 @@ def test_amtool_accepts_the_config_with_inlined_secrets(tb, tmp_path):
 @pytest.mark.parametrize("labels, receiver", [
     (["alertname=HighErrorRate", "severity=critical"], "critical"),
     (["alertname=HighResponseTime", "severity=warning"], "warning"),
-    (["alertname=SuspiciousLoginAttempts", "severity=security"], "default"),
+    (["alertname=SuspiciousLoginAttempts", "severity=security"], "security"),
+    (["alertname=Audit log: DROP TABLE", "severity=security", "team=security"], "security"),
     (["alertname=ErrorBudgetBurn", "severity=critical", "slo=availability"], "critical"),
 ])
 def test_alerts_route_by_severity(tb, tmp_path, labels, receiver):
@@ -75,7 +76,8 @@ def test_the_spec_routing_grouping_and_channels(cfg):
     assert c["global"]["resolve_timeout"] == "5m"
     receivers = {r["name"]: r for r in c["receivers"]}
     assert {n: r["slack_configs"][0]["channel"] for n, r in receivers.items()} == {
-        "default": "#alerts", "critical": "#critical-alerts", "warning": "#warnings"}
+        "default": "#alerts", "critical": "#critical-alerts", "warning": "#warnings",
+        "security": "#security-alerts"}
     assert "pagerduty_configs" in receivers["critical"]
     assert "pagerduty_configs" not in receivers["warning"]
 

@@ -162,14 +162,13 @@ def test_validate_reads_v2_files_and_names_elements(tb, tmp_path):
         assert "does not match Grafana's schema" not in converted.err, f
 
 
-def test_grafana_12_first_preview_is_refused_in_one_line(tb, tmp_path):
-    preview = _write(tmp_path / "alpha.json", {"apiVersion": "dashboard.grafana.app/v2alpha1", "kind": "Dashboard",
-                                               "metadata": {"name": "a"}, "spec": {"elements": {}, "layout": {}}})
-    for args in (("migrate", preview, "--to", "v1", "--out", "out"), ("validate", preview)):
+def test_a_v2_version_tb_dash_does_not_know_is_refused_in_one_line(tb, tmp_path):
+    future = _write(tmp_path / "future.json", {"apiVersion": "dashboard.grafana.app/v2beta2", "kind": "Dashboard",
+                                                "metadata": {"name": "a"}, "spec": {"elements": {}, "layout": {}}})
+    for args in (("migrate", future, "--to", "v1", "--out", "out"), ("validate", future)):
         done = tb(*args)
         assert done.code == 2, args
-        assert done.err.strip().endswith("dashboard.grafana.app/v2alpha1 (Grafana 12's preview): export it again "
-                                         "from Grafana as v2beta1: tb-dash reads v2beta1, v2"), done.err
+        assert done.err.strip().endswith("dashboard.grafana.app/v2beta2: tb-dash reads v2alpha1, v2beta1, v2"), done.err
 
 
 def test_hostile_v2_files_are_findings_or_one_line_never_a_traceback(tb, tmp_path):

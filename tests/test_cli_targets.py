@@ -25,7 +25,7 @@ def test_render_writes_each_target_into_its_own_directory(tb, tmp_path):
         assert r.code == 0, r.err
         assert f"for {target} to build/{target}" in r.err
     assert (tmp_path / "build" / "operator" / "tb-overview.yaml").is_file()
-    assert (tmp_path / "build" / "provisioning" / "tonebridge" / "tb-overview.json").is_file()
+    assert (tmp_path / "build" / "provisioning" / "dashboards" / "tonebridge" / "tb-overview.json").is_file()
     doc = yaml.safe_load((tmp_path / "build" / "configmap" / "tb-slo.yaml").read_text())
     assert doc["kind"] == "ConfigMap"
     assert not (tmp_path / "build" / "dashboards").exists()

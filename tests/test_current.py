@@ -8,13 +8,13 @@ def test_render_check_names_missing_changed_and_stale_files_and_writes_nothing(t
     out = tmp_path / "dashboards"
     r = tb("render", "--check", "--out", out)
     assert r.code == 1 and not out.exists()
-    assert r.out.count("missing  ") == 5
+    assert r.out.count("missing  ") == 7
     assert r.err.strip().splitlines() == [
-        f"tb-dash: error: dashboards in {out} are not what the code renders (5 missing): "
+        f"tb-dash: error: dashboards in {out} are not what the code renders (7 missing): "
         f"run 'tb-dash render --out {out}' and commit"]
     assert tb("render", "--out", out).code == 0
     r = tb("render", "--check", "--out", out)
-    assert (r.code, r.out) == (0, "") and "are current (5 files)" in r.err
+    assert (r.code, r.out) == (0, "") and "are current (7 files)" in r.err
     overview = out / "tb-overview.json"
     overview.write_text(overview.read_text().replace("Overview", "Overview by hand"))
     (out / "removed.json").write_text("{}")

@@ -91,7 +91,7 @@ def test_diff_markdown_for_a_pull_request(tb, emu, rendered, tmp_path):
     assert (code, err) == (1, "")
     lines = out.splitlines()
     assert lines[0] == "### tb-dash diff"
-    assert ("**3 new, 1 changed, 1 unchanged** in the folder ToneBridge on http://127.0.0.1:"
+    assert ("**5 new, 1 changed, 1 unchanged** in the folder ToneBridge on http://127.0.0.1:"
             in lines[2])
     assert "| state | dashboard | uid | changes |" in lines
     row = next(line for line in lines if line.startswith("| changed |"))

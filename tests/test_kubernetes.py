@@ -90,8 +90,13 @@ def dashboards(rendered):
 
 
 def _written(tmp_path: Path, target: str, rendered, cfg) -> list[dict]:
-    paths = targets.write(target, rendered, cfg, tmp_path / target)
-    return [yaml.safe_load(p.read_text(encoding="utf-8")) for p in paths]
+    """The dashboards' manifests ``target`` wrote (the datasources' and the
+    alerting's are test_grafana_provisioning's)."""
+    out = tmp_path / target
+    done = targets.write(target, rendered, cfg, out)
+    names = [f"{targets.k8s.dns_name(r.uid)}.yaml" for r in rendered]
+    assert set(names) <= set(done.status)
+    return [yaml.safe_load((out / name).read_text(encoding="utf-8")) for name in names]
 
 
 @pytest.mark.parametrize("target", ["configmap", "operator", "resource"])
@@ -139,6 +144,7 @@ def test_resource_is_grafanas_dashboard_with_the_uid_as_name(tmp_path, cfg, dash
 def test_provisioning_writes_the_provider_and_the_json_in_its_folder(tmp_path, cfg, dashboards):
     targets.write("provisioning", dashboards, cfg, tmp_path)
     folder = cfg.grafana.folder
+    tmp_path = tmp_path / "dashboards"  # Grafana's provisioning/dashboards
     provider = yaml.safe_load((tmp_path / f"{folder.uid}.yaml").read_text())
     assert provider["apiVersion"] == 1
     [p] = provider["providers"]

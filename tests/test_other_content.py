@@ -157,6 +157,15 @@ def test_nothing_the_shop_sees_names_tonebridge(tb, shop):
         assert "tonebridge" not in path.read_text().lower(), path.name
 
 
+def test_the_shops_provisioning_has_its_datasources_and_no_log_alerts(tb, shop):
+    done = tb("render", "--target", "provisioning", "--out", "prov", cwd=shop)
+    assert done.code == 0, done.err
+    written = sorted(p.relative_to(shop / "prov").as_posix() for p in (shop / "prov").rglob("*.yaml"))
+    assert written == ["dashboards/shop.yaml", "datasources/tb-dash.yaml"]  # no log alert rules, no alerting
+    text = (shop / "prov" / "datasources" / "tb-dash.yaml").read_text()
+    assert "index: logstash-*" in text and "tonebridge" not in text.lower()
+
+
 def test_a_threshold_the_content_does_not_define_is_a_settings_error(tb, shop):
     (shop / "typo.yaml").write_text((shop / "tb-dash.yaml").read_text() + "thresholds:\n  latency: {critical: 2}\n")
     done = tb("render", "--config", "typo.yaml", cwd=shop)

@@ -35,10 +35,10 @@ def test_a_crafted_list_of_written_files_never_removes_outside_the_directory(tmp
 def test_render_and_rules_report_each_file_and_json(tb, tmp_path):
     out = tmp_path / "dashboards"
     r = tb("render", "--out", out, cwd=ROOT)
-    assert r.code == 0 and r.out.count("created  ") == 5 and "5 created, 0 updated, 0 unchanged" in r.err
+    assert r.code == 0 and r.out.count("created  ") == 7 and "7 created, 0 updated, 0 unchanged" in r.err
     r = tb("render", "--out", out, "--format", "json", cwd=ROOT)
     data = json.loads(r.out)
-    assert {f["status"] for f in data["files"]} == {"unchanged"} and len(data["files"]) == 5
+    assert {f["status"] for f in data["files"]} == {"unchanged"} and len(data["files"]) == 7
     assert {"uid", "title", "path", "name"} <= set(data["files"][0])
     rules = tmp_path / "rules"
     assert tb("rules", "--out", rules, cwd=ROOT).code == 0

@@ -164,7 +164,7 @@ def test_cli_prune_needs_yes_off_a_terminal_and_lists_then_asks_on_one(tb, emu, 
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", code_dir, "--prune", "--dry-run")
     assert code == 3 and emu.writes() == 0
     assert "would delete  tb-overview" in out and "would refuse  tb-slo" in out
-    assert "dry run, nothing written: 5 dashboards: would create 0, would update 0, would delete 1," in out
+    assert "dry run, nothing written: 7 dashboards: would create 0, would update 0, would delete 1," in out
 
     monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", code_dir, "--prune")
@@ -179,7 +179,7 @@ def test_cli_prune_needs_yes_off_a_terminal_and_lists_then_asks_on_one(tb, emu, 
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", code_dir, "--prune")
     assert code == 3 and emu.dashboard(GONE) is None and emu.dashboard(EDITED) is not None
     assert "deleted    tb-overview" in out
-    assert "5 dashboards: 0 created, 0 updated, 1 deleted, 3 unchanged, 1 refused" in out
+    assert "7 dashboards: 0 created, 0 updated, 1 deleted, 5 unchanged, 1 refused" in out
     assert err.endswith("tb-dash: error: refused to delete 1 dashboard(s) not written last by "
                         "tb-dash (tb-slo); re-run with --force to back them up and delete\n")
     code, out, err = tb("push", "--grafana-url", emu.url, "--from", code_dir, "--prune", "--yes", "--force")
@@ -197,4 +197,4 @@ def test_cli_only_pushes_the_named_dashboards(tb, emu, rendered):
     for command in ("push", "diff"):
         code, out, err = tb(command, "--grafana-url", emu.url, "--only", "tb-nope")
         assert code == 2 and one_line(err).startswith("tb-dash: error: --only tb-nope: no dashboard has this uid "
-                                                      "(the uids are: tb-application, tb-business")
+                                                      "(the uids are: tb-application, tb-audit, tb-business")

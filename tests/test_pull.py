@@ -120,9 +120,9 @@ def test_a_second_pull_leaves_files_alone_and_names_what_changed_in_grafana(tb, 
     code, out, err = tb("pull", "--grafana-url", emu.url, "--all")
     assert (code, err) == (0, "")
     states = {line.split()[1]: line.split()[0] for line in out.splitlines()[1:-1]}
-    assert states == {"tb-application": "unchanged", "tb-business": "unchanged", "tb-overview": "updated",
-                      "tb-slo": "unchanged", "tb-system": "unchanged"}
-    assert out.splitlines()[-1].endswith(": 0 new, 1 updated, 4 unchanged")
+    assert states == {"tb-application": "unchanged", "tb-audit": "unchanged", "tb-business": "unchanged",
+                      "tb-logs": "unchanged", "tb-overview": "updated", "tb-slo": "unchanged", "tb-system": "unchanged"}
+    assert out.splitlines()[-1].endswith(": 0 new, 1 updated, 6 unchanged")
     assert (tmp_path / "pulled" / "tb-slo.json").stat().st_mtime_ns == before
     assert json.loads((tmp_path / "pulled" / "tb-overview.json").read_text())["description"] == "by hand"
 

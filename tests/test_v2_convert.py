@@ -239,7 +239,7 @@ def test_validate_v2_names_unresolved_references_and_schema_errors():
     assert any(p.startswith("spec.layout.spec.items[1].spec.x:") for p in problems)
     assert validate_v2({"apiVersion": "dashboard.grafana.app/v9", "kind": "Dashboard", "metadata": {},
                         "spec": out["spec"]})[:2] == [
-        "apiVersion: 'dashboard.grafana.app/v9' is not dashboard.grafana.app/v2beta1 or /v2",
+        "apiVersion: 'dashboard.grafana.app/v9' is not dashboard.grafana.app/v2alpha1 or /v2beta1 or /v2",
         "metadata.name: missing (the dashboard's uid)"]
 
 
@@ -251,3 +251,41 @@ def test_a_bare_v2_spec_is_read_too():
     assert notes == [] and "uid" not in classic and classic["panels"][0]["gridPos"] == {"h": 8, "w": 12, "x": 0,
                                                                                          "y": 0}
     assert to_v2(spec, "v2")["apiVersion"] == "dashboard.grafana.app/v2"
+
+
+def _as_v2alpha1(beta: dict) -> dict:
+    """A v2beta1 resource in v2alpha1's shape (Grafana 12's first preview)."""
+    alpha = copy.deepcopy(beta)
+    alpha["apiVersion"] = "dashboard.grafana.app/v2alpha1"
+
+    def split(query: dict) -> tuple[dict, dict | None]:
+        source = {"type": query["group"], "uid": query["datasource"]["name"]} if query.get("datasource") else None
+        return {"kind": query["group"], "spec": query["spec"]}, source
+
+    for element in alpha["spec"]["elements"].values():
+        for q in element["spec"]["data"]["spec"]["queries"]:
+            q["spec"]["query"], source = split(q["spec"]["query"])
+            if source:
+                q["spec"]["datasource"] = source
+        viz = element["spec"]["vizConfig"]
+        element["spec"]["vizConfig"] = {"kind": viz["group"], "spec": dict(viz["spec"], pluginVersion=viz["version"])}
+    for v in alpha["spec"]["variables"]:
+        if v["kind"] == "QueryVariable":
+            v["spec"]["query"], source = split(v["spec"]["query"])
+            if source:
+                v["spec"]["datasource"] = source
+    return alpha
+
+
+def test_grafana_12_first_preview_v2alpha1_is_read_as_grafana_converts_it():
+    d = {"uid": "a1", "title": "A", "panels": [_panel(1, 0, 0, pluginVersion="12.0.0")], "templating": {"list": [
+        {"type": "query", "name": "job", "datasource": {"type": "prometheus", "uid": "${datasource}"},
+         "query": "label_values(up, job)"}]}}
+    beta = to_v2(d)
+    alpha = _as_v2alpha1(beta)
+    assert alpha["spec"]["elements"]["panel-1"]["spec"]["vizConfig"]["kind"] == "timeseries"
+    assert to_v2(alpha) == beta
+    assert to_v1(alpha) == to_v1(beta)
+    assert validate_v2(alpha) == []
+    with pytest.raises(ValueError, match="tb-dash reads v2alpha1, v2beta1, v2"):
+        to_v1(dict(beta, apiVersion="dashboard.grafana.app/v2beta2"))

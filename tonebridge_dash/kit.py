@@ -9,8 +9,12 @@
 - the metric catalog's types: ``Metric``, ``COUNTER``, ``GAUGE``,
   ``HISTOGRAM``, ``SUMMARY``, ``SCRAPE``; the synthetic traffic ``Profile``;
 - rule files: ``RuleFile``, ``Group``, ``Alert``, ``Record``, ``RulesError``;
+  Grafana-managed log alerts: ``LogRuleGroup``, ``LogAlert``;
 - the settings' ``Threshold``, ``seconds`` (a duration), ``build_one`` (a
-  dashboard built as render builds it) and ``iter_panels``.
+  dashboard built as render builds it) and ``iter_panels``;
+- the log side, as modules: ``lucene`` (query_string text with every value
+  escaped: ``lucene.term``, ``phrase``, ``contains``...) and ``elastic``
+  (Grafana's Elasticsearch targets: ``elastic.target``, ``terms``...).
 
 Each name is loaded on first use, so a command that needs only the layout
 does not load the rules or the synthetic traffic.
@@ -33,15 +37,23 @@ _WHERE = {
     "Profile": "prometheus.synthetic",
     "Alert": "alerting.rules", "Group": "alerting.rules", "Record": "alerting.rules", "RuleFile": "alerting.rules",
     "RulesError": "alerting.rules",
+    "LogAlert": "alerting.grafana", "LogRuleGroup": "alerting.grafana",
     "Threshold": "settings",
     "seconds": "durations",
     "iter_panels": "model",
 }
 
-__all__ = sorted(_WHERE)
+# Names that are whole modules of the engine.
+_MODULES = {"lucene": "elasticsearch.lucene_query", "elastic": "elasticsearch.targets"}
+
+__all__ = sorted([*_WHERE, *_MODULES])
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        value = importlib.import_module(f"{__package__}.{_MODULES[name]}")
+        globals()[name] = value
+        return value
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,10 +33,12 @@ def render(
         help="Output directory (default build/dashboards for json, else build/<target>)."),
     target: Target = typer.Option(
         Target.json, "--target", "-t",
-        help="json: <uid>.json; provisioning: Grafana's file provider and the JSON in its folder; "
-             "configmap: ConfigMaps for the Grafana Helm chart's sidecar; operator: grafana-operator "
-             "GrafanaDashboards (GrafanaManifests for v2); resource: Grafana's dashboard.grafana.app "
-             "Dashboards (v1beta1, or the v2 version of --schema)."),
+        help="json: <uid>.json; provisioning: Grafana's provisioning tree (dashboards/: the file provider "
+             "and the JSON in its folder; datasources/; alerting/: the log alerts, contact points, policy); "
+             "configmap: ConfigMaps for the Grafana Helm chart's sidecars; operator: grafana-operator "
+             "GrafanaDashboards, GrafanaDatasources and alerting resources; resource: Grafana's "
+             "dashboard.grafana.app Dashboards (v1beta1, or the v2 version of --schema; GrafanaManifests "
+             "carry v2 for operator)."),
     config: Optional[Path] = ConfigOption,
     schema_version: Optional[int] = typer.Option(
         None, "--schema-version", min=39, max=42,
@@ -59,9 +61,12 @@ def render(
     code no longer has is removed (render remembers what it wrote in
     <out>/.tb-dash-written); other files are left with a warning.
 
-    --target writes the same dashboards for what distributes them: every
-    manifest is checked against its published schema (the operators' CRDs,
-    Kubernetes' own), names and the API server's size limits first.
+    --target writes the same dashboards for what distributes them, with the
+    datasources (Prometheus, Elasticsearch, Jaeger) and the log alerts but
+    for resource: every manifest is checked against its published schema
+    (the operators' CRDs, Kubernetes' own), names and the API server's size
+    limits first; a file an earlier render wrote and this one does not is
+    removed.
 
     --schema v2beta1|v2 writes each dashboard as a dashboard.grafana.app
     resource of that version (rows become a RowsLayout, a dashboard module's
@@ -115,9 +120,12 @@ def render(
             check_current(out, [(name, content) for name, content, _ in found], targets.patterns(target.value, cfg),
                            f"{target.value} files", f"tb-dash render --target {target.value} --out {out}")
             return
-        for p in targets.write_found(found, out):
-            typer.echo(str(p))
-        typer.echo(f"rendered {len(rendered)} dashboards for {target.value} to {out}", err=True)
+        done = targets.write_found(found, out, targets.patterns(target.value, cfg))
+        for name, _, _ in found:
+            typer.echo(str(out / name))
+        for name in done.removed:
+            typer.echo(f"{'removed':<9}  {out / name}  (no longer rendered)")
+        typer.echo(f"rendered {len(rendered)} dashboards for {target.value} to {out}: {done.counts()}", err=True)
         return
     out = out or Path("build/dashboards")
     if check:

@@ -26,7 +26,9 @@ from ..model import PROMETHEUS, walk_panels
 SCHEMA_DIR = Path(__file__).parent.parent / "schemas" / "grafana"
 
 # Panel plugin id -> its schema file; the plugins tb-dash knows how to check.
-PANEL_PLUGINS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text")
+PANEL_PLUGINS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text", "logs", "barchart")
+# Datasource plugins whose targets are checked: their schema file and its query definition.
+QUERY_SCHEMAS = {PROMETHEUS: "Dataquery", "elasticsearch": "dataquery"}
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,7 @@ def validate_dashboard(dashboard: dict, lenient: bool = False, every: bool = Tru
 
 def validate_panel(panel: dict, path: str, lenient: bool = False, every: bool = True) -> list[SchemaIssue]:
     """The plugin-specific parts of one panel: options, custom field config
-    and its Prometheus targets."""
+    and its Prometheus and Elasticsearch targets."""
     kind = panel.get("type")
     issues: list[SchemaIssue] = []
     if kind in PANEL_PLUGINS:
@@ -231,10 +233,10 @@ def validate_panel(panel: dict, path: str, lenient: bool = False, every: bool = 
         defaults = field_config.get("defaults") if isinstance(field_config, dict) else None
         if custom is not None and isinstance(defaults, dict) and "custom" in defaults:
             issues += custom.errors(defaults["custom"], f"{path}.fieldConfig.defaults.custom", every)
-    query = _validator(PROMETHEUS, "Dataquery", lenient)
     targets = panel.get("targets")
     for k, t in enumerate(targets if isinstance(targets, list) else []):
         ds = t.get("datasource") if isinstance(t, dict) else None
-        if isinstance(ds, dict) and ds.get("type") == PROMETHEUS:
+        if isinstance(ds, dict) and isinstance(ds.get("type"), str) and ds["type"] in QUERY_SCHEMAS:
+            query = _validator(ds["type"], QUERY_SCHEMAS[ds["type"]], lenient)
             issues += query.errors(t, f"{path}.targets[{k}]", every)
     return issues

@@ -16,10 +16,13 @@ the words AND, OR, NOT, stays one value.
   case and punctuation included (a leading wildcard query): what a regular
   expression made of a literal string finds, for values of at most 256
   characters (longer ones are not in the keyword twin).
-- ``range_at_least(field, n)``, ``any_of(...)``, ``all_of(...)``.
+- ``range_at_least(field, n)``, ``since(field, "now-1h")`` (a date field
+  from a moment, date math allowed), ``any_of(...)``, ``all_of(...)``.
 """
 
 from __future__ import annotations
+
+import re
 
 from tonebridge_dash.errors import UsageError, clip
 
@@ -74,6 +77,17 @@ def range_at_least(field: str, n: int | float) -> str:
     if isinstance(n, bool) or not isinstance(n, (int, float)) or n != n or n in (float("inf"), float("-inf")):
         raise UsageError(f"range_at_least needs a finite number, not {clip(repr(n), 40)}")
     return f"{_field(field)}:>={n!r}"
+
+
+_DATE = re.compile(r"now([+-]\d+[yMwdhHms])*(/[yMwdhHms])?|\d{4}-\d{2}-\d{2}([T ][0-9:.]+)?(Z|[+-]\d{2}:?\d{2})?")
+
+
+def since(field: str, moment: str) -> str:
+    """``field:>=moment``: a date field from ``moment`` on (``now-1h``, an
+    ISO date), as a range of the query itself."""
+    if not isinstance(moment, str) or not _DATE.fullmatch(moment):
+        raise UsageError(f"since needs date math (now-1h) or an ISO date, not {clip(repr(moment), 40)}")
+    return f"{_field(field)}:>={escape(moment)}"
 
 
 def _join(operator: str, queries: tuple[str, ...]) -> str:

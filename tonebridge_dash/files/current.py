@@ -65,8 +65,9 @@ def compare(directory: Path, files: Iterable[tuple[str, bytes]], patterns: Itera
         else:
             drift.changed.append(name)
     if directory.is_dir():
-        present = {p.name for pattern in patterns for p in directory.glob(pattern) if p.is_file()}
-        drift.extra = sorted(present - names)
+        from .owned import matching
+
+        drift.extra = sorted(matching(directory, patterns) - names)
     drift.changed.sort()
     drift.missing.sort()
     return drift

@@ -48,19 +48,37 @@ def status_of(path: Path, content: bytes) -> str:
         return "updated"
 
 
+def inside(name: str) -> bool:
+    """Whether ``name`` is a path inside the directory: relative, '/'
+    between its parts, none of them empty, '.' or '..'."""
+    parts = name.split("/")
+    return "\\" not in name and all(part not in ("", ".", "..") for part in parts)
+
+
 def _manifest(directory: Path) -> set[str]:
     try:
         text = read_text(directory / MANIFEST, _LIMIT, "list of written files")
     except InputError:
         return set()
     return {line.strip() for line in text.splitlines()
-            if line.strip() and not line.startswith("#") and "/" not in line and line.strip() not in (".", "..")}
+            if line.strip() and not line.startswith("#") and inside(line.strip())}
 
 
-def write_owned(directory: Path, files: Iterable[tuple[str, bytes, int]], pattern: str) -> Written:
+def matching(directory: Path, patterns: str | Iterable[str]) -> set[str]:
+    """The files under ``directory`` matching ``patterns`` (globs, relative
+    to it), as names relative to it."""
+    if isinstance(patterns, str):
+        patterns = [patterns]
+    return {p.relative_to(directory).as_posix() for pattern in patterns for p in directory.glob(pattern)
+            if p.is_file()}
+
+
+def write_owned(directory: Path, files: Iterable[tuple[str, bytes, int]], pattern: str | Iterable[str]) -> Written:
     """Write ``files`` all or nothing (``output.write_all``), remove the files
     an earlier run wrote that are not among them, and remember what was
-    written. Files matching ``pattern`` that no run wrote are ``foreign``."""
+    written. Files matching ``pattern`` (a glob, or several) that no run
+    wrote are ``foreign``. Names may lead into subdirectories
+    (``dashboards/<folder>/<uid>.json``)."""
     files = list(files)
     done = Written(directory, {name: status_of(directory / name, content) for name, content, _ in files})
     earlier = _manifest(directory)
@@ -70,12 +88,12 @@ def write_owned(directory: Path, files: Iterable[tuple[str, bytes, int]], patter
     write_all(directory, [*files, (MANIFEST, listing.encode("utf-8"), 0o644)])
     for name in sorted(earlier - set(names)):
         path = directory / name
-        if path.is_file() and not path.is_symlink():
+        if path.is_file() and not path.is_symlink() and not any(p.is_symlink() for p in path.parents
+                                                                  if directory in p.parents):
             try:
                 os.unlink(path)
             except OSError as e:
                 raise OutputError(f"{path}: cannot remove ({e.strerror or e})") from None
             done.removed.append(name)
-    done.foreign = sorted(p.name for p in directory.glob(pattern)
-                          if p.name not in set(names) and p.name not in earlier)
+    done.foreign = sorted(matching(directory, pattern) - set(names) - earlier)
     return done

@@ -150,7 +150,11 @@ def _indented(data: object) -> str:
 
 class _Dumper(yaml.SafeDumper):
     """Block scalars for multi-line strings, so a PromQL expression reads as
-    written; kept off PyYAML's global dumper."""
+    written; no anchors and aliases (an object used twice is written twice,
+    as its consumer reads it); kept off PyYAML's global dumper."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str):

@@ -19,12 +19,13 @@ from ..findings import ERROR, WARNING
 from ..model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object, non_finite
 from ..prometheus import promql
 from ..dashboard.schema import validate_dashboard
-from . import linter, ported
+from . import linter, lucene, ported
 from .house import HOUSE_RULES, rule_target_counter_agg
 from .units import CUSTOM_UNIT, UNITS
 from .view import HOUSE, Dashboard, Issue, Rule, ref as _ref
 
 DATASOURCE_VARIABLES = ("datasource", "prometheus_datasource")
+DATASOURCE_TYPES = (PROMETHEUS, "elasticsearch")  # a log dashboard's variable lists Elasticsearch datasources
 RATE_FUNCTIONS = ("rate", "irate")
 # Panel types that show data and so need targets (rows, text and the like do not).
 QUERY_PANELS = ("timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "histogram",
@@ -159,12 +160,11 @@ def rule_uid_format(d: Dashboard) -> Iterator[Issue]:
 
 
 # --- datasource -----------------------------------------------------------------
-def _variable_reference(uid: Any, d: Dashboard) -> bool:
-    ds = d.datasource_variable()
-    if ds is None:
-        return False
-    name = ds.get("name", "")
-    return uid in (f"${name}", f"${{{name}}}")
+def _variable_reference(uid: Any, d: Dashboard, kind: str | None = None) -> bool:
+    """Whether ``uid`` is the dashboard's (first) datasource variable, or one listing ``kind`` datasources."""
+    names = [v.get("name", "") for v in d.templating() if v.get("type") == "datasource" and v.get("query") == kind] \
+        if kind else [as_object(d.datasource_variable()).get("name")] if d.datasource_variable() else []
+    return any(uid in (f"${n}", f"${{{n}}}") for n in names)
 
 
 def _datasource_problem(ds: Any, d: Dashboard) -> str | None:
@@ -172,9 +172,10 @@ def _datasource_problem(ds: Any, d: Dashboard) -> str | None:
         return f"datasource is the string {ds!r}, not a {{type, uid}} reference"
     if not isinstance(ds, dict):
         return "has no datasource"
-    if ds.get("type") != PROMETHEUS:
+    if ds.get("type") != PROMETHEUS and not (ds.get("type") in DATASOURCE_TYPES and _variable_reference(
+            ds.get("uid"), d, ds.get("type"))):  # a log dashboard's Elasticsearch panels: its own variable
         return f"datasource type is {ds.get('type')!r}, not 'prometheus'"
-    if not _variable_reference(ds.get("uid"), d):
+    if not _variable_reference(ds.get("uid"), d, ds.get("type") if ds.get("type") != PROMETHEUS else None):
         name = as_object(d.datasource_variable()).get("name", "datasource")
         return f"datasource uid is {ds.get('uid')!r}, not the dashboard's variable '${{{name}}}'"
     return None
@@ -186,12 +187,13 @@ def rule_template_datasource(d: Dashboard) -> Iterator[Issue]:
         yield Issue(None, "has no datasource variable")
         return
     for v in variables:
-        if v.get("query") != PROMETHEUS:
+        kind = v.get("query") if v.get("query") in DATASOURCE_TYPES else PROMETHEUS
+        if v.get("query") != kind:
             yield Issue(None, f"datasource variable '{v.get('name')}' lists {v.get('query')!r} datasources, "
                               "not 'prometheus'")
-        if v.get("name") not in DATASOURCE_VARIABLES:
+        if v.get("name") not in (*DATASOURCE_VARIABLES, f"{kind}_datasource"):
             yield Issue(None, f"datasource variable is named '{v.get('name')}', should be 'datasource'")
-        if v.get("label") not in ("Data source", "Prometheus data source"):
+        if v.get("label") not in ("Data source", f"{kind.title()} data source"):
             yield Issue(None, f"datasource variable is labelled {v.get('label')!r}, should be 'Data source'",
                         WARNING)
 
@@ -401,6 +403,9 @@ RULES: tuple[Rule, ...] = (
          "fix the expression; try it in Grafana's Explore", linter.rule_target_logql),
     Rule("target-logql-auto", ERROR, "Loki range queries use [$__auto]",
          "use [$__auto], which Grafana fits to the step", linter.rule_target_logql_auto, scope="linter"),
+    Rule("target-lucene", ERROR, "every Elasticsearch target's query parses as Elasticsearch's query_string "
+         "(on Lucene)", "fix the query; write it with kit.lucene, whose functions escape every value",
+         lucene.rule_target_lucene),
     *HOUSE_RULES,
 )
 RULE_NAMES = tuple(r.name for r in RULES)

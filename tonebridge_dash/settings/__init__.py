@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, TypeVar
 
 from . import checks
+from . import datasources
 from . import kubernetes as fleet
 from .dashboards import DashboardDefaults
+from .datasources import Datasource, LogSettings, TraceSettings  # noqa: F401 (the settings' types)
 from ..content import import_content
 from ..errors import SettingsError, clip, redact_url
 from .. import compiled
@@ -76,14 +78,6 @@ class Content:
     rules: str
     defaults: str
     traffic: str
-
-
-@dataclass(frozen=True)
-class Datasource:
-    type: str
-    uid: str
-    name: str
-    regex: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,6 +197,8 @@ class CheckSettings:
 class Settings:
     content: Content
     datasource: Datasource
+    logs: LogSettings
+    traces: TraceSettings
     dashboards: DashboardDefaults
     selectors: Named[str]
     thresholds: Named[Threshold]
@@ -369,6 +365,8 @@ def from_mapping(raw: Mapping[str, Any] | None = None, source: str = "defaults")
     return Settings(
         content=content,
         datasource=Datasource(**merged["datasource"]),
+        logs=datasources.logs(merged["logs"], source),
+        traces=datasources.traces(merged["traces"]),
         dashboards=DashboardDefaults(**{**d, "tags": tuple(d["tags"])}),
         selectors=Named("selector", merged["selectors"]),
         thresholds=Named("threshold", {k: _threshold(v) for k, v in merged["thresholds"].items()}),

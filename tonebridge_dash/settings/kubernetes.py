@@ -33,6 +33,15 @@ class Sidecar:
 
 
 @dataclass(frozen=True)
+class Label:
+    """A label (and its value) a watcher looks for: the Helm chart's
+    datasource and alerts sidecars copy the ConfigMaps carrying theirs."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
 class Operator:
     """grafana-operator: which Grafana instances take the dashboards, and
     how often it syncs them."""
@@ -47,6 +56,8 @@ class KubernetesSettings:
     namespace: str
     labels: Mapping[str, str]  # on every manifest
     sidecar: Sidecar
+    datasource_sidecar: Label
+    alert_sidecar: Label
     operator: Operator
     rule_labels: Mapping[str, str]  # what the Prometheus' ruleSelector matches
     alertmanager_secret_name: str  # prometheus-operator reads alertmanager.yaml here
@@ -66,6 +77,8 @@ def kubernetes(raw: Mapping[str, Any]) -> KubernetesSettings:
         namespace=raw["namespace"],
         labels=dict(raw["labels"]),
         sidecar=Sidecar(label=s["label"], value=str(s["value"]), folder_annotation=s["folder_annotation"]),
+        datasource_sidecar=Label(label=raw["datasource_sidecar"]["label"], value=str(raw["datasource_sidecar"]["value"])),
+        alert_sidecar=Label(label=raw["alert_sidecar"]["label"], value=str(raw["alert_sidecar"]["value"])),
         operator=Operator(instance_selector=dict(o["instance_selector"]), resync_period=o["resync_period"],
                           allow_cross_namespace_import=o["allow_cross_namespace_import"]),
         rule_labels=dict(raw["rules"]["labels"]),

@@ -56,6 +56,10 @@ GRAFANA_DASHBOARD = ("grafana.integreatly.org/v1beta1", "GrafanaDashboard")
 # grafana-operator's generic resource: what carries a v2 dashboard (its
 # GrafanaDashboard takes the classic model only).
 GRAFANA_MANIFEST = ("grafana.integreatly.org/v1beta1", "GrafanaManifest")
+GRAFANA_DATASOURCE = ("grafana.integreatly.org/v1beta1", "GrafanaDatasource")
+GRAFANA_ALERT_RULE_GROUP = ("grafana.integreatly.org/v1beta1", "GrafanaAlertRuleGroup")
+GRAFANA_CONTACT_POINT = ("grafana.integreatly.org/v1beta1", "GrafanaContactPoint")
+GRAFANA_NOTIFICATION_POLICY = ("grafana.integreatly.org/v1beta1", "GrafanaNotificationPolicy")
 PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
 DASHBOARD_RESOURCE = ("dashboard.grafana.app/v1beta1", "Dashboard")
 # The classic model as a resource, and the v2 ones (their spec is checked
@@ -65,6 +69,10 @@ DASHBOARD_RESOURCES = (DASHBOARD_RESOURCE, ("dashboard.grafana.app/v2beta1", "Da
 FOLDER_ANNOTATION = "grafana.app/folder"  # Grafana's own: the folder uid of a dashboard resource
 _CRDS = {GRAFANA_DASHBOARD: "grafana.integreatly.org_grafanadashboards.yaml",
          GRAFANA_MANIFEST: "grafana.integreatly.org_grafanamanifests.yaml",
+         GRAFANA_DATASOURCE: "grafana.integreatly.org_grafanadatasources.yaml",
+         GRAFANA_ALERT_RULE_GROUP: "grafana.integreatly.org_grafanaalertrulegroups.yaml",
+         GRAFANA_CONTACT_POINT: "grafana.integreatly.org_grafanacontactpoints.yaml",
+         GRAFANA_NOTIFICATION_POLICY: "grafana.integreatly.org_grafananotificationpolicies.yaml",
          PROMETHEUS_RULE: "monitoring.coreos.com_prometheusrules.yaml"}
 _CORE = {CONFIGMAP: "io.k8s.api.core.v1.ConfigMap", SECRET: "io.k8s.api.core.v1.Secret"}
 _OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -198,6 +206,13 @@ def _operator_rules(doc: Mapping[str, Any]) -> list[str]:
                    if k in spec]
         if len(sources) != 1:
             out.append(f"spec: exactly one source of the model is needed (found {', '.join(sources) or 'none'})")
+    if kind == GRAFANA_ALERT_RULE_GROUP and ("folderUID" in spec) == ("folderRef" in spec):
+        out.append("spec: exactly one of folderUID or folderRef is needed")
+    if kind == GRAFANA_NOTIFICATION_POLICY:
+        route = spec.get("route") or {}
+        out += [f"spec.route: {key} is invalid on the top level route node" for key in
+                ("continue", "match_re", "matchers", "object_matchers", "mute_time_intervals", "active_time_intervals")
+                if isinstance(route, dict) and key in route]
     if kind == PROMETHEUS_RULE:
         names = [g.get("name") for g in spec.get("groups") or [] if isinstance(g, dict)]
         dupes = sorted({n for n in names if names.count(n) > 1}, key=str)
@@ -327,3 +342,15 @@ def manifest(kind: tuple[str, str], name: str, namespace: str | None, labels: Ma
     if annotations:
         meta["annotations"] = dict(annotations)
     return {"apiVersion": kind[0], "kind": kind[1], "metadata": meta, **body}
+
+
+def operator_spec(cfg, **more: Any) -> dict:
+    """The spec every grafana-operator resource starts with: which Grafana
+    instances take it (``kubernetes.operator``), how often it is synced, and
+    ``more``."""
+    op = cfg.kubernetes.operator
+    spec: dict = {"instanceSelector": {"matchLabels": dict(op.instance_selector)}, "resyncPeriod": op.resync_period,
+                  **more}
+    if op.allow_cross_namespace_import:
+        spec["allowCrossNamespaceImport"] = True
+    return spec

@@ -49,6 +49,14 @@ def prometheus_rule(f: RuleFile, cfg) -> dict:
     return doc
 
 
+def credential_key(cfg, name: str) -> str:
+    """The key of credential ``name`` in the cluster's credentials Secret
+    (``kubernetes.alertmanager.credentials_secret_name``): the file name of
+    the settings' ``alertmanager.secret_files``."""
+    key = posixpath.basename(cfg.alertmanager.secret_files[name]) or name
+    return k8s.dns_name(key) or name
+
+
 def secrets(cfg, environ: Mapping[str, str]) -> dict[str, alertmanager.Secret]:
     """``alertmanager.secrets_from_env``, with the cluster's Secret in place
     of the settings' paths when the environment says nothing."""
@@ -56,9 +64,8 @@ def secrets(cfg, environ: Mapping[str, str]) -> dict[str, alertmanager.Secret]:
     for name, secret in out.items():
         var = alertmanager.env_variable(name)
         if var not in environ and f"{var}_FILE" not in environ:
-            key = posixpath.basename(cfg.alertmanager.secret_files[name]) or name
             out[name] = alertmanager.Secret(
-                name, file=f"{MOUNTED}/{cfg.kubernetes.credentials_secret_name}/{k8s.dns_name(key) or name}")
+                name, file=f"{MOUNTED}/{cfg.kubernetes.credentials_secret_name}/{credential_key(cfg, name)}")
     return out
 
 

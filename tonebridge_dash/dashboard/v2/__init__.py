@@ -3,7 +3,7 @@ conversion from and to the classic model, and its validation.
 
 - ``to_v2(classic, version)``: a classic dashboard (any wrapper) as a v2 resource;
 - ``to_v1(v2)``: a v2 resource as the classic model, with one note per item
-  that has no classic equivalent;
+  that has no classic equivalent (Grafana 12's v2alpha1 is read as v2beta1);
 - ``is_v2(doc)``; ``validate_v2(doc)``: schema problems and unresolved element
   references, one line each.
 """

@@ -11,7 +11,7 @@ from ...model import PROMETHEUS
 
 GROUP = "dashboard.grafana.app"
 VERSIONS = ("v2beta1", "v2")  # the v2 versions tb-dash reads and writes
-PREVIEW = "v2alpha1"  # Grafana 12's first preview, of another shape (queries, viz config): not read
+READ_VERSIONS = ("v2alpha1", *VERSIONS)  # v2alpha1, Grafana 12's first preview, is read as v2beta1 (alpha)
 CLASSIC_VERSIONS = ("v0alpha1", "v1alpha1", "v1beta1", "v1")
 # The type of a datasource known only by its uid: Grafana asks its datasource
 # service, and falls back to the default datasource's type. tb-dash has no

@@ -14,14 +14,16 @@ import copy
 from typing import Any
 
 from ...model import GRID_COLUMNS
-from .common import ANGULAR, MIXED, boolean, integer, is_number, lst, obj, string
+from .common import ANGULAR, LEGACY_STRING, MIXED, boolean, integer, is_number, lst, obj, string
 from .to_v2 import NotADashboard, is_v2, readable
 from .v1_fields import annotations_to_v1, fields_to_v1, links_to_v1, time_to_v1, variables_to_v1
 
 SCHEMA_VERSION = 42  # the classic schema version Grafana's v2 -> v1 conversion writes
-# An auto grid's row heights in grid units (Grafana's AutoGridLayout: 320 px
-# standard; a grid unit is 30 px plus an 8 px margin).
-AUTO_ROW_HEIGHTS = {"short": 4, "standard": 9, "tall": 13}
+# An auto grid's row heights in grid units, as Grafana's v2 -> v1 conversion
+# places them (168, 320 and 512 px; a grid unit is 30 px plus an 8 px margin).
+AUTO_ROW_HEIGHTS = {"short": 5, "standard": 9, "tall": 14}
+GRID_UNIT_PX = 38
+DASHBOARD_DATASOURCE = "-- Dashboard --"  # a query on another panel's results
 
 
 class _Panels:
@@ -70,7 +72,7 @@ def to_v1(v2: dict) -> tuple[dict, list[str]]:
     what could not be carried over, one line each. The input is unchanged."""
     if not is_v2(v2):
         raise ValueError("not a v2 dashboard (no elements and layout)")
-    readable(v2)
+    v2 = readable(v2)
     if "apiVersion" in v2 and not isinstance(v2.get("spec"), dict):
         raise NotADashboard(f"{v2['apiVersion']}: spec is not an object")
     resource = v2 if "apiVersion" in v2 else {"spec": v2}
@@ -134,12 +136,14 @@ def _flat(layout: dict, placer: _Panels, top: int, where: str) -> tuple[list[dic
     elif kind == "AutoGridLayout":
         columns = max(1, min(integer(spec, "maxColumnCount", 3) or 3, GRID_COLUMNS))
         width = GRID_COLUMNS // columns
-        mode = string(spec, "rowHeightMode", "standard")
-        height = AUTO_ROW_HEIGHTS.get(mode) or max(1, round(integer(spec, "rowHeight", 320) / 38))
+        mode, custom = string(spec, "rowHeightMode", "standard"), integer(spec, "rowHeight")
+        height = AUTO_ROW_HEIGHTS.get(mode) or (-(-custom // GRID_UNIT_PX) if mode == "custom" and custom > 0 else 9)
         placer.notes.append(f"{where}: auto grid placed as a fixed grid of {columns} columns, {height} units high")
         for i, item in enumerate(lst(spec, "items")):
             item_spec = dict(obj(item, "spec"))
             item_spec.update(x=(i % columns) * width, width=width, height=height)
+            if string(obj(item_spec, "repeat"), "value"):  # an auto grid repeats across, as many as it has columns
+                item_spec["repeat"] = dict(item_spec["repeat"], direction="h", maxPerRow=columns)
             p = placer.panel(item_spec, top + (i // columns) * height, where)
             if p is not None:
                 panels.append(p)
@@ -221,17 +225,20 @@ def panel_of(element: dict, name: str) -> dict:
     for q in lst(data, "queries"):
         qs = obj(q, "spec")
         query = obj(qs, "query")
-        source = {"type": string(query, "group")} | (
-            {"uid": string(obj(query, "datasource"), "name")} if string(obj(query, "datasource"), "name") else {})
+        group, uid = string(query, "group"), string(obj(query, "datasource"), "name")
+        source = ({"type": group} if group else {}) | ({"uid": uid} if uid else {})
         sources.append(source)
-        target: dict[str, Any] = {"datasource": source, "refId": string(qs, "refId", "A")}
+        target: dict[str, Any] = {"datasource": source} if source else {}
+        target["refId"] = string(qs, "refId", "A")
         if boolean(qs, "hidden"):
             target["hide"] = True
-        target.update(obj(query, "spec"))
+        body = dict(obj(query, "spec"))
+        if isinstance(body.get(LEGACY_STRING), str):
+            target["query"] = body.pop(LEGACY_STRING)
+        target.update(body)
         targets.append(target)
     if sources:
-        p["datasource"] = sources[0] if all(s == sources[0] for s in sources) else {"type": "datasource",
-                                                                                   "uid": MIXED}
+        p["datasource"] = _panel_datasource(sources)
         p["targets"] = targets
     transformations = []
     for t in (t for t in lst(data, "transformations") if isinstance(t, dict)):
@@ -244,3 +251,14 @@ def panel_of(element: dict, name: str) -> dict:
         p["transformations"] = transformations
     p.update(obj(data, "queryOptions"))
     return p
+
+
+def _panel_datasource(sources: list[dict]) -> dict:
+    """The panel's datasource as Grafana sets it from its queries': theirs
+    when they share one, else the mixed datasource (so too for several
+    queries on other panels' results)."""
+    if sum(s.get("uid") == DASHBOARD_DATASOURCE for s in sources) > 1 or any(s != sources[0] for s in sources):
+        return {"type": "mixed", "uid": MIXED}
+    if sources[0].get("uid") == DASHBOARD_DATASOURCE:
+        return {"type": "datasource", "uid": DASHBOARD_DATASOURCE}
+    return sources[0]

@@ -19,7 +19,8 @@ from typing import Any
 
 from ...model import ref_id
 from .common import (ANGULAR, CLASSIC_VERSIONS, DEFAULT_DATASOURCE_TYPE, GRAFANA_DATASOURCE_UID, GROUP, MIXED,
-                     PREVIEW, VERSIONS, boolean, integer, is_number, is_template_variable, lst, obj, string)
+                     READ_VERSIONS, VERSIONS, boolean, integer, is_number, is_template_variable, lst, obj, string)
+from .alpha import upgrade
 from .fields import annotations_to_v2, dashboard_links, data_query, fields_to_v2, time_settings, variables_to_v2
 
 ROW_HEIGHT = 1  # a classic row panel's height in grid units
@@ -89,7 +90,7 @@ def to_v2(classic: dict, version: str = "v2beta1") -> dict:
     if version not in VERSIONS:
         raise ValueError(f"unknown v2 version {version!r} (versions: {', '.join(VERSIONS)})")
     if is_v2(classic):
-        readable(classic)
+        classic = readable(classic)
         out = copy.deepcopy(classic if "spec" in classic and "apiVersion" in classic
                             else {"kind": "Dashboard", "metadata": {}, "spec": classic})
         out["apiVersion"] = api_version(version)
@@ -127,12 +128,12 @@ def _transformations_as(spec: dict, version: str) -> None:
                                           else {"kind": tid, "spec": {"id": tid, **inner}})
 
 
-def readable(doc: dict) -> None:
-    """A v2 document of a version tb-dash reads."""
+def readable(doc: dict) -> dict:
+    """A v2 document of a version tb-dash reads, v2alpha1 upgraded to v2beta1."""
     version = version_of(doc)
-    if version is not None and version not in VERSIONS:
-        hint = " (Grafana 12's preview): export it again from Grafana as v2beta1" if version == PREVIEW else ""
-        raise NotADashboard(f"{doc['apiVersion']}{hint}: tb-dash reads {', '.join(VERSIONS)}")
+    if version is not None and version not in READ_VERSIONS:
+        raise NotADashboard(f"{doc['apiVersion']}: tb-dash reads {', '.join(READ_VERSIONS)}")
+    return upgrade(doc)
 
 
 def spec_of(d: dict) -> dict:

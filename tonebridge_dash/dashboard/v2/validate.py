@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from ..schema import definition_validator
-from .common import GROUP, VERSIONS
+from .common import GROUP, READ_VERSIONS, VERSIONS
+from .alpha import upgrade
 from .to_v2 import version_of
 
 SCHEMA_FILES = {"v2beta1": "dashboardv2beta1", "v2": "dashboardv2"}
@@ -21,10 +22,11 @@ def validate_v2(doc: Any, version: str | None = None) -> list[str]:
     problems: list[str] = []
     if not isinstance(doc, dict):
         return [f"(dashboard): expected a JSON object, not {type(doc).__name__}"]
+    doc = upgrade(doc)  # v2alpha1 is checked as Grafana converts it, as v2beta1
     if "apiVersion" in doc or "kind" in doc:
         found = version_of(doc)
         if found is None or found not in VERSIONS:
-            problems.append(f"apiVersion: {doc.get('apiVersion')!r} is not {GROUP}/" + " or /".join(VERSIONS))
+            problems.append(f"apiVersion: {doc.get('apiVersion')!r} is not {GROUP}/" + " or /".join(READ_VERSIONS))
         version = found if found in VERSIONS else version
         if doc.get("kind") != "Dashboard":
             problems.append(f"kind: {doc.get('kind')!r}, expected 'Dashboard'")
