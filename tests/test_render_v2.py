@@ -165,23 +165,25 @@ def test_a_bad_v2_layout_stops_the_render_naming_the_module(tb, tmp_path, monkey
 
 
 @pytest.mark.parametrize("version", ["v2beta1", "v2"])
-def test_target_resource_writes_the_v2_resource_in_the_folder(tb, tmp_path, version):
+def test_target_resource_writes_the_v2_resource_in_the_folder(tb, tmp_path, classic, version):
     r = tb("render", "--schema", version, "--target", "resource", "--out", tmp_path)
     assert r.code == 0, r.err
     docs = [yaml.safe_load(p.read_text()) for p in sorted(tmp_path.glob("*.yaml"))]
-    assert len(docs) == 5
+    assert sorted(d["metadata"]["name"] for d in docs) == sorted(classic)
     for doc in docs:
         assert doc["apiVersion"] == f"dashboard.grafana.app/{version}"
         assert doc["metadata"]["annotations"]["grafana.app/folder"] == CFG.grafana.folder.uid
         assert k8s.problems(doc) == [] and validate_v2(doc) == []
 
 
-def test_target_operator_writes_grafana_manifests_for_v2(tb, tmp_path):
+def test_target_operator_writes_grafana_manifests_for_v2(tb, tmp_path, classic):
     r = tb("render", "--schema", "v2", "--target", "operator", "--out", tmp_path)
     assert r.code == 0, r.err
-    docs = [yaml.safe_load(p.read_text()) for p in sorted(tmp_path.glob("*.yaml"))]
-    assert {d["kind"] for d in docs} == {"GrafanaManifest"}
-    for doc in docs:
+    docs = [yaml.safe_load(p.read_text()) for p in sorted(tmp_path.rglob("*.yaml"))]
+    manifests = [d for d in docs if d["kind"] == "GrafanaManifest"]
+    assert sorted(d["spec"]["template"]["metadata"]["name"] for d in manifests) == sorted(classic)
+    assert "GrafanaDashboard" not in {d["kind"] for d in docs}  # the datasources and alerting stay as they are
+    for doc in manifests:
         assert k8s.problems(doc) == []
         template = doc["spec"]["template"]
         assert template["apiVersion"] == "dashboard.grafana.app/v2" and validate_v2(template) == []
@@ -189,8 +191,8 @@ def test_target_operator_writes_grafana_manifests_for_v2(tb, tmp_path):
         assert doc["spec"]["instanceSelector"]["matchLabels"] == dict(CFG.kubernetes.operator.instance_selector)
     # the classic model still goes in GrafanaDashboards
     assert tb("render", "--target", "operator", "--out", tmp_path / "classic").code == 0
-    kinds = {yaml.safe_load(p.read_text())["kind"] for p in (tmp_path / "classic").glob("*.yaml")}
-    assert kinds == {"GrafanaDashboard"}
+    kinds = {yaml.safe_load(p.read_text())["kind"] for p in (tmp_path / "classic").rglob("*.yaml")}
+    assert "GrafanaDashboard" in kinds and "GrafanaManifest" not in kinds
 
 
 def test_a_manifest_template_that_is_no_dashboard_is_refused():

@@ -56,7 +56,7 @@ def test_pull_keeps_the_version_grafana_holds(tb, emu, classic, tmp_path):
         assert doc["spec"]["elements"] and "status" not in doc
     assert "ToneBridge - Business" in r.out  # titled by its spec
     again = tb("pull", "--grafana-url", emu.url, "--all", "--out", tmp_path / "pulled")
-    assert again.code == 0 and "0 new, 0 updated, 5 unchanged" in again.err + again.out
+    assert again.code == 0 and f"0 new, 0 updated, {len(classic)} unchanged" in again.err + again.out
     # what was pulled pushes back as it is: nothing to write
     emu.reset_counts()
     (tmp_path / "tb-dash.yaml").write_text("")
@@ -79,8 +79,10 @@ def test_diff_across_versions_is_panel_level(emu, classic):
     assert field.field == "query" and field.new == "vector(42)"
     # the same panels in the other format: the format only
     assert diffs["tb-system"].settings == ["format (v1 -> v2)"] and diffs["tb-system"].panels == []
-    # the business tabs move panels: named one by one
-    assert {f.field for p in diffs["tb-business"].panels for f in p.fields} == {"gridPos"}
+    # the business tabs: the same panels, another layout
+    assert diffs["tb-business"].settings == ["format (v1 -> v2)",
+                                             "layout (RowsLayout -> TabsLayout(AutoGridLayout, GridLayout, GridLayout))"]
+    assert diffs["tb-business"].panels == []
     # through /apis at v2, Grafana converts what it holds: the same panels are unchanged
     with choose(legacy(emu), "apis") as c:
         states = {d.uid: d.state for d in diff_all(c, changed, folder_uid="tonebridge")}
@@ -138,8 +140,12 @@ def test_check_plans_the_same_queries_for_v2_elements(classic):
 
 @pytest.mark.prometheus
 def test_the_check_command_reads_v2_files(tb, prometheus, tmp_path):
+    assert tb("render", "--out", tmp_path / "v1").code == 0
     assert tb("render", "--schema", "v2", "--out", tmp_path / "v2").code == 0
-    r = tb("check", tmp_path / "v2", "-p", prometheus.url, "--time", prometheus.end, "--format", "json")
-    assert r.code == 0, r.err
-    report = json.loads(r.out)
-    assert report["dashboards"] == 5 and report["queries"] > 20 and report["errors"] == 0
+    reports = {}
+    for schema in ("v1", "v2"):
+        r = tb("check", tmp_path / schema, "-p", prometheus.url, "--time", prometheus.end, "--format", "json")
+        reports[schema] = json.loads(r.out)
+        assert r.code == 0, r.err
+    assert reports["v2"]["queries"] == reports["v1"]["queries"] > 20 and reports["v2"]["errors"] == 0
+    assert reports["v2"]["findings"] == reports["v1"]["findings"]

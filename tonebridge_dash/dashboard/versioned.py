@@ -169,3 +169,19 @@ def canonical(data: dict) -> dict:
     if not is_v2_data(data):
         data = to_v2(classic_of(data), "v2beta1")
     return classic_of(data)
+
+
+def layout_of(data: dict) -> str:
+    """The shape of a dashboard's v2 layout, as people read it, e.g.
+    ``TabsLayout(AutoGridLayout, GridLayout)``; of a classic dashboard, the
+    shape the conversion gives it (rows: a ``RowsLayout``)."""
+    from .v2 import to_v2
+
+    spec = (data if is_v2_data(data) else to_v2(classic_of(data), "v2beta1"))["spec"]
+    layout = as_object(spec.get("layout"))
+    children = [as_object(as_object(c.get("spec")).get("layout")).get("kind", "?")
+                for c in as_list(as_object(layout.get("spec")).get("rows") or as_object(layout.get("spec")).get("tabs"))
+                if isinstance(c, dict)]
+    kind = str(layout.get("kind", "?"))
+    nested = any(c != "GridLayout" for c in children)  # a row or tab holding more than a grid
+    return f"{kind}({', '.join(children)})" if nested else kind

@@ -240,7 +240,7 @@ def panel_count(r: Rendered) -> int:
 
 
 def dashboard_diff(live: Live, rendered: Rendered, folder_uid: str, url: str = "") -> DashboardDiff:
-    from ..dashboard.versioned import canonical, version_of
+    from ..dashboard.versioned import canonical, layout_of, version_of
 
     old, new = comparable(live.data), comparable(rendered.data)
     formats = (version_of(live.data) or "v1", version_of(rendered.data) or "v1")
@@ -252,6 +252,10 @@ def dashboard_diff(live: Live, rendered: Rendered, folder_uid: str, url: str = "
     d.settings = sorted(k for k in set(old) | set(new) if k != "panels" and old.get(k) != new.get(k))
     if formats[0] != formats[1]:  # classic (v1) in Grafana, v2 in the code, or the other way
         d.settings.insert(0, f"format ({formats[0]} -> {formats[1]})")
+    if formats != ("v1", "v1"):  # tabs, auto grids: what the classic model the panels are compared in cannot show
+        layouts = (layout_of(live.data), layout_of(rendered.data))
+        if layouts[0] != layouts[1]:
+            d.settings.insert(1 if formats[0] != formats[1] else 0, f"layout ({layouts[0]} -> {layouts[1]})")
     d.panels = panel_diffs(old, new)
     d.reordered = not (d.folder or d.settings or d.panels) and old.get("panels") != new.get("panels")
     return d
