@@ -43,7 +43,7 @@ class Ran(NamedTuple):
 
 # What a command reads from the environment; a test sets what it needs.
 COMMAND_ENV = ("GRAFANA_TOKEN", "GRAFANA_USER", "GRAFANA_PASSWORD", "GRAFANA_URL", "TB_DASH_API",
-               "TB_DASH_WORKERS", "PROMETHEUS_URL")
+               "TB_DASH_WORKERS", "PROMETHEUS_URL", "ELASTICSEARCH_URL", "ELASTICSEARCH_API_KEY")
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 

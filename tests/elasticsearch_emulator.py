@@ -7,7 +7,10 @@ and ``POST /<index>/_msearch`` (NDJSON, answered by
 ``GET /<index>/_field_caps?fields=*``, with index patterns (``tonebridge-*``,
 comma lists) resolved against the index names. Its store is a ``LogStore``
 over a Lucene session; records are indexed with Elasticsearch's dynamic
-mapping. It counts requests per route.
+mapping. It counts requests per route. ``authorization`` makes it refuse
+(401) a request without that ``Authorization`` header, as a secured cluster
+does; ``unavailable`` answers that many requests 503 first, as an
+overloaded one does.
 
 Run it by hand (needs java, javac and liblucene8-java):
 ``python tests/elasticsearch_emulator.py --port 9200 records.ndjson``
@@ -52,9 +55,12 @@ def es_error(status: int, kind: str, reason: str, **extra: Any) -> tuple[int, di
 class ElasticsearchEmulator:
     """Serves ``store``; ``now_ms`` fixes "now" for date math (None: the clock)."""
 
-    def __init__(self, store: LogStore, *, now_ms: int | None = None) -> None:
+    def __init__(self, store: LogStore, *, now_ms: int | None = None, authorization: str | None = None,
+                 unavailable: int = 0) -> None:
         self.store = store
         self.now_ms = now_ms
+        self.authorization = authorization
+        self.unavailable = unavailable
         self.counts: Counter[str] = Counter()
         self.requests: list[tuple[str, str, bytes]] = []
         self.lock = threading.Lock()
@@ -98,7 +104,7 @@ class ElasticsearchEmulator:
 
     # -- routes --
 
-    def answer(self, method: str, target: str, body: bytes) -> tuple[int, Any]:
+    def answer(self, method: str, target: str, body: bytes, authorization: str | None = None) -> tuple[int, Any]:
         parts = urlsplit(target)
         segments = [unquote(s) for s in parts.path.split("/") if s]
         query = parse_qs(parts.query)
@@ -106,6 +112,11 @@ class ElasticsearchEmulator:
         with self.lock:
             self.counts[route] += 1
             self.requests.append((method, target, body))
+            if self.unavailable > 0:
+                self.unavailable -= 1
+                return es_error(503, "cluster_block_exception", "blocked by: [SERVICE_UNAVAILABLE/2/no master];")
+        if self.authorization is not None and authorization != self.authorization:
+            return es_error(401, "security_exception", "missing authentication credentials for REST request")
         if method in ("GET", "HEAD") and not segments:
             return 200, self.info()
         if method in ("POST", "GET") and segments[-1:] == ["_msearch"] and len(segments) <= 2:
@@ -196,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, body = es_error(413, "illegal_argument_exception", "the body is too large")
         else:
             data = self.rfile.read(int(length)) if length else b""
-            status, body = self.emu.answer(self.command, self.path, data)
+            status, body = self.emu.answer(self.command, self.path, data, self.headers.get("Authorization"))
         payload = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", f"{JSON_TYPE}; charset=UTF-8")

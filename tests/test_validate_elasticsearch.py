@@ -1,4 +1,4 @@
-"""``target-lucene``: an Elasticsearch query Lucene cannot parse is a
+"""``target-es-lucene``: an Elasticsearch query Lucene cannot parse is a
 validate error, found by Lucene's own parser (configured as Elasticsearch's
 query_string) after Grafana's variables are substituted."""
 
@@ -33,7 +33,7 @@ def _with_query(project, query, title="Errors by service", uid="tb-logs", **curr
 
 
 def _lucene(result):
-    return [(f.severity, f.panel, f.message) for f in result.findings if f.rule == "target-lucene"]
+    return [(f.severity, f.panel, f.message) for f in result.findings if f.rule == "target-es-lucene"]
 
 
 @pytest.mark.lucene
@@ -85,4 +85,4 @@ def test_a_broken_file_is_exit_1_with_the_rule_named(tb, project, tmp_path):
     (out / "tb-logs.json").write_text(json.dumps(_with_query(project, BROKEN).data))
     r = tb("validate", out)
     assert r.code == 1 and "Traceback" not in r.err
-    assert "target-lucene" in r.out and "Lucene cannot parse the query" in r.out
+    assert "target-es-lucene" in r.out and "Lucene cannot parse the query" in r.out

@@ -201,11 +201,13 @@ def validate(
         help="Rules to apply: grafana (any dashboard) or house (the project's conventions too). Default: "
              "each module's LINT_PROFILE (house unless it says grafana); grafana for the files of DIR."),
     fix: bool = typer.Option(False, "--fix", help="With DIR: first rewrite the files for the rules that can be "
-                             "fixed (editable, variable refresh, $__rate_interval; with --profile house also "
-                             "unused variables and by (le))."),
+                             "fixed (editable, variable refresh, $__rate_interval, an Elasticsearch target's "
+                             "timeField and terms on .keyword; with --profile house also unused variables and "
+                             "by (le))."),
 ) -> None:
     """Lint dashboards: Grafana's schema, layout, datasource references,
-    PromQL and LogQL syntax and grafana/dashboard-linter's rules, plus the
+    PromQL and LogQL syntax, Elasticsearch queries parsed on Lucene (Debian's
+    liblucene8-java) and grafana/dashboard-linter's rules, plus the
     house conventions for the project's own dashboards.
 
     Errors exit 1, warnings only with --strict; a bad option exits 2.

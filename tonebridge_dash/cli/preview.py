@@ -22,6 +22,10 @@ def preview(
     directory: Optional[Path] = DirArgument,
     prometheus_url: str = typer.Option(..., "--prometheus-url", "-p", metavar="URL", envvar="PROMETHEUS_URL",
                                        help="Prometheus base URL the panels' queries go to."),
+    elasticsearch_url: Optional[str] = typer.Option(
+        None, "--elasticsearch-url", "-e", metavar="URL", envvar="ELASTICSEARCH_URL",
+        help="Elasticsearch base URL the log panels' queries go to (the server sends them, as Grafana's "
+             "_msearch); without it a log panel shows its queries."),
     port: int = typer.Option(0, "--port", min=0, max=65535, help="Port on 127.0.0.1 (default: a free one)."),
     at: Optional[str] = typer.Option(None, "--time", metavar="TIME",
                                      help="Draw as if it were TIME (unix seconds or RFC 3339; default now)."),
@@ -36,7 +40,9 @@ def preview(
     """Look at the dashboards before they ship: a page per dashboard drawn
     from the rendered JSON (or any dashboard JSON in DIR) with data from
     Prometheus, served on 127.0.0.1 until Ctrl-C; with --png, one PNG per
-    dashboard through headless Chromium (Debian's 'chromium').
+    dashboard through headless Chromium (Debian's 'chromium'). Log panels
+    (Elasticsearch targets) are drawn with --elasticsearch-url: log lines,
+    bar charts, tables and time series; without it each shows its queries.
 
     Exit 0 on success; 1 when Chromium is missing or fails; 2 when
     Prometheus cannot be reached or the input is wrong; 130/143/129 when
@@ -50,6 +56,8 @@ def preview(
       tb-dash preview --prometheus-url http://127.0.0.1:9099 --open
 
       tb-dash preview --png build/preview -p http://127.0.0.1:9099 --time 2026-01-31T12:00:00Z
+
+      tb-dash preview -p http://127.0.0.1:9099 -e http://127.0.0.1:9200 --open
     """
     from ..preview.server import PreviewServer, Prometheus
     from ..preview.source import load_any, previewed
@@ -59,13 +67,21 @@ def preview(
     found = previewed(load_any(directory, warn) if directory is not None else dashboards(cfg, check=False))
     prometheus = Prometheus(prometheus_url)
     prometheus.check()
+    logs = {}
+    if elasticsearch_url:
+        from ..elasticsearch.check import datasources
+        from ..elasticsearch.client import ElasticsearchClient
+
+        es = ElasticsearchClient(elasticsearch_url, timeout=30.0)
+        es.info()  # unreachable or refusing the credentials: one line, exit 2
+        logs = {"elasticsearch": es, "es_sources": datasources(cfg)}
     if png is not None:
-        _pngs(found, prometheus, when, png, width, timeout)
+        _pngs(found, prometheus, when, png, width, timeout, logs)
         return
-    _serve(PreviewServer(found, prometheus, at=when, port=port), open_browser)
+    _serve(PreviewServer(found, prometheus, at=when, port=port, **logs), open_browser)
 
 
-def _pngs(found, prometheus, when, out: Path, width: int, timeout: float) -> None:
+def _pngs(found, prometheus, when, out: Path, width: int, timeout: float, logs: dict) -> None:
     from ..preview.chromium import ChromiumError, find_chromium
     from ..preview.png import summary, write_pngs
     from ..preview.server import PreviewServer
@@ -75,7 +91,7 @@ def _pngs(found, prometheus, when, out: Path, width: int, timeout: float) -> Non
                             "or set TB_DASH_CHROMIUM to its binary")
     with _stopped_by_signals() as stopped:
         try:
-            with PreviewServer(found, prometheus, at=when) as server:
+            with PreviewServer(found, prometheus, at=when, **logs) as server:
                 shots = write_pngs(server, out, width=width, timeout=timeout)
         except KeyboardInterrupt:
             # Chromium is closed and its profile removed by now (the with blocks' exits)
@@ -121,7 +137,8 @@ def _serve(server, open_browser: bool) -> None:
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
     with server:
-        typer.echo(f"preview at {server.url}/ (Prometheus {server.prometheus.shown})")
+        es = f", Elasticsearch {server.elasticsearch.shown}" if server.elasticsearch is not None else ""
+        typer.echo(f"preview at {server.url}/ (Prometheus {server.prometheus.shown}{es})")
         for d in server.order:
             typer.echo(shown(f"  {server.page(d.uid)}  {d.title}"))
         if open_browser and server.order:

@@ -49,8 +49,13 @@ def _duration(option: str, value: Optional[str]) -> Optional[str]:
 @app.command()
 def check(
     directory: Optional[Path] = DirArgument,
-    prometheus_url: str = typer.Option(..., "--prometheus-url", "-p", metavar="URL", envvar="PROMETHEUS_URL",
-                                       help="Prometheus base URL, e.g. http://localhost:9090."),
+    prometheus_url: Optional[str] = typer.Option(None, "--prometheus-url", "-p", metavar="URL",
+                                                 envvar="PROMETHEUS_URL",
+                                                 help="Prometheus base URL, e.g. http://localhost:9090."),
+    elasticsearch_url: Optional[str] = typer.Option(
+        None, "--elasticsearch-url", "-e", metavar="URL", envvar="ELASTICSEARCH_URL",
+        help="Elasticsearch base URL (user:password@ in it, or ELASTICSEARCH_API_KEY): also run every "
+             "Elasticsearch target, as Grafana's _msearch."),
     config: Optional[Path] = ConfigOption,
     fmt: str = FormatOption,
     strict: bool = typer.Option(False, "--strict", help="Warnings (series over budget, NaN only) fail too."),
@@ -68,22 +73,31 @@ def check(
     """Run every panel query and query variable against a live Prometheus
     as an instant query, and report per panel: query errors, no data,
     metric names the server does not know, and results over the series
-    budget (check.series_budget).
+    budget (check.series_budget). With --elasticsearch-url, every
+    Elasticsearch target too, as the _msearch Grafana sends over the
+    dashboard's time range: query errors, fields the index does not have,
+    datasources the settings do not provision, and searches without hits (a
+    warning). Give -p, -e or both.
 
     Exit 0 only when every query returns data; 1 when one does not; 2 when
-    Prometheus cannot be reached.
+    Prometheus or Elasticsearch cannot be reached.
 
     Examples:
 
       tb-dash check --prometheus-url http://localhost:9090
 
+      tb-dash check -e https://elastic:$PASSWORD@logs.example.com:9200
+
       tb-dash check build/dashboards -p http://prometheus:9090 --time 2026-01-31T12:00:00Z
     """
+    from ..findings import CheckReport
     from ..prometheus.check import format_text, run
-    from ..prometheus.client import PrometheusClient
     from ..progress import progress
 
     output_format(fmt)
+    if not prometheus_url and not elasticsearch_url:
+        raise TbDashError("give --prometheus-url (or PROMETHEUS_URL), --elasticsearch-url (or ELASTICSEARCH_URL), "
+                          "or both", exit_code=EXIT_USAGE)
     when = _at(at)
     for option, value in (("--rate-interval", rate_interval), ("--interval", interval), ("--range", range_)):
         _duration(option, value)
@@ -94,10 +108,21 @@ def check(
     found = [classic_view(r) for r in dashboards(cfg, directory)]
     settings = cfg.check
     workers = concurrency or settings.concurrency
-    client = PrometheusClient(prometheus_url, timeout or settings.timeout_seconds, pool=workers)
-    report = run(found, client, series_budget=settings.series_budget, concurrency=workers, at=when,
-                 rate_interval=rate_interval, interval=interval, range_=range_,
-                 progress=progress("checking") if fmt == "text" else None)
+    report = CheckReport(at=when, dashboards=[r.uid for r in found], titles={r.uid: r.title for r in found})
+    if prometheus_url:
+        from ..prometheus.client import PrometheusClient
+
+        client = PrometheusClient(prometheus_url, timeout or settings.timeout_seconds, pool=workers)
+        report.merge(run(found, client, series_budget=settings.series_budget, concurrency=workers, at=when,
+                         rate_interval=rate_interval, interval=interval, range_=range_,
+                         progress=progress("checking") if fmt == "text" else None))
+    if elasticsearch_url:
+        from ..elasticsearch import check as es_check
+        from ..elasticsearch.client import ElasticsearchClient
+
+        es = ElasticsearchClient(elasticsearch_url, timeout or settings.timeout_seconds)
+        report.merge(es_check.run(found, es, es_check.datasources(cfg), at=when, concurrency=workers,
+                                  progress=progress("checking logs") if fmt == "text" else None))
     finish(report, fmt, format_text, strict)
 
 

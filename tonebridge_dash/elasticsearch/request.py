@@ -95,7 +95,8 @@ def _date_histogram(bucket: Mapping, time_field: str, start_ms: int, end_ms: int
 
 def _terms(bucket: Mapping, metrics: list) -> tuple[dict, dict]:
     settings = bucket.get("settings") or {}
-    body: dict[str, Any] = {"field": bucket.get("field"), "size": _int(settings.get("size"), DEFAULT_SIZE)}
+    body: dict[str, Any] = {"field": bucket.get("field"), "size": _int(settings.get("size"), DEFAULT_SIZE),
+                            "order": {}}  # Grafana sends the order, empty when none is set
     inner: dict = {}
     order_by = settings.get("orderBy")
     if order_by:
@@ -107,8 +108,8 @@ def _terms(bucket: Mapping, metrics: list) -> tuple[dict, dict]:
         elif metric is not None:
             body["order"] = {str(order_by): order}
             inner[metric["id"]] = _metric(metric)
-        else:
-            body["order"] = {str(order_by): order}
+        else:  # _term is _key to Elasticsearch 7 and later, and Grafana renames it
+            body["order"] = {"_key" if order_by == "_term" else str(order_by): order}
     if "min_doc_count" in settings:
         body["min_doc_count"] = _int(settings["min_doc_count"], 0)
     if "missing" in settings:
@@ -149,7 +150,8 @@ def grafana_request(target: Mapping[str, Any], *, index: str, time_field: str, s
     filters: list[dict] = [{"range": {time_field: {"gte": start_ms, "lte": end_ms, "format": "epoch_millis"}}}]
     if query.strip():
         filters.append({"query_string": {"analyze_wildcard": True, "query": query}})
-    body: dict[str, Any] = {"size": 0, "query": {"bool": {"filter": filters}}}
+    # One filter is written as an object, several as a list (Grafana's BoolQuery encoding).
+    body: dict[str, Any] = {"size": 0, "query": {"bool": {"filter": filters[0] if len(filters) == 1 else filters}}}
     kind = metrics[0].get("type")
     if kind == LOGS:
         settings = metrics[0].get("settings") or {}

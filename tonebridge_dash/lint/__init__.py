@@ -243,7 +243,8 @@ def gate(dashboards: Sequence, cfg, warn=None) -> None:
     check_all(dashboards)
     if cfg is None:
         return
-    result = validate(dashboards, cfg, [r for r in RULES if r.name not in CHECKED_FIRST])
+    # Parsing on Lucene starts a JVM: validate's, not every render's.
+    result = validate(dashboards, cfg, [r for r in RULES if r.name not in CHECKED_FIRST + ("target-es-lucene",)])
     errors = result.errors()
     if errors:
         f = errors[0]

@@ -1,7 +1,9 @@
 """``tb-dash validate DIR --fix``: rewrite dashboard JSON files for the rules
 dashboard-linter can fix: ``uneditable-dashboard`` (``editable: false``),
 ``template-on-time-change-reload`` (query variables ``refresh: 2``) and
-``target-rate-interval`` (``rate``/``irate`` over ``[$__rate_interval]``).
+``target-rate-interval`` (``rate``/``irate`` over ``[$__rate_interval]``);
+with the settings, ``target-es-time-field`` and ``target-es-aggregatable``
+(``elastic.fix``: the logs' time field, a terms field's ``.keyword`` twin).
 With ``--profile house`` (and the settings) also the house rules that
 can be fixed safely: ``template-unused`` (``references.remove_unused``) and
 ``target-histogram-le`` (``histogram.fix_expr``); a finding the settings or
@@ -22,13 +24,14 @@ from ..files.read import DASHBOARD_LIMIT, load_json, read_limited
 from ..model import as_list, iter_panels, template_variables
 from ..files.write import encode_json, write_files
 from ..prometheus import promql
-from . import configured, histogram, lintfile, references
+from . import configured, elastic, histogram, lintfile, references
 from .view import HOUSE
 
 # (rule, panel title or None, target index or None) -> whether a finding there is excluded
 Skip = Callable[[str, "str | None", "int | None"], bool]
 
-FIXABLE = ("uneditable-dashboard", "template-on-time-change-reload", "target-rate-interval")
+FIXABLE = ("uneditable-dashboard", "template-on-time-change-reload", "target-rate-interval", "target-es-time-field",
+           "target-es-aggregatable")
 HOUSE_FIXABLE = ("template-unused", "target-histogram-le")
 # rate(...[5m]) / irate(...[1m]): the range of a rate over a plain selector.
 _RATE_RANGE = re.compile(r"(\b(?:rate|irate)\s*\(\s*[^()\[\]]*?)\[\s*[0-9][0-9smhdwy]*\s*\]")
@@ -41,7 +44,7 @@ def _never(rule: str, panel: str | None, target: int | None) -> bool:
 def fix_dashboard(data: dict, cfg: Any = None, profile: str | None = None, skip: Skip = _never) -> list[str]:
     """Fix ``data`` in place; what was changed, one line each. The house
     rules' fixes only in the house ``profile``, where ``skip`` says no."""
-    changes = _fix_linter(data)
+    changes = _fix_linter(data) + elastic.fix(data, cfg, skip)
     if profile == HOUSE:
         changes.extend(_fix_house(data, configured.of(cfg), skip))
     return changes

@@ -19,7 +19,8 @@ from ..findings import ERROR, WARNING
 from ..model import GRID_COLUMNS, PROMETHEUS, UID_RE, as_list, as_object, non_finite
 from ..prometheus import promql
 from ..dashboard.schema import validate_dashboard
-from . import linter, lucene, ported
+from . import linter, ported
+from .elastic import ELASTIC_RULES
 from .house import HOUSE_RULES, rule_target_counter_agg
 from .units import CUSTOM_UNIT, UNITS
 from .view import HOUSE, Dashboard, Issue, Rule, ref as _ref
@@ -403,9 +404,7 @@ RULES: tuple[Rule, ...] = (
          "fix the expression; try it in Grafana's Explore", linter.rule_target_logql),
     Rule("target-logql-auto", ERROR, "Loki range queries use [$__auto]",
          "use [$__auto], which Grafana fits to the step", linter.rule_target_logql_auto, scope="linter"),
-    Rule("target-lucene", ERROR, "every Elasticsearch target's query parses as Elasticsearch's query_string "
-         "(on Lucene)", "fix the query; write it with kit.lucene, whose functions escape every value",
-         lucene.rule_target_lucene),
+    *ELASTIC_RULES,
     *HOUSE_RULES,
 )
 RULE_NAMES = tuple(r.name for r in RULES)

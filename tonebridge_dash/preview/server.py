@@ -4,9 +4,11 @@ proxy to Prometheus, on 127.0.0.1, from the standard library's
 
 Routes: ``/`` (the list of dashboards), ``/d/<uid>`` (a dashboard's page),
 ``/api/dashboards[/<uid>]``, ``/api/config`` (the time to draw at, the
-scrape interval), ``/api/prom/api/v1/...`` (Prometheus's read API, passed
-through, so the browser never talks to another origin) and ``/static/...``
-(the page's files, package data).
+scrape interval, whether Elasticsearch panels are drawn),
+``/api/prom/api/v1/...`` (Prometheus's read API, passed through, so the
+browser never talks to another origin), ``/api/es/<uid>/<panel id>`` (a
+panel's Elasticsearch queries, built and sent by the server: ``elastic``)
+and ``/static/...`` (the page's files, package data).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Sequence
-from urllib.parse import quote, urlsplit
+from typing import Mapping, Sequence
+from urllib.parse import parse_qs, quote, urlsplit
 
 from ..errors import UsageError, redact_url
 from ..prometheus.client import PrometheusUnreachable
@@ -117,12 +119,16 @@ class PreviewServer:
     A connection that sends nothing for ``request_timeout`` seconds is closed."""
 
     def __init__(self, dashboards: Sequence[Previewed], prometheus: Prometheus, at: float | None = None,
-                 port: int = 0, scrape_interval: str = "15s", request_timeout: float = 30.0) -> None:
+                 port: int = 0, scrape_interval: str = "15s", request_timeout: float = 30.0,
+                 elasticsearch=None, es_sources: Mapping | None = None) -> None:
         self.dashboards = {d.uid: d for d in dashboards}
         self.order = list(dashboards)
         self.prometheus = prometheus
+        self.elasticsearch = elasticsearch  # an ElasticsearchClient, or None: log panels show their queries
+        self.es_sources = dict(es_sources or {})
         self.config = {"now": None if at is None else int(at * 1000), "scrapeInterval": scrape_interval,
-                       "prometheus": prometheus.shown}
+                       "prometheus": prometheus.shown,
+                       "elasticsearch": None if elasticsearch is None else elasticsearch.shown}
         try:
             self.httpd = _Quiet((HOST, port), _handler(self, request_timeout))
         except OSError as e:
@@ -228,6 +234,8 @@ def _handler(preview: PreviewServer, request_timeout: float):
                 return self._send(200, (STATIC / "page.html").read_bytes(), _TYPES[".html"])
             if path == "/api/config":
                 return self._json(preview.config)
+            if path.startswith("/api/es/"):
+                return self._elasticsearch(path[len("/api/es/"):], parts.query)
             if path == "/api/dashboards":
                 return self._json([{"uid": d.uid, "title": d.title} for d in preview.order])
             if path.startswith("/api/dashboards/") and path[16:] in preview.dashboards:
@@ -235,6 +243,21 @@ def _handler(preview: PreviewServer, request_timeout: float):
             if path.startswith("/static/"):
                 return self._static(path[len("/static/"):])
             self._not_found()
+
+        def _elasticsearch(self, rest: str, query: str) -> None:
+            from .elastic import panel_frames
+
+            uid, _, panel_id = rest.partition("/")
+            found = preview.dashboards.get(uid)
+            try:
+                asked = parse_qs(query, max_num_fields=200)
+                span = (int(asked["from"][0]), int(asked["to"][0]))
+            except (KeyError, ValueError):
+                return self._send(400, b"from and to (epoch milliseconds) are required", "text/plain; charset=utf-8")
+            chosen = {k[4:]: v for k, v in asked.items() if k.startswith("var-")}
+            answer = None if found is None else panel_frames(found.data, uid, panel_id, span, chosen,
+                                                             preview.es_sources, preview.elasticsearch)
+            return self._not_found() if answer is None else self._json(answer)
 
         def _static(self, name: str) -> None:
             f = (STATIC / name).resolve()

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from ..durations import seconds
 from ..errors import shown
-from ..findings import ERROR, WARNING, Finding, Findings
+from ..findings import ERROR, WARNING, CheckReport as Report, Finding
 from ..progress import Progress
 from ..threads import signals_to_main_thread
 from . import promql
@@ -49,30 +49,6 @@ class Planned:
     query: str  # the PromQL sent to Prometheus
     metrics: tuple[str, ...]  # metric names it reads ((): could not parse locally)
     undefined: tuple[str, ...] = ()
-
-
-@dataclass
-class Report(Findings):
-    findings: list[Finding] = field(default_factory=list)
-    queries: int = 0
-    panels: int = 0
-    dashboards: list[str] = field(default_factory=list)
-    titles: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-    at: float | None = None
-
-    def to_json(self) -> dict:
-        return {
-            "ok": not self.errors(),
-            "at": self.at,
-            "dashboards": len(self.dashboards),
-            "panels": self.panels,
-            "queries": self.queries,
-            "errors": len(self.errors()),
-            "warnings": len(self.warnings()),
-            "seconds": round(self.seconds, 3),
-            "findings": [f.to_json() for f in self.findings],
-        }
 
 
 def plan(rendered: Iterable, rate_interval: str = "1m", interval: str = "1m",

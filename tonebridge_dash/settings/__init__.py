@@ -78,6 +78,7 @@ class Content:
     rules: str
     defaults: str
     traffic: str
+    log_fields: str  # a module whose mapping_types() gives the log fields' Elasticsearch types ("" none)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@
   const COLUMNS = 24, ROW_PX = 30, MARGIN = 8;
   const ALIASES = { graph: "timeseries", singlestat: "stat", "grafana-singlestat-panel": "stat",
     "grafana-piechart-panel": "piechart", "table-old": "table" };
-  const DRAWN = new Set(["timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text"]);
+  const DRAWN = new Set(["timeseries", "stat", "gauge", "bargauge", "table", "heatmap", "piechart", "text", "logs",
+    "barchart"]);
   const RANGES = [["now-5m", "Last 5 minutes"], ["now-15m", "Last 15 minutes"], ["now-30m", "Last 30 minutes"],
     ["now-1h", "Last 1 hour"], ["now-3h", "Last 3 hours"], ["now-6h", "Last 6 hours"], ["now-12h", "Last 12 hours"],
     ["now-24h", "Last 24 hours"], ["now-2d", "Last 2 days"], ["now-7d", "Last 7 days"], ["now-30d", "Last 30 days"]];
@@ -179,7 +180,10 @@
       });
     }
     if (v.type === "interval") return query.split(",").map((s) => s.trim()).filter(Boolean).map((s) => ({ text: s, value: s }));
-    if (v.type === "datasource") return [{ text: "Prometheus", value: D.variableText({ currentValues: arr(obj(v.current).value ? [].concat(v.current.value) : []) }) || "prometheus" }];
+    if (v.type === "datasource") {
+      const value = D.variableText({ currentValues: arr(obj(v.current).value ? [].concat(v.current.value) : []) }) || "prometheus";
+      return [{ text: String(obj(v.current).text || value), value }];
+    }
     if (v.type === "constant" || v.type === "textbox") return [{ text: query, value: query }];
     if (v.type !== "query") return arr(v.options).filter((o) => o && o.value !== "$__all").map((o) => ({ text: String(o.text), value: String(o.value) }));
     const text = D.interpolate(query, byName(), builtins());
@@ -383,8 +387,29 @@
     body.appendChild(el("div", cls, text));
   }
 
+  /* A panel of Elasticsearch queries: the server runs them (the page names only the panel, the range and the
+     variables' values); without an Elasticsearch URL, a box with the queries. */
+  async function drawElastic(item, gen, targets) {
+    const p = item.panel, body = item.element.querySelector(".panel-body"), E = window.TBElastic;
+    if (!config.elasticsearch) { body.textContent = ""; E.queryBox(p, body, targets); return status(item, "query"); }
+    const q = new URLSearchParams({ from: String(range.from), to: String(range.to) });
+    for (const v of variables) for (const x of v.currentValues || []) q.append("var-" + v.name, x);
+    const r = await fetch("/api/es/" + encodeURIComponent(dash.uid) + "/" + encodeURIComponent(String(p.id)) + "?" + q);
+    if (gen !== generation) return;
+    if (!r.ok) { notice(item, "panel-error", "HTTP " + r.status); return status(item, "error", "HTTP " + r.status); }
+    const answer = await r.json();
+    if (gen !== generation) return;
+    body.textContent = "";
+    const drawn = E.draw(p, body, answer.frames || [], { static: staticMode, utc: dash.timezone === "utc", from: range.from, to: range.to });
+    if (drawn.error && drawn.state === "nodata") { notice(item, "panel-error", drawn.error); return status(item, "error", drawn.error); }
+    if (drawn.state === "nodata") notice(item, "panel-nodata", "No data");
+    status(item, drawn.error ? "error" : drawn.state, drawn.error);
+  }
+
   async function drawPanel(item, gen) {
     const p = item.panel, body = item.element.querySelector(".panel-body");
+    const elastic = arr(p.targets).filter((t) => t && !t.hide && datasourceOf(t, p) === "elasticsearch");
+    if (elastic.length && DRAWN.has(p.type) && p.type !== "text") return drawElastic(item, gen, elastic);
     if (!DRAWN.has(p.type)) {
       notice(item, "panel-unsupported", p.libraryPanel && !p.type ? "Library panel: not drawn by the preview"
         : "Panel type '" + (p.type || "none") + "': not drawn by the preview");
