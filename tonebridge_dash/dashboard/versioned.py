@@ -21,6 +21,7 @@ from typing import Any, Sequence
 from ..errors import RenderError
 from ..model import Rendered, as_list, as_object, is_resource
 from .layout import AutoGrid, Tabs
+from .v2 import is_v2, version_of  # noqa: F401 (version_of: named by callers)
 
 CLASSIC = "v1"
 
@@ -120,19 +121,9 @@ def auto_grid_of(grid: dict, wanted: AutoGrid) -> dict:
 
 # -- reading either format --
 
-CLASSIC_VERSIONS = ("v0alpha1", "v1beta1", "v1")  # a resource whose spec is the classic model
-
-
-def version_of(data: Any) -> str | None:
-    """The ``dashboard.grafana.app`` version of a resource, None for a
-    classic dashboard."""
-    return str(data["apiVersion"]).rpartition("/")[2] if is_resource(data) else None
-
-
 def is_v2_data(data: Any) -> bool:
-    """Whether ``data`` is a v2 dashboard (elements and a layout)."""
-    version = version_of(data)
-    return version is not None and version not in CLASSIC_VERSIONS
+    """Whether ``data`` is a v2 resource (elements and a layout)."""
+    return is_resource(data) and is_v2(data)
 
 
 def classic_of(data: dict) -> dict:
