@@ -239,3 +239,10 @@ def test_auto_takes_the_apis_of_a_grafana_that_lists_only_v2(emu, classic):
     with c:
         report = push(c, v2(classic[:1]), folder_uid="tonebridge", folder_title="ToneBridge")
     assert report.exit_code == 0 and actions(report) == {"created"}
+
+
+def test_a_dry_run_is_the_servers_and_stores_nothing(emu, classic):
+    emu.add_folder("tonebridge", "ToneBridge")
+    report = run(emu, v2(classic), dry_run=True)
+    assert actions(report) == {"created"} and report.dry_run
+    assert emu.counts[POST] == len(classic) and emu.org().dashboards == {}
