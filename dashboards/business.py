@@ -2,9 +2,13 @@
 
 from panels import business, users
 from panels.metrics import REQUESTS
-from tonebridge_dash.kit import Cell, row
+from tonebridge_dash.kit import Cell, auto_grid, row, tabs
 
 from ._common import dashboard, job_instance_variables
+
+# As a v2 resource (settings' dashboards.schema v2beta1 or v2): the three
+# rows are tabs, the KPIs' stats on an auto grid, four to a line.
+V2_LAYOUT = tabs(auto_grid("KPIs", columns=4, height="short"), "Usage", "Cost")
 
 
 def build(cfg):

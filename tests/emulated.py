@@ -22,6 +22,16 @@ def start(profile: str = "P2", *, apis: bool = False, **kwargs) -> GrafanaEmulat
     return g.start()
 
 
+@pytest.fixture()
+def grafana13():
+    """Grafana 13 with its /apis: it serves dashboard.grafana.app/v2 beside
+    v1beta1 and v2beta1."""
+    g = start("P3", apis=True)
+    yield g
+    g.stop()
+    assert g.internal_errors == []
+
+
 @pytest.fixture(params=["P2"])
 def emu(request):
     g = start(request.param)

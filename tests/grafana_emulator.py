@@ -119,6 +119,7 @@ class StoredDashboard:
     plugin_id: str = ""
     annotations: dict[str, str] = field(default_factory=dict)  # what /apis shows in metadata.annotations
     resource_version: str = ""
+    stored_version: str = "v1beta1"  # the dashboard.grafana.app version it was saved in (data is in its form)
 
     @property
     def title(self) -> str:
@@ -523,6 +524,7 @@ class GrafanaEmulator(ApisRoutes):
         existing.version += 1
         dash.update(id=existing.id, uid=existing.uid, version=existing.version)
         existing.data, existing.folder_uid = dash, folder_uid
+        existing.stored_version = "v1beta1"  # the legacy /api saves the classic model
         existing.updated, existing.updated_by = stamp, who.name
         org.versions.setdefault(existing.uid, []).append({
             "id": org.next_version_id, "dashboardId": existing.id, "uid": existing.uid,
@@ -539,6 +541,9 @@ class GrafanaEmulator(ApisRoutes):
         d = org.dashboards.get(uid)
         if d is None:
             raise fail(404, "Dashboard not found")
+        if d.stored_version.startswith("v2"):  # pkg/api/dashboard.go: v2 is not served by /api
+            raise fail(406, f"dashboard api version not supported, use /apis/dashboard.grafana.app/"
+                            f"{d.stored_version}/namespaces/{self.namespace_of(org)}/dashboards/{uid} instead")
         folder = org.folders.get(d.folder_uid)
         slug = slugify(d.title)
         meta = {

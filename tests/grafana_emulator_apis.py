@@ -12,6 +12,16 @@ last writer wins), delete with an optional resourceVersion precondition,
 Grafana keeps (createdBy, updatedBy, updatedTimestamp, folder, message,
 manager and source properties). ``generation`` is the dashboard's version:
 it rises only when the spec changes; ``resourceVersion`` on every write.
+
+Versions (``apps/dashboard/pkg/migration/conversion``): a dashboard is
+stored in the version it was saved in (the legacy /api saves v1beta1) and
+converted for a read in another, with ``status.conversion`` saying so
+(``storedVersion``, ``failed``, ``error``; a failed conversion gives an
+empty spec and the caller reads the stored version); classic and v2 convert
+with tb-dash's own conversion (``dashboard.v2``), v2beta1 and v2 differ in
+their transformations' shape only (``v2beta1_to_v2.go``). A v2 spec is checked against the v2 schema when saved. The legacy
+``/api`` answers a read of a v2 dashboard with 406 and where to read it.
+``failing_conversions``: the names whose conversions fail.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ from typing import Any
 
 GROUP = "dashboard.grafana.app"
 VERSIONS = ("v1beta1", "v0alpha1", "v2beta1", "v2alpha1")  # what 12.x's register.go serves
+VERSIONS_13 = ("v1beta1", "v0alpha1", "v2", "v2beta1", "v2alpha1")  # 13.x adds v2, its default format
+CLASSIC = ("v0alpha1", "v1beta1", "v1")
 RESOURCE = f"dashboards.{GROUP}"
 KEPT_ANNOTATIONS = ("grafana.app/folder", "grafana.app/message", "grafana.app/managedBy",
                     "grafana.app/managerId", "grafana.app/managerAllowsEdits", "grafana.app/managerSuspended",
@@ -70,8 +82,43 @@ class ApisRoutes:
 
     apis_enabled: bool | None = None  # None: served from Grafana 12 (P2 with 12.x, P3)
     apis_page_bytes = MAX_PAGE_BYTES
-    apis_versions = VERSIONS  # what discovery lists, the first preferred (a later Grafana may add v1)
+    apis_versions: tuple[str, ...] | None = None  # what discovery lists, the first preferred; None: by version
+    failing_conversions: frozenset[str] = frozenset()
     next_rv = 1000
+
+    def served_versions(self) -> tuple[str, ...]:
+        if self.apis_versions is not None:
+            return self.apis_versions
+        return VERSIONS_13 if self.grafana_version.startswith("13.") else VERSIONS
+
+    @staticmethod
+    def family(version: str) -> str:
+        return "v1" if version in CLASSIC else "v2"
+
+    def converted(self, d, version: str) -> tuple[dict, dict | None]:
+        """``d``'s spec as ``version`` shows it, and the status Grafana sets
+        (None when it is read in the version it is stored in)."""
+        from tonebridge_dash.dashboard.v2 import to_v1, to_v2
+
+        spec = {k: v for k, v in d.data.items() if k not in ("id", "uid", "version")}
+        stored = d.stored_version
+        if version == stored:
+            return spec, None
+        if d.uid in self.failing_conversions:
+            return {"title": ""}, {"storedVersion": stored, "failed": True,
+                                   "error": f"conversion from {stored} to {version} failed"}
+        target = "v2beta1" if version == "v2alpha1" else version
+        if self.family(stored) == self.family(version) == "v2":  # v2beta1 <-> v2: the transformations' shape
+            spec = to_v2({"apiVersion": f"{GROUP}/{stored}", "kind": "Dashboard", "metadata": {"name": d.uid},
+                          "spec": spec}, target)["spec"]
+        elif self.family(stored) != self.family(version):
+            if self.family(version) == "v2":
+                spec = to_v2({**spec, "uid": d.uid}, target)["spec"]
+            else:
+                classic, _ = to_v1({"apiVersion": f"{GROUP}/{stored}", "kind": "Dashboard",
+                                    "metadata": {"name": d.uid}, "spec": spec})
+                spec = {k: v for k, v in classic.items() if k not in ("id", "uid", "version")}
+        return spec, {"storedVersion": stored, "failed": False}
 
     def serves_apis(self) -> bool:
         if self.apis_enabled is not None:
@@ -98,8 +145,9 @@ class ApisRoutes:
     # -- shapes --
 
     def resource(self, org, d, version: str) -> dict:
-        spec = {k: v for k, v in d.data.items() if k not in ("id", "uid", "version")}
-        return {"kind": "Dashboard", "apiVersion": f"{GROUP}/{version}",
+        spec, conversion = self.converted(d, version)
+        status = {"status": {"conversion": conversion}} if conversion is not None else {}
+        return {**status, "kind": "Dashboard", "apiVersion": f"{GROUP}/{version}",
                 "metadata": {"name": d.uid, "namespace": self.namespace_of(org),
                              "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{org.id}/{d.uid}/{d.id}")),
                              "resourceVersion": d.resource_version or self.bump_rv(),
@@ -113,7 +161,7 @@ class ApisRoutes:
         return "default" if org.id == 1 else f"org-{org.id}"
 
     def group_document(self) -> dict:
-        versions = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in self.apis_versions]
+        versions = [{"groupVersion": f"{GROUP}/{v}", "version": v} for v in self.served_versions()]
         return {"kind": "APIGroup", "apiVersion": "v1", "name": GROUP, "versions": versions,
                 "preferredVersion": versions[0]}
 
@@ -132,7 +180,7 @@ class ApisRoutes:
         if route == "GET /apis/dashboard.grafana.app":
             return 200, self.group_document()
         version, namespace, *rest = args
-        if version not in self.apis_versions:
+        if version not in self.served_versions():
             raise fail(404, "404 page not found")
         if namespace != self.namespace_of(org):
             raise status(403, "Forbidden", f"namespace {namespace!r} does not match the caller's org")
@@ -205,6 +253,13 @@ class ApisRoutes:
         message = notes.get("grafana.app/message", "")
         if not title.strip():
             raise status(400, "BadRequest", "Dashboard title cannot be empty", name)
+        if self.family(version) == "v2":
+            from tonebridge_dash.dashboard.v2 import validate_v2
+
+            issues = validate_v2({"apiVersion": f"{GROUP}/{version}", "kind": "Dashboard",
+                                  "metadata": {"name": name or "x"}, "spec": spec})
+            if issues:
+                raise status(400, "BadRequest", f"Dashboard.{GROUP} \"{name}\" is invalid: {issues[0]}", name)
         if not name or not UID_RE.match(name) or len(name) > 40:
             raise status(400, "BadRequest", f"invalid dashboard name {name!r}", name)
         if not isinstance(message, str) or len(message) > 500:
@@ -231,6 +286,7 @@ class ApisRoutes:
                                     created=stamp, created_by=who.name, updated=stamp, updated_by=who.name)
             ghost.annotations = {k: v for k, v in notes.items() if k in KEPT_ANNOTATIONS}
             ghost.resource_version = existing.resource_version if existing else "0"
+            ghost.stored_version = version
             return self.resource(org, ghost, version)
         created = existing is None
         if created:
@@ -239,6 +295,8 @@ class ApisRoutes:
                                        created=stamp, created_by=who.name, updated=stamp, updated_by=who.name)
             org.dashboards[name] = existing
         old = {k: v for k, v in existing.data.items() if k not in ("id", "uid", "version")}
+        if existing.stored_version != version:
+            old = None  # stored in another version: saved in this one from now on
         kept = {k: v for k, v in existing.annotations.items() if k not in KEPT_ANNOTATIONS}
         existing.annotations = {**kept, **{k: v for k, v in notes.items()
                                           if k in KEPT_ANNOTATIONS and isinstance(v, str)}}
@@ -247,6 +305,7 @@ class ApisRoutes:
         if created or spec != old:  # generation rises only when the spec changes
             existing.version += 1
             existing.data = {**spec, "id": existing.id, "uid": name, "version": existing.version}
+            existing.stored_version = version
             self.record_version(org, existing, message, who)
         self.annotate_save(existing, message, who, created)
         return self.resource(org, existing, version)
@@ -278,14 +337,17 @@ class ApisRoutes:
         return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
                 "details": {"name": name, "group": GROUP, "kind": "dashboards"}}
 
-    def apis_ui_save(self, uid: str, change, *, user: str = "alice", message: str = "", org_id: int = 1) -> dict:
-        """A person saving in a UI that talks /apis: read the resource, change
-        its spec, PUT it back with the resourceVersion read (annotations kept)."""
+    def apis_ui_save(self, uid: str, change, *, user: str = "alice", message: str = "", org_id: int = 1,
+                     version: str | None = None) -> dict:
+        """A person saving in a UI that talks /apis (at ``version``, else the
+        preferred one): read the resource, change its spec, PUT it back with
+        the resourceVersion read (annotations kept)."""
         from grafana_emulator import Principal
 
+        version = version or self.served_versions()[0]
         with self.lock:
             org = self.orgs[org_id]
-            item = self.resource(org, org.dashboards[uid], self.apis_versions[0])
+            item = self.resource(org, org.dashboards[uid], version)
             change(item["spec"])
             item["metadata"]["annotations"]["grafana.app/message"] = message
-            return self.apis_save(org, self.apis_versions[0], item, Principal(name=user), org.dashboards[uid], False)
+            return self.apis_save(org, version, item, Principal(name=user), org.dashboards[uid], False)

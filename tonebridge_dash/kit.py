@@ -2,6 +2,8 @@
 ``alerts/`` and imported dashboard modules import from the engine.
 
 - layout: ``Cell``, ``Row``, ``row``, ``grid`` (place panels in rows);
+  ``tabs``, ``auto_grid`` (a dashboard's ``V2_LAYOUT``: its rows as tabs or
+  on an auto grid when it is rendered as a v2 resource);
 - raw panels, as ``tb-dash import`` writes them: ``dashboard``, ``panel``,
   ``prom``, ``query``, ``at``, ``row_panel``, ``RawPanel``, ``DATASOURCE``;
 - the metric catalog's types: ``Metric``, ``COUNTER``, ``GAUGE``,
@@ -25,6 +27,7 @@ from typing import Any
 
 _WHERE = {
     "Cell": "dashboard.layout", "Row": "dashboard.layout", "row": "dashboard.layout", "grid": "dashboard.layout",
+    "tabs": "dashboard.layout", "auto_grid": "dashboard.layout",
     "build_one": "dashboard.render",
     "RawPanel": "importing.raw", "DATASOURCE": "importing.raw", "at": "importing.raw",
     "dashboard": "importing.raw", "panel": "importing.raw", "prom": "importing.raw", "query": "importing.raw",

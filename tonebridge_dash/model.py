@@ -18,6 +18,7 @@ from .errors import UsageError, clip
 
 GRID_COLUMNS = 24  # the width of Grafana's dashboard grid
 PROMETHEUS = "prometheus"  # the Prometheus datasource plugin's type
+RESOURCE = "dashboard.grafana.app/"  # the apiVersion of Grafana's dashboard resources, before the version
 # What Grafana accepts as a dashboard uid. \Z, not $: $ also matches before a
 # final newline, and a uid names a file. Prefer UID_RE.fullmatch.
 UID_RE = re.compile(r"^[a-zA-Z0-9_-]{1,40}\Z")
@@ -52,7 +53,9 @@ class Rendered:
 
     @classmethod
     def of(cls, data: dict, source: str = "") -> "Rendered":
-        return cls(str(data.get("uid", "")), str(data.get("title", "")), data, source)
+        """A classic dashboard, or a resource (its uid ``metadata.name``, its title the ``spec``'s)."""
+        d, uid = (data["spec"], as_object(data.get("metadata")).get("name")) if is_resource(data) else (data, data.get("uid"))
+        return cls(str(uid or ""), str(d.get("title", "")), data, source)
 
     @property
     def filename(self) -> str:
@@ -60,6 +63,10 @@ class Rendered:
 
     def panels(self) -> list[dict]:
         return list(iter_panels(self.data))
+
+
+def is_resource(data: Any) -> bool:  # a dashboard.grafana.app resource: a v2 dashboard, or a classic one's
+    return isinstance(data, dict) and str(data.get("apiVersion")).startswith(RESOURCE) and isinstance(data.get("spec"), dict)
 
 
 def as_object(value: Any) -> dict:

@@ -122,12 +122,14 @@ def warn(message: str) -> None:
 
 
 def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: bool = False,
-               stream: bool = False):
+               stream: bool = False, schema: bool = False):
     """The dashboards a command reads: the ``*.json`` files in ``directory``
     as they are (with ``stream``, read one at a time as the command asks
     for them), or the content's built in memory: valid for Grafana unless
     the command checks them itself (``check``), past every lint error with
-    ``gate`` (what render writes)."""
+    ``gate`` (what render writes), with ``schema`` in the settings' format
+    (``dashboards.schema``: v2 resources for v2beta1 and v2, as render
+    writes them)."""
     if directory is not None:
         from ..dashboard.files import iter_dir, load_dir
 
@@ -139,6 +141,10 @@ def dashboards(cfg, directory: Optional[Path] = None, check: bool = True, gate: 
         from ..lint import gate as past_every_rule
 
         past_every_rule(built, cfg, warn)
+    if schema and cfg.dashboards.v2:
+        from ..dashboard.versioned import in_schema
+
+        built = in_schema(built, cfg.dashboards.schema)
     return built
 
 

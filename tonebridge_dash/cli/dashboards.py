@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import shown
+from .migrating import Version as Schema  # the dashboard formats: v1, v2beta1, v2
 from .common import (ConfigOption, FormatOption, StrictOption, app, check_current, dashboards, finish,
                      load_settings, output_format, warn)
 
@@ -36,11 +37,16 @@ def render(
              "and the JSON in its folder; datasources/; alerting/: the log alerts, contact points, policy); "
              "configmap: ConfigMaps for the Grafana Helm chart's sidecars; operator: grafana-operator "
              "GrafanaDashboards, GrafanaDatasources and alerting resources; resource: Grafana's "
-             "dashboard.grafana.app/v1beta1 Dashboards."),
+             "dashboard.grafana.app Dashboards (v1beta1, or the v2 version of --schema; GrafanaManifests "
+             "carry v2 for operator)."),
     config: Optional[Path] = ConfigOption,
     schema_version: Optional[int] = typer.Option(
         None, "--schema-version", min=39, max=42,
         help="Grafana dashboard schemaVersion to write (39-42; default from settings, 41)."),
+    schema: Optional[Schema] = typer.Option(
+        None, "--schema", metavar="[v1|v2beta1|v2]",
+        help="The dashboard format: v1, Grafana's classic JSON model; v2beta1 (Grafana 12) or v2 "
+             "(Grafana 13), dashboard.grafana.app resources (default from settings: dashboards.schema, v1)."),
     check: bool = typer.Option(False, "--check", help="Write nothing; exit 1 when the files in --out are not "
                                "what the code renders (changed, missing or stale), for CI."),
     fmt: str = FormatOption,
@@ -62,6 +68,11 @@ def render(
     limits first; a file an earlier render wrote and this one does not is
     removed.
 
+    --schema v2beta1|v2 writes each dashboard as a dashboard.grafana.app
+    resource of that version (rows become a RowsLayout, a dashboard module's
+    V2_LAYOUT can show them as tabs or on an auto grid), checked against
+    Grafana's v2 schema; --target operator then writes GrafanaManifests.
+
     Examples:
 
       tb-dash render
@@ -71,6 +82,8 @@ def render(
       tb-dash render --check   # in CI: are the committed files current?
 
       tb-dash render --target operator --out build/operator && kubectl apply -f build/operator/
+
+      tb-dash render --schema v2 --out build/dashboards-v2
     """
     import dataclasses
 
@@ -81,6 +94,8 @@ def render(
     if schema_version is not None:
         cfg = dataclasses.replace(
             cfg, dashboards=dataclasses.replace(cfg.dashboards, schema_version=schema_version))
+    if schema is not None:
+        cfg = dataclasses.replace(cfg, dashboards=dataclasses.replace(cfg.dashboards, schema=schema.value))
     said: list[str] = []
 
     def keep(message: str) -> None:
@@ -92,6 +107,10 @@ def render(
 
     rendered = build_all(cfg, check=False)
     gate(rendered, cfg, keep)  # what validate calls an error is not written
+    if cfg.dashboards.v2:
+        from ..dashboard.versioned import in_schema
+
+        rendered = in_schema(rendered, cfg.dashboards.schema)
     if target is not Target.json:
         from ..targets import dashboards as targets
 

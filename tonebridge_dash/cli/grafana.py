@@ -305,14 +305,15 @@ def push(
         raise TbDashError("push --prune to several environments: pass --yes (the deletes cannot be "
                           "confirmed for each at once)", exit_code=EXIT_USAGE)
     # One Grafana: its connection (and /apis discovery) is under way while the dashboards are read.
-    connecting = Connecting(lambda: target.connect(cfg), target.api.value) if len(names) <= 1 else None
+    version = cfg.dashboards.schema if cfg.dashboards.v2 and from_dir is None else None  # v2: /apis at it
+    connecting = Connecting(lambda: target.connect(cfg), target.api.value, version) if len(names) <= 1 else None
     if connecting is not None:
         # Its first request goes out before the files are read (their reading would slow its start).
         connecting.started.wait(10)
     try:
         from ..grafana.push import Stop  # the push's modules are read while it connects
 
-        everything = dashboards(cfg, from_dir, check=False)  # push checks them, once, before the first write
+        everything = dashboards(cfg, from_dir, check=False, schema=True)  # push checks them, once, before the first write
         found = select(everything, only, unknown_ok=prune)
         options = options_of(target, dry_run=dry_run, force=force, backup_dir=backup_dir, prune=prune, only=only)
         with stop_on_signals(Stop()) as stop:
@@ -363,7 +364,7 @@ def diff(
     try:
         cfg = load_settings(config)
         env, client = target.connect_api(cfg)
-        found = select(dashboards(cfg, from_dir, check=False), only)  # diff checks them, once
+        found = select(dashboards(cfg, from_dir, check=False, schema=True), only)  # diff checks them, once
         with client:
             diffs = diff_all(client, found, folder_uid=env.folder.uid, full=full,
                              concurrency=target.concurrency, on_progress=progress("diff"), cfg=cfg)

@@ -31,7 +31,8 @@ def preview(
                                      help="Draw as if it were TIME (unix seconds or RFC 3339; default now)."),
     open_browser: bool = typer.Option(False, "--open", help="Open the first dashboard in the default browser."),
     png: Optional[Path] = typer.Option(None, "--png", metavar="OUT",
-                                       help="Write OUT/<uid>.png for every dashboard through headless Chromium, then exit."),
+                                       help="Write OUT/<uid>.png for every dashboard (and OUT/<uid>.tab-<n>.png for "
+                                            "each further tab of a v2 dashboard) through headless Chromium, then exit."),
     width: int = typer.Option(1600, "--width", min=400, max=8000, help="Width of the PNGs in pixels."),
     timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds a page may take to draw every panel (--png)."),
     config: Optional[Path] = ConfigOption,

@@ -102,7 +102,10 @@ def check(
     for option, value in (("--rate-interval", rate_interval), ("--interval", interval), ("--range", range_)):
         _duration(option, value)
     cfg = load_settings(config)
-    found = dashboards(cfg, directory)
+    from ..dashboard.versioned import classic_view
+
+    # A v2 dashboard's queries are its elements': read as its classic equivalent (same titles, ids, queries).
+    found = [classic_view(r) for r in dashboards(cfg, directory)]
     settings = cfg.check
     workers = concurrency or settings.concurrency
     report = CheckReport(at=when, dashboards=[r.uid for r in found], titles={r.uid: r.title for r in found})

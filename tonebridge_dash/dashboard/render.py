@@ -17,7 +17,7 @@ from typing import Sequence
 
 from ..content import discover
 from ..errors import RenderError, TbDashError  # noqa: F401 (RenderError: raised here, named by callers)
-from ..model import HOUSE, UID_RE, Rendered, check_profile, non_finite
+from ..model import HOUSE, UID_RE, Rendered, check_profile, is_resource, non_finite
 from ..files.write import encode_json, write_files
 from .files import iter_dir, load_dir, read_file  # noqa: F401 (files render wrote, read back)
 from .normalize import normalize_built, plain  # noqa: F401 (plain: named by callers)
@@ -64,7 +64,7 @@ def problem_of(r: Rendered) -> str | None:
     """What keeps one dashboard from being saved to Grafana as it is: its uid,
     its title, or Grafana's schema; None when there is nothing."""
     where = r.source or r.uid
-    uid = r.data.get("uid")
+    uid = r.uid if is_resource(r.data) else r.data.get("uid")
     if not isinstance(uid, str) or not UID_RE.match(uid):
         return (f"{where}: uid {uid!r} is not valid for Grafana "
                 "(1-40 characters of a-z, A-Z, 0-9, _ and -)")
@@ -72,7 +72,12 @@ def problem_of(r: Rendered) -> str | None:
         return f"{where}: dashboard '{r.uid}' has an empty title"
     for path, value in non_finite(r.data):
         return f"{where}: dashboard '{r.uid}': {path} is {value}, which JSON cannot hold (a number must be finite)"
-    issues = validate_dashboard(r.data, lenient=r.profile == "grafana")
+    if is_resource(r.data):  # a v2 dashboard: Grafana's v2 schema and its element references
+        from .v2 import validate_v2
+
+        issues = validate_v2(r.data)
+    else:
+        issues = validate_dashboard(r.data, lenient=r.profile == "grafana")
     if issues:
         more = f" (and {len(issues) - 1} more; run 'tb-dash validate')" if len(issues) > 1 else ""
         return f"{where}: dashboard '{r.uid}' does not match Grafana's schema: {issues[0]}{more}"

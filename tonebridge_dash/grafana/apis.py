@@ -28,7 +28,17 @@ What differs underneath:
   Grafana's UI tells editors (edits stay allowed: tb-dash refuses to
   overwrite them instead);
 - a dry run sends the writes with ``dryRun=All``: the server validates them
-  and stores nothing.
+  and stores nothing;
+- v2 dashboards (``at_version``): the client reads and writes the resources
+  of that version. Grafana stores each dashboard in the version it was
+  saved in and converts it for a read in another, saying so in
+  ``status.conversion`` (``storedVersion``; ``failed`` when it could not,
+  and then the stored version is read instead). A converted dashboard is
+  compared as converted; whether someone changed it since tb-dash wrote it
+  is judged on the version it is stored in (the checksum was of that one),
+  so a dashboard is never taken for a hand edit only because it is stored
+  in the other format. ``keep_stored``: every read gives the version stored
+  (``pull`` writes what Grafana holds).
 """
 
 from __future__ import annotations
@@ -40,10 +50,12 @@ from urllib.parse import quote
 from . import answers
 from .answers import unexpected
 from .errors import Conflict, Forbidden, NotFound, UnexpectedResponse, VersionConflict
-from .plan import HASHED_MESSAGE, MESSAGE_PREFIX
+from ..model import as_object, is_resource
+from .hashing import HASHED_MESSAGE, MESSAGE_PREFIX, content_hash
 
 GROUP = "dashboard.grafana.app"
 CLASSIC_VERSIONS = ("v1", "v1beta1", "v0alpha1")  # the classic JSON model as ``spec``, preferred first
+V2_VERSIONS = ("v2", "v2beta1", "v2alpha1")  # elements and layouts
 FALLBACK_VERSION = "v1beta1"
 PAGE_LIMIT = 500
 
@@ -67,7 +79,8 @@ def namespace_for(org_id: int | None) -> str:
 
 def served_version(client) -> str | None:
     """The classic-model version of ``dashboard.grafana.app`` the server
-    lists in ``GET /apis``, or None when it does not list the group."""
+    lists in ``GET /apis`` (``FALLBACK_VERSION`` when it lists only v2
+    ones), or None when it does not list the group."""
     try:
         body = client.request("GET", "/apis")
     except (NotFound, Forbidden):  # a Grafana before 12, or discovery not allowed to this token
@@ -78,15 +91,15 @@ def served_version(client) -> str | None:
             continue
         versions = [v.get("version") for v in answers.objects(group.get("versions") or [], "GET /apis",
                                                                 "the group's versions")]
-        return next((v for v in CLASSIC_VERSIONS if v in versions), None)
+        return next((v for v in CLASSIC_VERSIONS if v in versions), FALLBACK_VERSION if versions else None)
     return None
 
 
 def choose(client, mode: str) -> "ApisClient | None":
     """The ``--api`` choice: an ``ApisClient`` for ``/apis``, None for the
     legacy ``/api``. ``auto`` takes ``/apis`` when the server lists the
-    dashboard group with a classic-model version; ``apis`` insists (the list
-    request says so clearly when the server does not serve it)."""
+    dashboard group; ``apis`` insists (the list request says so clearly
+    when the server does not serve it)."""
     if mode == "legacy":
         return None
     version = served_version(client)
@@ -102,6 +115,12 @@ def guessed(client, version: str = FALLBACK_VERSION) -> "ApisClient":
     return ApisClient(client, version, namespace_for(int(org) if org else None))
 
 
+def same_form(a: str, b: str) -> bool:
+    """Whether two versions hold a dashboard in the same form (the classic
+    ones all hold the classic model)."""
+    return a == b or (a in CLASSIC_VERSIONS and b in CLASSIC_VERSIONS)
+
+
 def slug(title: str) -> str:
     out = "".join(c if c.isalnum() else "-" for c in title.lower())
     return "-".join(p for p in out.split("-") if p)
@@ -112,15 +131,29 @@ class ApisClient:
 
     server_dry_run = True  # dry runs send the writes with dryRun=All
 
-    def __init__(self, client, version: str, namespace: str = "default") -> None:
+    def __init__(self, client, version: str, namespace: str = "default", keep_stored: bool = False) -> None:
         self.client = client
         self.version = version
         self.namespace = namespace
-        self.path = f"/apis/{GROUP}/{version}/namespaces/{quote(namespace, safe='')}/dashboards"
+        self.keep_stored = keep_stored
+        self.path = self.path_at(version)
         self._lock = threading.Lock()
         self._listed: dict[str, dict] | None = None  # name -> item, from the one list
         self._unread: set[str] = set()  # listed, not yet handed out by get_dashboard
         self._seen: dict[str, dict] = {}  # name -> the item read last (its resourceVersion, annotations)
+        self._stored: dict[str, dict] = {}  # name -> the item read in the version it is stored in
+        self._form: dict[str, str] = {}  # name -> the version get_dashboard handed it out in
+
+    def path_at(self, version: str) -> str:
+        return f"/apis/{GROUP}/{quote(version, safe='')}/namespaces/{quote(self.namespace, safe='')}/dashboards"
+
+    def at_version(self, version: str, keep_stored: bool | None = None) -> "ApisClient":
+        """This client reading and writing the resources of ``version`` (a
+        v2 version for v2 dashboards)."""
+        keep = self.keep_stored if keep_stored is None else keep_stored
+        if (version, keep) == (self.version, self.keep_stored):
+            return self
+        return ApisClient(self.client, version, self.namespace, keep)
 
     # -- what the GrafanaClient has, passed through --
 
@@ -149,7 +182,37 @@ class ApisClient:
             answers.text(value, request, f"the annotation {key}")
         spec = answers.obj(item.get("spec"), request, "the spec")
         answers.text(spec.get("title"), request, "spec.title")
+        conversion = answers.obj(as_object(item.get("status")).get("conversion") or {}, request,
+                                 "status.conversion")
+        answers.text(conversion.get("storedVersion"), request, "status.conversion.storedVersion")
         return item
+
+    def stored_version(self, item: dict) -> tuple[str, bool]:
+        """The version ``item`` is stored in, and whether Grafana failed to
+        convert it to the version it was read in (its spec is then empty)."""
+        conversion = as_object(as_object(item.get("status")).get("conversion"))
+        return str(conversion.get("storedVersion") or self.version), conversion.get("failed") is True
+
+    def _read_stored(self, uid: str, version: str) -> dict:
+        """The dashboard in the version it is stored in (read once)."""
+        with self._lock:
+            item = self._stored.get(uid)
+        if item is None or item.get("apiVersion") != f"{GROUP}/{version}":
+            path = f"{self.path_at(version)}/{quote(uid, safe='')}"
+            item = self._item(self.client.request("GET", path), f"GET {path}")
+            with self._lock:
+                self._stored[uid] = item
+        return item
+
+    @staticmethod
+    def data_of(item: dict, version: str) -> dict:
+        """A resource as the dashboard JSON the push compares: the classic
+        model (``uid``, ``version`` the generation) or the v2 resource."""
+        meta = item["metadata"]
+        if version in CLASSIC_VERSIONS:
+            return {**item["spec"], "uid": meta["name"], "version": meta.get("generation") or 0}
+        return {"apiVersion": f"{GROUP}/{version}", "kind": "Dashboard", "metadata": {"name": meta["name"]},
+                "spec": item["spec"]}
 
     def first_page(self) -> Any:
         """The list's first page, as the server answered it: read by the
@@ -171,7 +234,14 @@ class ApisClient:
             if first is not None:
                 answer, first = first, None
             else:
-                answer = self.client.request("GET", self.path, params=params)
+                try:
+                    answer = self.client.request("GET", self.path, params=params)
+                except NotFound as e:
+                    if self.version not in V2_VERSIONS:
+                        raise
+                    e.args = (f"{e.message}; this Grafana does not serve {GROUP}/{self.version} "
+                              "(Grafana 12 serves v2beta1, Grafana 13 v2: set dashboards.schema to match)",)
+                    raise
             body = answers.obj(answer, request, "the list")
             rows = body.get("items")
             for value in answers.objects(rows if rows is not None else [], request, "the items"):
@@ -213,11 +283,16 @@ class ApisClient:
             item = self._item(self.client.request("GET", f"{self.path}/{quote(uid, safe='')}"), request)
             with self._lock:
                 self._seen[uid] = item
+                self._stored.pop(uid, None)  # read afresh too, when it is needed
         meta, spec = item["metadata"], item["spec"]
         notes = meta.get("annotations") or {}
         generation = meta.get("generation") or 0
-        title = str(spec.get("title") or "")
-        data = {**spec, "uid": meta["name"], "version": generation}
+        stored, failed = self.stored_version(item)
+        form = stored if (failed or self.keep_stored) and not same_form(stored, self.version) else self.version
+        data = self.data_of(self._read_stored(uid, stored) if form != self.version else item, form)
+        with self._lock:
+            self._form[uid] = form
+        title = str(spec.get("title") or data.get("title") or as_object(data.get("spec")).get("title") or "")
         return {"dashboard": data,
                 "meta": {"folderUid": notes.get(ANNO_FOLDER, ""), "folderTitle": "", "version": generation,
                          "url": f"/d/{meta['name']}/{slug(title)}",
@@ -237,10 +312,24 @@ class ApisClient:
         message = notes.get(ANNO_MESSAGE, "")
         if notes.get(ANNO_MANAGER_ID) == MANAGER_ID and notes.get(ANNO_CHECKSUM):
             tail = message[len(MESSAGE_PREFIX) + 12:] if HASHED_MESSAGE.match(message) else ""
-            message = f"{MESSAGE_PREFIX}{notes[ANNO_CHECKSUM]}{tail}"
+            message = f"{MESSAGE_PREFIX}{self._checksum(uid, item, notes[ANNO_CHECKSUM])}{tail}"
         return [{"version": meta.get("generation") or 0, "message": message,
                  "createdBy": notes.get(ANNO_UPDATED_BY) or notes.get(ANNO_CREATED_BY, ""),
                  "created": notes.get(ANNO_UPDATED) or meta.get("creationTimestamp", "")}][:limit]
+
+    def _checksum(self, uid: str, item: dict, checksum: str) -> str:
+        """The checksum tb-dash wrote, for the form the dashboard was handed
+        out in: written in the version it is stored in, so when Grafana
+        converted it for this read, the stored one is what it is judged on;
+        unchanged since, it is the hash of the converted one."""
+        stored, _ = self.stored_version(item)
+        with self._lock:
+            form = self._form.get(uid, self.version)
+        if same_form(form, stored):
+            return checksum
+        if content_hash(self.data_of(self._read_stored(uid, stored), stored)) != checksum:
+            return checksum  # changed since tb-dash wrote it
+        return content_hash(self.data_of(item, form))
 
     # -- writing --
 
@@ -249,8 +338,15 @@ class ApisClient:
         """Create (no ``version`` in ``dashboard``) or update over the
         resourceVersion read with that version. ``overwrite`` is not
         honoured: /apis never writes without the version it judged."""
-        uid = answers.uid_of(dashboard.get("uid"), "save")
-        spec = {k: v for k, v in dashboard.items() if k not in ("id", "version")}
+        version = self.version
+        if is_resource(dashboard):  # a v2 dashboard: its spec, written in its own version
+            version = str(dashboard["apiVersion"]).rpartition("/")[2]
+            uid = answers.uid_of(as_object(dashboard.get("metadata")).get("name"), "save")
+            spec = dashboard["spec"]
+        else:
+            uid = answers.uid_of(dashboard.get("uid"), "save")
+            spec = {k: v for k, v in dashboard.items() if k not in ("id", "version")}
+        path_here = self.path_at(version)
         notes = {ANNO_FOLDER: folder_uid or "", ANNO_MESSAGE: message, ANNO_MANAGER_KIND: MANAGER_KIND,
                  ANNO_MANAGER_ID: MANAGER_ID, ANNO_MANAGER_EDITS: "true"}
         hashed = HASHED_MESSAGE.match(message)
@@ -259,21 +355,23 @@ class ApisClient:
         meta: dict[str, Any] = {"name": uid, "annotations": {k: v for k, v in notes.items() if v}}
         params = {"dryRun": "All"} if dry_run else None
         if dashboard.get("version") is None:
-            method, path = "POST", self.path
+            method, path = "POST", path_here
         else:
             with self._lock:
                 seen = self._seen.get(uid)
             if seen is None:
-                raise UnexpectedResponse(f"PUT {self.path}/{uid}: no resourceVersion was read; not saved")
+                raise UnexpectedResponse(f"PUT {path_here}/{uid}: no resourceVersion was read; not saved")
             meta["resourceVersion"] = seen["metadata"].get("resourceVersion")
-            method, path = "PUT", f"{self.path}/{quote(uid, safe='')}"
-        body = {"apiVersion": f"{GROUP}/{self.version}", "kind": "Dashboard", "metadata": meta, "spec": spec}
+            method, path = "PUT", f"{path_here}/{quote(uid, safe='')}"
+        body = {"apiVersion": f"{GROUP}/{version}", "kind": "Dashboard", "metadata": meta, "spec": spec}
         try:
             answer = self.client.request(method, path, params=params, json=body, retry_safe=False)
         except Conflict as e:  # changed since it was read, or created meanwhile
             raise VersionConflict(e.message, status=e.status, grafana_message=e.grafana_message,
                                   grafana_status=e.grafana_status, request=e.request) from None
         generation = answer.get("metadata", {}).get("generation") if isinstance(answer, dict) else None
+        with self._lock:
+            self._stored.pop(uid, None)
         return {"uid": uid, "url": f"/d/{uid}/{slug(str(spec.get('title') or ''))}", "version": generation}
 
     def delete_dashboard(self, uid: str) -> dict:

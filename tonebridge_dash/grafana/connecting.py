@@ -18,10 +18,13 @@ class Connecting:
     checking the dashboards; ``result`` waits for it and raises what
     connecting raised; the reads' answers (or errors) are in ``early`` for
     the push. Only reads are made before the dashboards pass the check.
+    ``version``: the dashboards are v2 resources of this version, read and
+    written at it (the list is read there from the start).
     The thread is a daemon: a push that stops on a bad dashboard file does
     not wait for Grafana's answer."""
 
-    def __init__(self, connect: Callable[[], tuple[Any, Any]], api: str) -> None:
+    def __init__(self, connect: Callable[[], tuple[Any, Any]], api: str, version: str | None = None) -> None:
+        self.version = version
         self._outcome: tuple[bool, Any] = (False, None)
         self.early: dict[str, tuple[bool, Any]] = {}  # push's first reads: name -> (ok, answer or error)
         self._taken = False
@@ -50,7 +53,7 @@ class Connecting:
         # after it. So does the list's first page, at the version Grafana 12
         # serves; it is used only when discovery finds that version.
         reads = {"health": base.health, "folder": lambda: folder_exists(base, env.folder.uid)}
-        guess = guessed(base) if api != "legacy" else None
+        guess = (guessed(base, self.version) if self.version else guessed(base)) if api != "legacy" else None
         first: dict[str, tuple[bool, Any]] = {}
         if guess is not None:
             reads["first page"] = guess.first_page
@@ -58,6 +61,8 @@ class Connecting:
                    for name, call in reads.items()}
         try:
             client = choose(base, api) or base
+            if self.version and getattr(client, "at_version", None) is not None:
+                client = client.at_version(self.version)
         except BaseException as e:
             self._outcome = (False, e)
             base.close()  # the reads under way are not waited for: their answers are not used

@@ -6,6 +6,10 @@ same id and title, then the same title (a panel moved or renumbered), then
 the same id and type (a panel renamed). So a renamed panel is one "renamed"
 entry, old title -> new title, with its other changes (query, unit,
 thresholds, other keys), not a panel removed and another added.
+
+A v2 dashboard (in the code, in Grafana, or both) is compared panel by panel
+as the classic model it converts to, so a dashboard moved from one format to
+the other shows what changed in its panels, not every line of its JSON.
 """
 
 from __future__ import annotations
@@ -229,12 +233,29 @@ def panel_diffs(old_data: dict, new_data: dict) -> list[PanelDiff]:
     return out
 
 
+def panel_count(r: Rendered) -> int:
+    from ..dashboard.versioned import classic_of
+
+    return len(list(iter_panels(classic_of(r.data))))
+
+
 def dashboard_diff(live: Live, rendered: Rendered, folder_uid: str, url: str = "") -> DashboardDiff:
+    from ..dashboard.versioned import canonical, layout_of, version_of
+
     old, new = comparable(live.data), comparable(rendered.data)
-    d = DashboardDiff(rendered.uid, rendered.title, CHANGED, url, panel_count=len(rendered.panels()))
+    formats = (version_of(live.data) or "v1", version_of(rendered.data) or "v1")
+    if formats != ("v1", "v1"):  # compared as the classic model both convert to
+        old, new = comparable(canonical(live.data)), comparable(canonical(rendered.data))
+    d = DashboardDiff(rendered.uid, rendered.title, CHANGED, url, panel_count=panel_count(rendered))
     if live.folder_uid != folder_uid:
         d.folder = (live.folder_uid, folder_uid)
     d.settings = sorted(k for k in set(old) | set(new) if k != "panels" and old.get(k) != new.get(k))
+    if formats[0] != formats[1]:  # classic (v1) in Grafana, v2 in the code, or the other way
+        d.settings.insert(0, f"format ({formats[0]} -> {formats[1]})")
+    if formats != ("v1", "v1"):  # tabs, auto grids: what the classic model the panels are compared in cannot show
+        layouts = (layout_of(live.data), layout_of(rendered.data))
+        if layouts[0] != layouts[1]:
+            d.settings.insert(1 if formats[0] != formats[1] else 0, f"layout ({layouts[0]} -> {layouts[1]})")
     d.panels = panel_diffs(old, new)
     d.reordered = not (d.folder or d.settings or d.panels) and old.get("panels") != new.get("panels")
     return d
@@ -254,18 +275,21 @@ def diff_all(client, dashboards: Sequence[Rendered], *, folder_uid: str, full: b
     (``lint.gate``: a diff of what push would refuse is no answer). Grafana
     errors raise."""
     from ..lint import gate
+    from .versions import for_dashboards
 
     gate(dashboards, cfg)
+    if getattr(client, "at_version", None) is not None:  # /apis: read at the dashboards' version
+        client = for_dashboards(client, dashboards)
     hits = existing_uids(client, [r.uid for r in dashboards])
 
     def one(r: Rendered) -> DashboardDiff:
         if r.uid not in hits:
-            return DashboardDiff(r.uid, r.title, NEW, panel_count=len(r.panels()),
+            return DashboardDiff(r.uid, r.title, NEW, panel_count=panel_count(r),
                                  unified=unified(None, r) if full else "")
         live = read_live(client, r.uid)
         url = client.url_for(live.url)
         if is_unchanged(r, live, folder_uid):
-            return DashboardDiff(r.uid, r.title, UNCHANGED, url, panel_count=len(r.panels()))
+            return DashboardDiff(r.uid, r.title, UNCHANGED, url, panel_count=panel_count(r))
         d = dashboard_diff(live, r, folder_uid, url)
         d.hand_edit = hand_edit(client, live) or ""
         d.unified = unified(live, r) if full else ""

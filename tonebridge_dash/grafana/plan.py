@@ -8,49 +8,23 @@ what Grafana manages itself (``id`` and ``version``). A dashboard is
 
 from __future__ import annotations
 
-import hashlib
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Sequence, TypeVar
 
 from ..model import Rendered
-from ..files.write import encode_json
 from ..threads import results, signals_to_main_thread
 from . import answers
 from .answers import unexpected, url_path
+from .errors import GrafanaError
+from .hashing import (CHANGED, HASHED_MESSAGE, MESSAGE_PREFIX, NEW, UNCHANGED, VOLATILE_KEYS,  # noqa: F401 (named by callers)
+                      comparable, content_hash, saved_hash, version_message)
 
-VOLATILE_KEYS = ("id", "version")  # set by Grafana on every save
-NEW, UNCHANGED, CHANGED = "new", "unchanged", "changed"  # a diff's states (here: the push summary needs no diff)
-MESSAGE_PREFIX = "tb-dash: "
-HASHED_MESSAGE = re.compile(r"^tb-dash: ([0-9a-f]{12})(?: |\Z)")  # what version_message writes
 SEARCH_CHUNK = 100  # dashboard uids per /api/search request, to keep the URL short
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-def comparable(data: dict) -> dict:
-    """The dashboard JSON without the keys Grafana owns."""
-    return {k: v for k, v in data.items() if k not in VOLATILE_KEYS}
-
-
-def content_hash(data: dict) -> str:
-    """A short, stable hash of what a dashboard shows."""
-    return hashlib.sha256(encode_json(comparable(data))).hexdigest()[:12]
-
-
-def version_message(data: dict, revision: str | None) -> str:
-    """The version message tb-dash saves with: ``tb-dash: <hash> [<revision>]``."""
-    tail = f" [{revision}]" if revision else ""
-    return f"{MESSAGE_PREFIX}{content_hash(data)}{tail}"
-
-
-def saved_hash(version: dict) -> str | None:
-    """The content hash in a version message tb-dash wrote, else None."""
-    m = HASHED_MESSAGE.match(str(version.get("message") or ""))
-    return m.group(1) if m else None
 
 
 def describe_edit(uid: str, title: str, version: dict | None, content: str = "") -> str:
@@ -77,7 +51,7 @@ def hand_edit(client, live: "Live", during: bool = False) -> str | None:
     content = content_hash(live.data)
     if not during and newest is not None and saved_hash(newest) == content:
         return None
-    said = describe_edit(live.uid, str(live.data.get("title") or ""), newest, content)
+    said = describe_edit(live.uid, Rendered.of(live.data).title, newest, content)
     return f"{said}, during this push" if during else said
 
 
@@ -95,7 +69,7 @@ class Live:
     @classmethod
     def from_answer(cls, body: Any, request: str) -> "Live":
         data, meta, version = answers.dashboard(body, request)
-        uid = str(data.get("uid", ""))
+        uid = Rendered.of(data).uid
         return cls(uid=uid, data=data, version=version, folder_uid=meta.get("folderUid") or "",
                    folder_title=meta.get("folderTitle") or "", url=url_path(meta.get("url"), f"/d/{uid}"))
 
@@ -121,7 +95,16 @@ def read_live(client, uid: str) -> Live:
     """The dashboard ``uid`` as Grafana holds it; an answer about another uid
     (which would name the backup file) is refused."""
     request = f"GET /api/dashboards/uid/{uid}"
-    live = Live.from_answer(client.get_dashboard(uid), request)
+    try:
+        body = client.get_dashboard(uid)
+    except GrafanaError as e:  # stored as v2: Grafana says where to read it
+        from .versions import stored_elsewhere
+
+        there = stored_elsewhere(client, e)
+        if there is None:
+            raise
+        request, body = f"GET {there.path}/{uid}", there.get_dashboard(uid)
+    live = Live.from_answer(body, request)
     if live.uid != uid:
         raise unexpected(request, f"the dashboard with the uid {live.uid!r}")
     return live

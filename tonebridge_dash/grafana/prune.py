@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from ..errors import EXIT_FAILED, TbDashError
+from ..model import Rendered
 from ..progress import Progress
 from . import answers
 from .errors import GrafanaError, NotFound
@@ -42,7 +43,7 @@ class Doomed:
 
     @property
     def title(self) -> str:
-        return str(self.live.data.get("title") or "")
+        return Rendered.of(self.live.data).title  # a v2 dashboard's is its spec's
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,11 @@ every save (``id``, ``version``, ``iteration``) is dropped and the rest is
 encoded as render encodes its output (sorted keys, 2-space indent, trailing
 newline), so a pulled file can be imported, validated, diffed or pushed,
 and pulling the same dashboard twice gives the same bytes.
+
+A dashboard Grafana stores as v2 is pulled as the v2 resource it is: Grafana
+answers its legacy read with 406 and where to read it in ``/apis``, and the
+version stored is read there (``apiVersion``, ``kind``, ``metadata.name``
+and ``spec``), so a pull keeps each dashboard in the version Grafana holds.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from ..errors import EXIT_USAGE, TbDashError, clip, redact_url, shown
-from ..model import UID_RE
+from ..model import UID_RE, Rendered
 from ..files.owned import status_of
 from ..files.write import encode_json, write_files
 from ..progress import Progress
@@ -145,7 +150,7 @@ def read_one(client, uid: str, named: bool) -> Pulled:
             raise PullError(f"--uid {uid}: Grafana at {where} has no dashboard with this uid") from None
         raise TbDashError(f"{uid}: listed by the search but gone when read (deleted meanwhile?); "
                           "pull again", exit_code=EXIT_USAGE) from None
-    return Pulled(uid=uid, title=str(live.data.get("title") or ""),
+    return Pulled(uid=uid, title=Rendered.of(live.data).title,
                   folder_uid=live.folder_uid or ROOT_UID, folder_title=live.folder_title or ROOT_TITLE,
                   url=client.url_for(live.url), data=portable(live.data))
 

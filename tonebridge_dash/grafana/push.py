@@ -328,7 +328,7 @@ def validate(dashboards: Sequence[Rendered], cfg=None, warn: Callable[[str], Non
     """The one validation of a push, before the first write."""
     from ..files.checked import check_once
 
-    try:
+    try:  # a v2 dashboard: its schema and references, the other rules on its classic equivalent
         check_once(dashboards, cfg, warn, cache_dir, gate)
     except RenderError as e:  # exit 1, as render refuses the same dashboards
         raise RenderError(f"{e.message}; nothing was written") from None
@@ -358,6 +358,9 @@ def push(client, dashboards: Sequence[Rendered], *, folder_uid: str, folder_titl
     while it read the dashboards."""
     if not validated:
         validate(dashboards, cfg, warn, cache_dir)
+    from .versions import for_dashboards
+
+    client = for_dashboards(client, dashboards)  # v2 dashboards: /apis at their version
     # Three independent reads at once: one round trip instead of three. The
     # health check's error, if any, is the one reported.
     def read(name: str, call: Callable[[], Any]) -> Any:

@@ -4,7 +4,9 @@ way Grafana migrates a dashboard it loads.
 ``unwrap`` takes what people export: the dashboard itself, the API's
 ``{"dashboard": ..., "meta": ...}``, a Kubernetes resource of Grafana's
 ``/apis`` (``v0alpha1``/``v1beta1``, whose ``spec`` is the classic model) or
-grafana-operator's ``GrafanaDashboard`` (``spec.json``). ``migrate`` then
+grafana-operator's ``GrafanaDashboard`` (``spec.json``); a v2 dashboard
+(``v2beta1``/``v2``) is first converted to its classic equivalent
+(``dashboard.v2.to_v1``, a note for each thing it cannot hold). ``migrate`` then
 applies Grafana's schema migrations that change what a panel shows:
 
 - ``rows[]`` (schemaVersion < 16) -> row panels and ``gridPos``, with
@@ -30,6 +32,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dashboard.v2 import is_v2, to_v1
 from ..errors import UsageError
 from ..model import GRID_COLUMNS, PROMETHEUS, as_list, as_object, ref_id
 from .legacy_panels import LEGACY, upgrade_mappings
@@ -90,8 +93,11 @@ def migrate(doc: Any, where: str = "dashboard", keep: bool = True) -> Migrated:
     """The current model of the dashboard in ``doc``; ``doc`` is not
     modified unless ``keep`` is false (a caller that drops it spares the copy)."""
     replaced: list[int] = []
+    v2_notes: list[str] = []
+    if is_v2(doc):  # a v2 dashboard: its classic equivalent, and what that cannot hold
+        doc, v2_notes = to_v1(doc)
     d = _plain_copy(unwrap(doc, where), replaced) if keep else unwrap(doc, where)
-    m = Migrated(d)
+    m = Migrated(d, [f"v2: {n}" for n in v2_notes])
     if replaced:
         m.notes.append(f"lone surrogates (not characters) in {len(replaced)} texts: U+FFFD, as Grafana reads them")
     version = d.get("schemaVersion")

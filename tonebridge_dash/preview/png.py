@@ -2,7 +2,9 @@
 dashboard's page opened in turn at a fixed width, captured once every panel
 has finished (the page sets ``window.__preview.done``) at the height of the
 whole page. The same data and time give the same picture: the page draws
-at the time it is given, with no animation and no cursor."""
+at the time it is given, with no animation and no cursor. A v2 dashboard
+with tabs gives one picture per tab: ``<uid>.png`` its first,
+``<uid>.tab-<n>.png`` the n-th."""
 
 from __future__ import annotations
 
@@ -30,10 +32,12 @@ class Shot:
     problems: tuple[str, ...]  # panels that show an error or no data, "title: state"
 
 
-def capture(tab, server: PreviewServer, uid: str, width: int, timeout: float) -> tuple[bytes, dict]:
-    """Open one dashboard's page and return its PNG and the page's report."""
+def capture(tab, server: PreviewServer, uid: str, width: int, timeout: float,
+            params: dict[str, str] | None = None) -> tuple[bytes, dict]:
+    """Open one dashboard's page (with ``params``, e.g. a v2 dashboard's
+    ``tab``) and return its PNG and the page's report."""
     tab.resize(width, 900)
-    tab.navigate(server.page(uid, png="1"))
+    tab.navigate(server.page(uid, png="1", **(params or {})))
     report = tab.wait_for(DONE, timeout, f"the panels of dashboard '{uid}' finishing")
     height = int(tab.evaluate("Math.ceil(document.getElementById('grid').getBoundingClientRect().bottom + 16)") or 900)
     height = max(200, min(height, MAX_HEIGHT))
@@ -51,17 +55,20 @@ def write_pngs(server: PreviewServer, out: Path, width: int = 1600, timeout: flo
     with Chromium(width=width, height=900) as browser:
         tab = browser.tab()
         for d in server.order:
-            started = time.monotonic()
-            try:
-                png, report = capture(tab, server, d.uid, width, timeout)
-            except ChromiumError as e:
-                raise ChromiumError(f"dashboard '{d.uid}': {e.message}") from None
-            panels = report.get("panels") or []
-            problems = tuple(f"{p.get('title') or p.get('id')}: {p.get('state')}" for p in panels
-                             if p.get("state") in ("error", "nodata"))
-            images.append((f"{d.uid}.png", png))
-            shots.append(Shot(d.uid, out / f"{d.uid}.png", time.monotonic() - started,
-                              float(report.get("lastPanelMs") or 0), len(panels), problems))
+            tabs = d.data.get("__tabs") if isinstance(d.data.get("__tabs"), list) else []
+            for i in range(max(1, len(tabs))):
+                started = time.monotonic()
+                name = f"{d.uid}.png" if i == 0 else f"{d.uid}.tab-{i + 1}.png"
+                try:
+                    png, report = capture(tab, server, d.uid, width, timeout, {"tab": str(i)} if tabs else None)
+                except ChromiumError as e:
+                    raise ChromiumError(f"dashboard '{d.uid}': {e.message}") from None
+                panels = report.get("panels") or []
+                problems = tuple(f"{p.get('title') or p.get('id')}: {p.get('state')}" for p in panels
+                                 if p.get("state") in ("error", "nodata"))
+                images.append((name, png))
+                shots.append(Shot(d.uid, out / name, time.monotonic() - started,
+                                  float(report.get("lastPanelMs") or 0), len(panels), problems))
             if progress:
                 progress(d.uid)
     write_files(out, images)

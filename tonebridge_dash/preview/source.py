@@ -1,6 +1,11 @@
 """The dashboards a preview shows: the content's, or any Grafana dashboard
 JSON (a file exported from the UI, an API answer ``{"dashboard": ...}``,
-one without a uid) read as it is.
+one without a uid, a v2 resource) read as it is.
+
+A v2 dashboard is drawn from its classic equivalent (``dashboard.v2.to_v1``:
+rows stay rows, an auto grid is placed as Grafana places it, a grid keeps its
+positions); when its layout is tabs, the page shows a tab bar and one tab at
+a time (``__tabs``: each tab's title and the ids of its panels).
 
 The page copes with whatever a dashboard holds; here each one only needs a
 uid that can name its page and its PNG.
@@ -13,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from ..dashboard.v2 import is_v2, to_v1
+from ..dashboard.v2.validate import layout_items
 from ..errors import UsageError
 from ..files.read import DASHBOARD_LIMIT, load_json, read_limited
 from ..model import UID_RE, Rendered
@@ -47,6 +54,9 @@ def previewed(dashboards: Iterable[Rendered]) -> list[Previewed]:
         if isinstance(inner, dict) and "panels" not in data and "rows" not in data:
             data = inner  # an API answer: {"dashboard": {...}, "meta": {...}}
             r = Rendered.of(data, r.source)
+        if is_v2(data):
+            data = v2_page(data)
+            r = Rendered(r.uid, r.title, data, r.source)
         uid = base = _uid_of(r)
         n = 1
         while uid in taken:
@@ -56,6 +66,28 @@ def previewed(dashboards: Iterable[Rendered]) -> list[Previewed]:
         title = r.title if r.title.strip() else uid
         out.append(Previewed(uid, title, data))
     return out
+
+
+def v2_page(doc: dict) -> dict:
+    """What the page draws of a v2 dashboard: its classic equivalent and,
+    for a ``TabsLayout``, its tabs (``__tabs``)."""
+    classic, _notes = to_v1(doc)
+    spec = doc["spec"] if isinstance(doc.get("spec"), dict) and "apiVersion" in doc else doc
+    layout = spec.get("layout") if isinstance(spec.get("layout"), dict) else {}
+    if layout.get("kind") != "TabsLayout":
+        return classic
+    elements = spec.get("elements") if isinstance(spec.get("elements"), dict) else {}
+    tabs = []
+    for tab in (layout.get("spec") or {}).get("tabs") or []:
+        tab_spec = tab.get("spec") if isinstance(tab, dict) and isinstance(tab.get("spec"), dict) else {}
+        ids = []
+        for _, item in layout_items(tab_spec.get("layout")):
+            name = (item.get("element") or {}).get("name") if isinstance(item.get("element"), dict) else None
+            element = elements.get(name) if isinstance(name, str) else None
+            if isinstance(element, dict) and isinstance(element.get("spec"), dict) and "id" in element["spec"]:
+                ids.append(element["spec"]["id"])
+        tabs.append({"title": str(tab_spec.get("title") or ""), "panels": ids})
+    return {**classic, "__tabs": tabs}
 
 
 def load_any(path: Path, warn) -> list[Rendered]:

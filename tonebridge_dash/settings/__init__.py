@@ -20,6 +20,7 @@ from typing import Any, Iterator, Mapping, TypeVar
 from . import checks
 from . import datasources
 from . import kubernetes as fleet
+from .dashboards import DashboardDefaults
 from .datasources import Datasource, LogSettings, TraceSettings  # noqa: F401 (the settings' types)
 from ..content import import_content
 from ..errors import SettingsError, clip, redact_url
@@ -78,18 +79,6 @@ class Content:
     defaults: str
     traffic: str
     log_fields: str  # a module whose mapping_types() gives the log fields' Elasticsearch types ("" none)
-
-
-@dataclass(frozen=True)
-class DashboardDefaults:
-    uid_prefix: str
-    tags: tuple[str, ...]
-    refresh: str
-    time_from: str
-    time_to: str
-    timezone: str
-    schema_version: int
-    editable: bool
 
 
 @dataclass(frozen=True)

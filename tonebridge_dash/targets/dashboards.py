@@ -13,11 +13,18 @@ that distributes them.
   datasources' and the alerting's for their sidecars;
 - ``operator``: one grafana-operator ``GrafanaDashboard`` per dashboard
   (``spec.json``, or ``spec.gzipJson`` for a large one), and its datasource
-  and alerting resources;
-- ``resource``: one ``dashboard.grafana.app/v1beta1`` ``Dashboard`` per
-  dashboard, Grafana's own resource (``metadata.name`` the uid, the folder
-  uid in the ``grafana.app/folder`` annotation), as its Git Sync and
-  command-line tools read it.
+  and alerting resources; a v2 dashboard (``dashboards.schema`` v2beta1 or
+  v2), which ``GrafanaDashboard`` cannot carry, in a ``GrafanaManifest``
+  whose ``template`` is the resource;
+- ``resource``: one ``dashboard.grafana.app`` ``Dashboard`` per dashboard
+  (``v1beta1`` holding the classic model, or the v2 version rendered),
+  Grafana's own resource (``metadata.name`` the uid, the folder uid in the
+  ``grafana.app/folder`` annotation), as its Git Sync and command-line
+  tools read it.
+
+v2 dashboards are written as the resources they are for ``json``,
+``provisioning`` and ``configmap`` too: Grafana's file provisioning reads
+a v2 dashboard only in that form.
 
 Every manifest is checked as its consumer would check it
 (``kubernetes.problems``; a resource's spec also against Grafana's dashboard
@@ -37,7 +44,7 @@ from typing import Sequence
 
 from . import kubernetes as k8s
 from ..errors import UsageError
-from ..model import Rendered
+from ..model import Rendered, is_resource
 from ..files.write import OutputError, dump_yaml, encode_json
 from ..dashboard.schema import validate_dashboard
 
@@ -87,6 +94,8 @@ def configmap(r: Rendered, cfg) -> dict:
 
 
 def grafana_dashboard(r: Rendered, cfg) -> dict:
+    if is_resource(r.data):
+        return grafana_manifest(r, cfg)
     kc, op = cfg.kubernetes, cfg.kubernetes.operator
     text = _json(r)
     spec: dict = {"instanceSelector": {"matchLabels": dict(op.instance_selector)},
@@ -102,20 +111,47 @@ def grafana_dashboard(r: Rendered, cfg) -> dict:
     return _checked(k8s.manifest(k8s.GRAFANA_DASHBOARD, _name(r), kc.namespace, kc.labels_with({}), spec=spec), r)
 
 
-def _spec_problems(doc: dict) -> list[str]:
-    return [f"spec: {issue}" for issue in validate_dashboard(doc["spec"])]
+def grafana_manifest(r: Rendered, cfg) -> dict:
+    """A v2 dashboard for grafana-operator: its ``GrafanaManifest``, which
+    applies the resource (in the settings' folder) through Grafana's
+    ``/apis``."""
+    kc, op = cfg.kubernetes, cfg.kubernetes.operator
+    spec: dict = {"instanceSelector": {"matchLabels": dict(op.instance_selector)},
+                  "resyncPeriod": op.resync_period,
+                  "template": _resource(r, cfg, labels=False)}
+    if op.allow_cross_namespace_import:
+        spec["allowCrossNamespaceImport"] = True
+    doc = k8s.manifest(k8s.GRAFANA_MANIFEST, _name(r), kc.namespace, kc.labels_with({}), spec=spec)
+    return _checked(doc, r, lambda d: _spec_problems(d["spec"]["template"], "spec.template.spec"))
+
+
+def _spec_problems(doc: dict, where: str = "spec") -> list[str]:
+    if doc["apiVersion"] != k8s.DASHBOARD_RESOURCE[0]:  # a v2 resource
+        from ..dashboard.v2 import validate_v2
+
+        return [f"{where}: {issue}" for issue in validate_v2(doc)]
+    return [f"{where}: {issue}" for issue in validate_dashboard(doc["spec"])]
+
+
+def _resource(r: Rendered, cfg, labels: bool = True) -> dict:
+    """The dashboard as Grafana's resource, in the settings' folder: the v2
+    resource rendered, or the classic model as ``v1beta1``'s spec."""
+    problem = k8s.dns1123_subdomain_problem(r.uid, "its uid")
+    if problem:
+        raise k8s.ManifestError(f"dashboard '{r.uid}': {problem}, which a dashboard resource's name must be")
+    if is_resource(r.data):
+        kind = (r.data["apiVersion"], r.data.get("kind", "Dashboard"))
+        spec = r.data["spec"]
+    else:
+        kind, spec = k8s.DASHBOARD_RESOURCE, {k: v for k, v in r.data.items() if k not in ("id", "version")}
+    return k8s.manifest(kind, r.uid, None, cfg.kubernetes.labels_with({}) if labels else {},
+                        {k8s.FOLDER_ANNOTATION: cfg.grafana.folder.uid}, spec=spec)
 
 
 def dashboard_resource(r: Rendered, cfg) -> dict:
     """Grafana's own resource: no Kubernetes namespace (Grafana's is the
     org's, which the tool that applies it chooses)."""
-    problem = k8s.dns1123_subdomain_problem(r.uid, "its uid")
-    if problem:
-        raise k8s.ManifestError(f"dashboard '{r.uid}': {problem}, which a dashboard resource's name must be")
-    spec = {k: v for k, v in r.data.items() if k not in ("id", "version")}
-    doc = k8s.manifest(k8s.DASHBOARD_RESOURCE, r.uid, None, cfg.kubernetes.labels_with({}),
-                       {k8s.FOLDER_ANNOTATION: cfg.grafana.folder.uid}, spec=spec)
-    return _checked(doc, r, _spec_problems)
+    return _checked(_resource(r, cfg), r, _spec_problems)
 
 
 def provider(cfg) -> dict:

@@ -53,14 +53,22 @@ _DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
 CONFIGMAP = ("v1", "ConfigMap")
 SECRET = ("v1", "Secret")
 GRAFANA_DASHBOARD = ("grafana.integreatly.org/v1beta1", "GrafanaDashboard")
+# grafana-operator's generic resource: what carries a v2 dashboard (its
+# GrafanaDashboard takes the classic model only).
+GRAFANA_MANIFEST = ("grafana.integreatly.org/v1beta1", "GrafanaManifest")
 GRAFANA_DATASOURCE = ("grafana.integreatly.org/v1beta1", "GrafanaDatasource")
 GRAFANA_ALERT_RULE_GROUP = ("grafana.integreatly.org/v1beta1", "GrafanaAlertRuleGroup")
 GRAFANA_CONTACT_POINT = ("grafana.integreatly.org/v1beta1", "GrafanaContactPoint")
 GRAFANA_NOTIFICATION_POLICY = ("grafana.integreatly.org/v1beta1", "GrafanaNotificationPolicy")
 PROMETHEUS_RULE = ("monitoring.coreos.com/v1", "PrometheusRule")
 DASHBOARD_RESOURCE = ("dashboard.grafana.app/v1beta1", "Dashboard")
+# The classic model as a resource, and the v2 ones (their spec is checked
+# against Grafana's v2 schema by the layer that knows dashboards).
+DASHBOARD_RESOURCES = (DASHBOARD_RESOURCE, ("dashboard.grafana.app/v2beta1", "Dashboard"),
+                       ("dashboard.grafana.app/v2", "Dashboard"))
 FOLDER_ANNOTATION = "grafana.app/folder"  # Grafana's own: the folder uid of a dashboard resource
 _CRDS = {GRAFANA_DASHBOARD: "grafana.integreatly.org_grafanadashboards.yaml",
+         GRAFANA_MANIFEST: "grafana.integreatly.org_grafanamanifests.yaml",
          GRAFANA_DATASOURCE: "grafana.integreatly.org_grafanadatasources.yaml",
          GRAFANA_ALERT_RULE_GROUP: "grafana.integreatly.org_grafanaalertrulegroups.yaml",
          GRAFANA_CONTACT_POINT: "grafana.integreatly.org_grafanacontactpoints.yaml",
@@ -240,19 +248,21 @@ def problems(doc: Any) -> list[str]:
     if not isinstance(doc, dict):
         return ["a manifest must be a mapping"]
     kind = (doc.get("apiVersion"), doc.get("kind"))
-    known = (*_CORE, *_CRDS, DASHBOARD_RESOURCE)
+    known = (*_CORE, *_CRDS, *DASHBOARD_RESOURCES)
     if kind not in known:
         return [f"unknown kind {kind[1]!r} of apiVersion {kind[0]!r} "
                 f"(known: {', '.join(f'{a} {k}' for a, k in known)})"]
     meta = doc.get("metadata")
     if not isinstance(meta, dict):
         return ["metadata is missing"]
-    if kind == DASHBOARD_RESOURCE:
+    if kind in DASHBOARD_RESOURCES:
         out = _resource_envelope(doc)
     else:
         out = [f"{_path(e)}: {clip(e.message)}"
                for e in sorted(_validator(kind).iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))]
     out += _metadata_problems(meta)
+    if kind == GRAFANA_MANIFEST:
+        out += _manifest_template(doc)
     if kind in _CORE:
         out += _data_problems(doc, kind)
     out += _operator_rules(doc)
@@ -287,6 +297,18 @@ def _resource_envelope(doc: Mapping[str, Any]) -> list[str]:
     elif spec.get("uid") not in (None, name):
         out.append(f"spec.uid '{clip(str(spec.get('uid')), 80)}' differs from metadata.name")
     return out
+
+
+def _manifest_template(doc: Mapping[str, Any]) -> list[str]:
+    """A ``GrafanaManifest``'s template: the resource the operator applies
+    to Grafana, checked as that resource is."""
+    template = (doc.get("spec") or {}).get("template")
+    if not isinstance(template, dict):
+        return []
+    kind = (template.get("apiVersion"), template.get("kind"))
+    if kind not in DASHBOARD_RESOURCES:
+        return [f"spec.template: {kind[1]!r} of {kind[0]!r} is not a dashboard resource tb-dash writes"]
+    return [f"spec.template: {p}" for p in _resource_envelope(template)]
 
 
 def require_valid(doc: Any, where: str, more: Callable[[Any], list[str]] | None = None) -> None:

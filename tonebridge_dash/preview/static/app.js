@@ -17,6 +17,7 @@
   const staticMode = params.get("png") === "1";
   window.__preview = { done: false, panels: [], lastPanelMs: null };
   let config, dash, variables = [], range, generation = 0, timer = null, lastWidth = 0;
+  let tab = Math.max(0, parseInt(params.get("tab") || "0", 10) || 0);  // a v2 TabsLayout: the tab shown
   const $ = (id) => document.getElementById(id);
   const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
   const obj = (v) => (v && typeof v === "object" && !Array.isArray(v) ? v : {});
@@ -134,6 +135,31 @@
       placed.push(it);
     }
     return items;
+  }
+
+  /* A v2 dashboard's tabs (__tabs: title and panel ids of each): a tab bar, one tab's panels at a time. */
+  function tabs() {
+    return arr(dash.__tabs).filter((t) => t && typeof t === "object");
+  }
+
+  function shownPanels() {
+    const all = tabs();
+    if (!all.length) return dash.panels;
+    const ids = new Set(arr(all[Math.min(tab, all.length - 1)].panels));
+    return dash.panels.filter((p) => ids.has(p.id));
+  }
+
+  function tabBar() {
+    const nav = $("tabs");
+    nav.textContent = "";
+    const all = tabs();
+    nav.hidden = !all.length;
+    all.forEach((t, i) => {
+      const b = el("button", "tab" + (i === Math.min(tab, all.length - 1) ? " active" : ""), D.interpolate(String(t.title || ""), byName()));
+      b.dataset.tab = String(i);
+      b.onclick = () => { tab = i; writeUrl(); tabBar(); drawAll(); };
+      nav.appendChild(b);
+    });
   }
 
   function pixels(it, width) {
@@ -282,6 +308,7 @@
     q.set("to", range.raw.to);
     for (const v of variables) for (const x of v.currentValues || []) if (v.type !== "constant") q.append("var-" + v.name, x);
     if ($("refresh").value) q.set("refresh", $("refresh").value);
+    if (tabs().length) q.set("tab", String(tab));
     history.replaceState(null, "", location.pathname + "?" + q.toString());
   }
 
@@ -423,7 +450,7 @@
     grid.textContent = "";
     const width = grid.clientWidth;
     lastWidth = width;
-    items = layout(dash.panels);
+    items = layout(shownPanels());
     let bottom = 0;
     for (const it of items) {
       const p = it.panel;
@@ -493,7 +520,7 @@
     });
     Promise.all(jobs).then(() => {
       if (gen !== generation) return;
-      window.__preview = { done: true, lastPanelMs: performance.now(), panels: visible.map((it) => ({
+      window.__preview = { done: true, lastPanelMs: performance.now(), tab: tabs().length ? tab : null, panels: visible.map((it) => ({
         id: it.panel.id, title: it.panel.title || "", type: it.panel.type, state: it.state, error: it.error,
         x: it.x, y: it.y, w: it.w, h: it.h })) };
       document.body.dataset.state = "done";
@@ -515,6 +542,7 @@
     for (const v of variables) await resolveVariable(v, false);
     variableBar();
     timeControls();
+    tabBar();
     drawAll();
     window.addEventListener("resize", () => {
       if ($("grid").clientWidth !== lastWidth) { clearTimeout(main.resize); main.resize = setTimeout(drawAll, 150); }
