@@ -195,6 +195,13 @@ def test_the_bridge_is_compiled_once_then_its_classes_are_reused(cache, monkeypa
         second.index("empty", {}, [])
         assert second.search_explained(["empty"], ["level:ERROR"], now_ms=0)[1]  # the copied classes run
     assert ran == ["javac"]
+    cache.parent.parent.chmod(0o777)  # others could have swapped the classes: not loaded, compiled privately
+    try:
+        with lucene_session() as third:
+            assert third.javac_ran
+    finally:
+        cache.parent.parent.chmod(0o700)
     monkeypatch.setenv("TB_DASH_CACHE_DIR", "off")
-    with lucene_session() as third:
-        assert third.javac_ran
+    with lucene_session() as fourth:
+        assert fourth.javac_ran
+    assert ran == ["javac"] * 3
