@@ -24,7 +24,8 @@ import threading
 from multiprocessing import util
 
 from ..elasticsearch import lucene_cache
-from ..elasticsearch.lucene import LuceneSession, QueryError, current_key, unavailable  # noqa: F401 (unavailable: for the rule)
+from ..elasticsearch.lucene import LuceneSession, QueryError, current_key
+from ..elasticsearch.lucene import unavailable  # noqa: F401 (for the rule)
 
 _EMPTY = "tb-dash-validate"  # an index with no field: only the syntax is checked
 _HOW = "query_string syntax, lenient, analyze_wildcard, empty index, now 0"  # what a verdict answers
