@@ -3,7 +3,10 @@
 The bridge's Java source (``java/``) is compiled with ``javac`` against
 Debian's ``liblucene8-java`` jars on first use, into a fresh private
 temporary directory removed when the session closes (or the process ends),
-so no class file anyone else could have written is ever loaded; the jars
+so no class file anyone else could have written is ever loaded (the classes
+are kept in the user's trusted cache, ``lucene_cache``, and a later session
+copies them from a checked entry into its own private directory instead of
+running ``javac`` again); the jars
 themselves must belong to root or this user and be writable by nobody else.
 The JVM reads one request per line on stdin and answers one line on stdout;
 it opens no socket.
@@ -26,6 +29,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from tonebridge_dash.errors import TbDashError, clip
+
+from .lucene_cache import bridge_key, classes_key, keep_classes, restore_classes
 
 JAR_DIR = Path("/usr/share/java")  # where Debian installs Java libraries
 JARS = ("lucene-core", "lucene-queryparser", "lucene-analyzers-common")
@@ -89,6 +94,11 @@ def find_tools() -> tuple[str, str]:
     return java, javac
 
 
+def current_key(jar_dir: Path = JAR_DIR) -> str:
+    """The bridge's identity (``lucene_cache.bridge_key``) without starting it."""
+    return bridge_key(JAVA_SOURCES, find_jars(jar_dir))
+
+
 def unavailable() -> str | None:
     """Why a session cannot start here (for a test's skip), or None."""
     try:
@@ -112,13 +122,12 @@ class LuceneSession:
         atexit.register(shutil.rmtree, self._classes, True)
         classpath = os.pathsep.join(str(j) for j in jars)
         started = time.perf_counter()
-        sources = sorted(str(p) for p in JAVA_SOURCES.glob("*.java"))
-        compiled = subprocess.run([javac, "-encoding", "UTF-8", "-nowarn", "-d", self._classes, "-cp", classpath,
-                                   *sources], capture_output=True, text=True, timeout=timeout)
-        if compiled.returncode != 0:
-            self._remove()
-            first = (compiled.stderr.strip().splitlines() or ["no message"])[0]
-            raise LuceneError(f"javac could not compile the Lucene bridge: {clip(first)}")
+        self.bridge_key = bridge_key(JAVA_SOURCES, jars)
+        classes = classes_key(self.bridge_key, javac, java)
+        self.javac_ran = not restore_classes(classes, self._classes)
+        if self.javac_ran:
+            self._compile(javac, classpath, timeout)
+            keep_classes(classes, self._classes)
         self.compile_seconds = time.perf_counter() - started
         self._stderr = open(os.path.join(self._classes, "stderr.txt"), "w+b")
         self._process = subprocess.Popen(
@@ -126,6 +135,15 @@ class LuceneSession:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr, cwd=self._classes)
         self.request({"op": "ping"})
         self.start_seconds = time.perf_counter() - started - self.compile_seconds
+
+    def _compile(self, javac: str, classpath: str, timeout: float) -> None:
+        sources = sorted(str(p) for p in JAVA_SOURCES.glob("*.java"))
+        compiled = subprocess.run([javac, "-encoding", "UTF-8", "-nowarn", "-d", self._classes, "-cp", classpath,
+                                   *sources], capture_output=True, text=True, timeout=timeout)
+        if compiled.returncode != 0:
+            self._remove()
+            first = (compiled.stderr.strip().splitlines() or ["no message"])[0]
+            raise LuceneError(f"javac could not compile the Lucene bridge: {clip(first)}")
 
     def __enter__(self) -> LuceneSession:
         return self
