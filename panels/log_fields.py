@@ -59,10 +59,10 @@ TRANSFORMATION_TYPE = _f("metadata.transformation_type", TEXT, "The kind of tran
 TARGET_TONE = _f("metadata.target_tone", TEXT, "The tone asked for", "warm")
 TEXT_LENGTH = _f("metadata.text_length", LONG, "The input text's length, in characters", 150)
 MODEL_USED = _f("metadata.model_used", TEXT, "The LLM model used", "gpt-4")
-# §8.1 aggregates errors by error_type: an error line's metadata carries it
-# (the spec's aggregation names a top-level error_type.keyword that §3.1's
-# format does not have; metadata is where §3.1 puts the line's details).
-ERROR_TYPE = _f("metadata.error_type", TEXT, "An error line's kind of error (§8.1)", "timeout", "§8.1")
+# §8.1 aggregates errors by error_type.keyword: an error line carries its
+# kind of error as a top-level field beside §3.1's (as zap writes a field
+# added to an Error call), which §3.1's example, a successful request, lacks.
+ERROR_TYPE = _f("error_type", TEXT, "An error line's kind of error (§8.1)", "timeout", "§8.1")
 
 LOG_FIELDS: tuple[LogField, ...] = (TIMESTAMP, LEVEL, SERVICE, TRACE_ID, SPAN_ID, USER_ID, ORG_ID, METHOD, PATH,
                                     STATUS, DURATION_MS, MESSAGE, TRANSFORMATION_TYPE, TARGET_TONE, TEXT_LENGTH,

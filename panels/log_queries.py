@@ -9,8 +9,8 @@ dynamically mapped indexes:
 - ``{"term": {"level": "ERROR"}}`` on the analyzed ``level`` field looks for
   the token ``ERROR``, but the index holds ``error``: the exact match is on
   ``level.keyword``;
-- ``error_type.keyword`` is not a field of §3.1's format: an error's type is
-  in its ``metadata`` (``metadata.error_type.keyword``);
+- ``error_type.keyword`` is kept as the spec writes it: a top-level field of
+  the error lines (§3.1's example is a successful request and has none);
 - ``{"term": {"user_id": ...}}`` works on the analyzed field only by luck of
   the tokenizer: the exact match is on ``user_id.keyword``.
 

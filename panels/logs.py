@@ -95,7 +95,7 @@ def errors_by_service(cfg) -> g.BarChart:
 
 def errors_by_type(cfg) -> g.BarChart:
     return bars("Errors of the last hour by type (§8.1)",
-                "ERROR lines of the last hour per metadata.error_type (the spec's error_types aggregation).",
+                "ERROR lines of the last hour per error_type (the spec's error_types aggregation).",
                 [target(cfg, q.errors_last_hour(), elastic.count(),
                         elastic.terms(f.ERROR_TYPE.keyword, size=TERMS_SIZE))], time_from="1h")
 

@@ -4,7 +4,7 @@
 so every run is the same): every §2.2 level, several services, users whose
 ids are prefixes of one another (``user_123``, ``user_1234``) or hold Lucene's
 reserved characters, durations on both sides of the §8.1 threshold (999,
-1000), ERROR and FATAL lines with a ``metadata.error_type``, and lines holding
+1000), ERROR and FATAL lines with an ``error_type``, and lines holding
 §10.2's patterns and their near misses (in ``message`` and, for some, in
 ``metadata.query``). The ``truth_*`` functions compute what each analysis
 must show from the records with plain Python, never through Lucene.
@@ -78,7 +78,7 @@ def records(n: int = 1500, seed: int = 21) -> list[dict]:
                          "text_length": rng.randrange(10, 500), "model_used": rng.choice(("gpt-4", "claude"))},
         }
         if level in ("ERROR", "FATAL"):
-            record["metadata"]["error_type"] = "panic" if level == "FATAL" else rng.choice(ERROR_TYPES)
+            record["error_type"] = "panic" if level == "FATAL" else rng.choice(ERROR_TYPES)
         roll = rng.random()
         if roll < 0.04:
             record["message"] = rng.choice(AUDIT_MESSAGES)
@@ -104,8 +104,8 @@ def within(record: dict, start: int, end: int) -> bool:
 
 
 def truth_errors_by_type(rs: list[dict], start: int, end: int) -> Counter:
-    return Counter(r["metadata"]["error_type"] for r in rs if r["level"] == "ERROR" and within(r, start, end)
-                   and "error_type" in r["metadata"])
+    return Counter(r["error_type"] for r in rs if r["level"] == "ERROR" and within(r, start, end)
+                   and "error_type" in r)
 
 
 def truth_user_activity(rs: list[dict], user: str, start: int, end: int) -> list[str]:

@@ -150,7 +150,7 @@ def records() -> list[dict]:
                   "path": "/api/v1/transform", "status": 500 if error else 200, "duration_ms": 10 * i,
                   "trace_id": f"{i:032x}", "message": f"request {i}", "metadata": {}}
         if error:
-            record["metadata"]["error_type"] = "timeout" if i % 12 == 0 else "validation"
+            record["error_type"] = "timeout" if i % 12 == 0 else "validation"
         out.append(record)
     return out
 
@@ -176,7 +176,7 @@ def panel(pid: int, title: str, *targets: dict, kind: str = "barchart") -> dict:
                         for i, t in enumerate(targets)]}
 
 
-def errors_by_type(query: str = term("level.keyword", "ERROR"), field: str = "metadata.error_type.keyword") -> dict:
+def errors_by_type(query: str = term("level.keyword", "ERROR"), field: str = "error_type.keyword") -> dict:
     return {"query": query, "metrics": [{"id": "1", "type": "count"}],
             "bucketAggs": [{"id": "2", "type": "terms", "field": field,
                             "settings": {"size": "10", "order": "desc", "orderBy": "_count", "min_doc_count": "1"}}]}
@@ -219,7 +219,7 @@ def test_queries_that_show_data_pass_and_are_sent_as_grafana_sends_them(tb, tmp_
 def test_each_problem_is_its_finding(tb, tmp_path, cluster):
     d = dashboard(tmp_path,
                   panel(1, "Typo in a field", logs("levle:ERROR")),
-                  panel(2, "Terms on a text field", errors_by_type(field="metadata.error_type")),
+                  panel(2, "Terms on a text field", errors_by_type(field="error_type")),
                   panel(3, "Broken query", logs("status:[500 TO")),
                   panel(4, "Nothing fatal", logs(term("level.keyword", "FATAL"))),
                   panel(5, "Elsewhere", {**logs("*"), "datasource": {"type": "elasticsearch", "uid": "other-es"}}))
