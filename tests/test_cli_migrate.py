@@ -187,3 +187,10 @@ def test_hostile_v2_files_are_findings_or_one_line_never_a_traceback(tb, tmp_pat
         assert checked.code in (1, 2), (name, checked.out + checked.err)
         if checked.code == 2:
             assert len(checked.err.splitlines()) == 1, checked.err
+
+
+def test_the_command_lines_formats_are_the_settings():
+    from tonebridge_dash.cli.common import Schema
+    from tonebridge_dash.settings.dashboards import SCHEMAS
+
+    assert tuple(s.value for s in Schema) == SCHEMAS

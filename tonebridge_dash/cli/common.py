@@ -8,6 +8,7 @@ so that ``tb-dash --help`` starts fast.
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -41,6 +42,16 @@ ConfigOption = typer.Option(
     help="Settings file (default: ./tb-dash.yaml when it exists, else built-in defaults).",
 )
 FormatOption = typer.Option("text", "--format", "-f", metavar="[text|json]", help="text or json.")
+
+
+class Schema(str, Enum):
+    """The dashboard formats (``settings.dashboards.SCHEMAS``): the classic
+    model and the ``dashboard.grafana.app`` v2 versions; render's --schema
+    and migrate's --to."""
+
+    v1 = "v1"
+    v2beta1 = "v2beta1"
+    v2 = "v2"
 StrictOption = typer.Option(False, "--strict", help="Warnings fail too (exit 1).")
 DirArgument = typer.Argument(
     None, metavar="[DIR]", show_default=False,

@@ -9,8 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import shown
-from .migrating import Version as Schema  # the dashboard formats: v1, v2beta1, v2
-from .common import (ConfigOption, FormatOption, StrictOption, app, check_current, dashboards, finish,
+from .common import (ConfigOption, FormatOption, Schema, StrictOption, app, check_current, dashboards, finish,
                      load_settings, output_format, warn)
 
 

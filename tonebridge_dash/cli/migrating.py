@@ -3,22 +3,13 @@ Grafana's v2 (the library function is ``importing.v2migrate``)."""
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import List
 
 import typer
 
 from ..errors import shown
-from .common import app, warn
-
-
-class Version(str, Enum):
-    """The versions migrate writes (``importing.v2migrate.TARGETS``)."""
-
-    v2beta1 = "v2beta1"
-    v2 = "v2"
-    v1 = "v1"
+from .common import Schema, app, warn
 
 
 @app.command()
@@ -26,7 +17,7 @@ def migrate(
     files: List[Path] = typer.Argument(..., metavar="FILE...", show_default=False,
                                        help="Dashboard JSON files: classic (any schemaVersion, an API answer "
                                             "{dashboard: ...}, a v0alpha1/v1beta1 resource) or v2."),
-    to: Version = typer.Option(..., "--to", help="v2beta1 or v2: dashboard.grafana.app resources; v1: the "
+    to: Schema = typer.Option(..., "--to", help="v2beta1 or v2: dashboard.grafana.app resources; v1: the "
                                                  "classic model."),
     out: Path = typer.Option(..., "--out", "-o", metavar="DIR", help="Where the converted files go "
                              "(<uid>.json each)."),

@@ -15,6 +15,7 @@ it opens no socket.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import os
 import re
@@ -94,8 +95,10 @@ def find_tools() -> tuple[str, str]:
     return java, javac
 
 
+@functools.lru_cache(maxsize=None)
 def current_key(jar_dir: Path = JAR_DIR) -> str:
-    """The bridge's identity (``lucene_cache.bridge_key``) without starting it."""
+    """The bridge's identity (``lucene_cache.bridge_key``) without starting it,
+    worked out once a process (it reads the Java sources and the jars' metadata)."""
     return bridge_key(JAVA_SOURCES, find_jars(jar_dir))
 
 
